@@ -1,0 +1,62 @@
+/**
+ * Where things are and how this run was asked to behave: the project root, the data and output
+ * folders, and the run mode chosen by GENLAB_TRAIN. One home for every environment variable.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+let cachedRoot: string | undefined;
+
+/** The project root: the nearest folder above this file (or the cwd) whose package.json is genlab's. */
+export function projectRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  const starts = [process.env.GENLAB_ROOT, __dirname, process.cwd()].filter((s): s is string => !!s);
+  for (const start of starts) {
+    let dir = path.resolve(start);
+    for (;;) {
+      const pkg = path.join(dir, "package.json");
+      if (fs.existsSync(pkg)) {
+        try {
+          if (JSON.parse(fs.readFileSync(pkg, "utf8")).name === "genlab") {
+            cachedRoot = dir;
+            return dir;
+          }
+        } catch {
+          /* not ours; keep walking up */
+        }
+      }
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  throw new Error(`cannot find the genlab project root above ${starts.join(" or ")}; set GENLAB_ROOT`);
+}
+
+/** data/ under the root (shipped weights and data files). */
+export function dataDir(...parts: string[]): string {
+  return path.join(projectRoot(), "data", ...parts);
+}
+
+/** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT overrides. */
+export function outDir(...parts: string[]): string {
+  const base = process.env.GENLAB_OUT ? path.resolve(process.env.GENLAB_OUT) : path.join(projectRoot(), "out");
+  return path.join(base, ...parts);
+}
+
+/** The three run modes. `shipped`: load shipped weights (train with the full budget if none). */
+export type TrainMode = "shipped" | "full" | "smoke";
+export const TRAIN_MODES: readonly TrainMode[] = ["shipped", "full", "smoke"];
+
+/** Reads GENLAB_TRAIN: unset or empty = shipped, `full`, `smoke`; anything else is an error. */
+export function trainMode(env: NodeJS.ProcessEnv = process.env): TrainMode {
+  const raw = (env.GENLAB_TRAIN ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "shipped" || raw === "0") return "shipped";
+  if (raw === "full" || raw === "smoke") return raw;
+  throw new Error(`GENLAB_TRAIN=${JSON.stringify(env.GENLAB_TRAIN)} is not a run mode: use full, smoke, or leave it unset to load the shipped weights`);
+}
+
+/** Picks the value for the current mode: `budget({full: 5000, smoke: 20})`. */
+export function byMode<T>(values: { full: T; smoke: T }, mode: TrainMode = trainMode()): T {
+  return mode === "smoke" ? values.smoke : values.full;
+}
