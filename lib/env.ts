@@ -38,9 +38,9 @@ export function dataDir(...parts: string[]): string {
   return path.join(projectRoot(), "data", ...parts);
 }
 
-/** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT overrides. */
+/** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT (relative to the root) overrides. */
 export function outDir(...parts: string[]): string {
-  const base = process.env.GENLAB_OUT ? path.resolve(process.env.GENLAB_OUT) : path.join(projectRoot(), "out");
+  const base = process.env.GENLAB_OUT ? path.resolve(projectRoot(), process.env.GENLAB_OUT) : path.join(projectRoot(), "out");
   return path.join(base, ...parts);
 }
 

@@ -1,0 +1,120 @@
+/**
+ * A small, explicit module system on top of tfjs variables: every parameter has a stable name,
+ * so checkpoints can be checked name by name and shape by shape, and initial values come from a
+ * seeded Rng (same seed, same network on every backend). Names live in the params() maps, not
+ * in tfjs (tfjs variable names are global, so re-running a notebook cell would clash).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "./random";
+
+export type Activation = "linear" | "relu" | "leakyRelu" | "tanh" | "sigmoid" | "softplus" | "elu";
+
+/**
+ * Applies an activation. leakyRelu is written as relu(x) - a*relu(-x): tfjs's own leakyRelu has
+ * no second-order gradient (PLATFORM.md), and the gradient penalty of WGAN-GP needs one.
+ */
+export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor {
+  switch (act) {
+    case "linear":
+      return x;
+    case "relu":
+      return tf.relu(x);
+    case "leakyRelu":
+      return tf.sub(tf.relu(x), tf.mul(alpha, tf.relu(tf.neg(x))));
+    case "tanh":
+      return tf.tanh(x);
+    case "sigmoid":
+      return tf.sigmoid(x);
+    case "softplus":
+      return tf.softplus(x);
+    case "elu":
+      return tf.elu(x);
+  }
+}
+
+/** Anything that owns named variables. */
+export interface HasParams {
+  params(): Record<string, tf.Variable>;
+}
+
+export type Init = "he" | "glorot" | "zeros" | { std: number };
+
+function initValues(rng: Rng, fanIn: number, fanOut: number, n: number, init: Init): Float32Array {
+  if (init === "zeros") return new Float32Array(n);
+  const std = typeof init === "object" ? init.std : init === "he" ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+  return rng.normalArray(n, 0, std);
+}
+
+/** A fully connected layer y = act(x W + b) with variables `<name>.w` [in, out] and `<name>.b` [out]. */
+export class Dense implements HasParams {
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+  constructor(
+    readonly name: string,
+    readonly inDim: number,
+    readonly outDim: number,
+    rng: Rng,
+    readonly act: Activation = "linear",
+    init: Init = act === "relu" || act === "leakyRelu" ? "he" : "glorot",
+  ) {
+    this.w = tf.tidy(() => tf.variable(tf.tensor2d(initValues(rng, inDim, outDim, inDim * outDim, init), [inDim, outDim])));
+    this.b = tf.tidy(() => tf.variable(tf.zeros([outDim])));
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return activate(tf.add(tf.matMul(x as tf.Tensor2D, this.w as tf.Tensor2D), this.b), this.act);
+  }
+  params(): Record<string, tf.Variable> {
+    return { [`${this.name}.w`]: this.w, [`${this.name}.b`]: this.b };
+  }
+}
+
+/** A multilayer perceptron: sizes [in, h1, ..., out], `hidden` activation between, `output` at the end. */
+export class MLP implements HasParams {
+  readonly layers: Dense[];
+  constructor(
+    readonly name: string,
+    readonly sizes: number[],
+    rng: Rng,
+    hidden: Activation = "relu",
+    output: Activation = "linear",
+  ) {
+    if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+      throw new Error(`MLP ${name}: sizes must be at least two positive integers, got [${sizes.join(", ")}]`);
+    }
+    this.layers = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const last = i + 2 === sizes.length;
+      this.layers.push(new Dense(`${name}.${i}`, sizes[i], sizes[i + 1], rng.fork(`${name}.${i}`), last ? output : hidden));
+    }
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    let h = x;
+    for (const l of this.layers) h = l.apply(h);
+    return h;
+  }
+  params(): Record<string, tf.Variable> {
+    return collectParams(this.layers);
+  }
+}
+
+/** Merges the variables of several modules; a repeated name is an error. */
+export function collectParams(mods: HasParams[]): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  for (const m of mods) {
+    for (const [k, v] of Object.entries(m.params())) {
+      if (k in out) throw new Error(`two parameters share the name ${k}`);
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Total number of scalar parameters. */
+export function countParams(params: Record<string, tf.Variable>): number {
+  return Object.values(params).reduce((s, v) => s + v.size, 0);
+}
+
+/** Disposes every variable of the given modules. */
+export function disposeParams(params: Record<string, tf.Variable>): void {
+  for (const v of Object.values(params)) v.dispose();
+}

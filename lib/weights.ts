@@ -1,0 +1,93 @@
+/**
+ * Load if shipped, else train: the one place that decides, for every model in every notebook,
+ * whether to load the weights shipped in data/weights/ or to train, following GENLAB_TRAIN.
+ *
+ * | GENLAB_TRAIN | what happens                                                           | writes to           |
+ * | (unset)      | load data/weights/<model>.safetensors; if absent, train (full budget)  | data/weights/ if trained |
+ * | full         | train from scratch with the full budget, refresh the shipped weights   | data/weights/       |
+ * | smoke        | train with the tiny smoke budget, save and re-load to test that path   | out/weights/        |
+ *
+ * Each weights file records the code version, seed, budget, mode, backend and metrics; the
+ * training history sits beside it as <model>.history.json so loss curves show without training.
+ */
+import * as fs from "fs";
+import * as tf from "@tensorflow/tfjs";
+import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
+import { dataDir, outDir, trainMode, type TrainMode } from "./env";
+import { writeJsonAtomic } from "./io";
+import { History } from "./train";
+
+export type Budget = Record<string, number>;
+
+export interface FitSpec<B extends Budget> {
+  /** File stem: data/weights/<model>.safetensors. Letters, digits, '-', '_' and '.'. */
+  model: string;
+  params: Record<string, tf.Variable>;
+  seed: number;
+  budget: { full: B; smoke: B };
+  /** Trains `params` in place with the given budget and returns the history. */
+  train: (budget: B) => Promise<History>;
+  /** Numbers to store with the weights (computed after training). */
+  metrics?: () => Record<string, number>;
+  /** Override the mode (default: GENLAB_TRAIN). */
+  mode?: TrainMode;
+}
+
+export interface FitResult {
+  /** "shipped" when loaded from data/, "trained" when trained in this run. */
+  source: "shipped" | "trained";
+  file: string;
+  meta: CheckpointMeta;
+  /** The training history (this run's, or the shipped one when it exists). */
+  history: History | null;
+}
+
+export function weightsFile(model: string, mode: TrainMode): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(model)) throw new Error(`model name ${JSON.stringify(model)}: use letters, digits, '-', '_' and '.'`);
+  const dir = mode === "smoke" ? outDir("weights") : dataDir("weights");
+  return `${dir}/${model}.safetensors`;
+}
+
+function historyFile(weights: string): string {
+  return weights.replace(/\.safetensors$/, ".history.json");
+}
+
+function readHistory(file: string): History | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    return History.fromJSON(JSON.parse(fs.readFileSync(file, "utf8")));
+  } catch (err) {
+    throw new Error(`training history ${file} is unreadable (${(err as Error).message}); delete it or retrain with GENLAB_TRAIN=full`);
+  }
+}
+
+export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<FitResult> {
+  const mode = spec.mode ?? trainMode();
+  const file = weightsFile(spec.model, mode);
+  if (mode === "shipped" && fs.existsSync(file)) {
+    const meta = loadInto(file, spec.params);
+    const stale = Object.entries(spec.budget.full).filter(([k, v]) => meta.budget[k] !== v);
+    console.log(`${spec.model}: loaded shipped weights ${file.replace(dataDir(), "data")} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
+    if (stale.length) {
+      console.log(`${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`);
+    }
+    return { source: "shipped", file, meta, history: readHistory(historyFile(file)) };
+  }
+  const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
+  if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${file}; training with the full budget (${fmtBudget(budget)})`);
+  else console.log(`${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`);
+  const history = await spec.train(budget);
+  const meta = checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() });
+  const bytes = saveCheckpoint(file, spec.params, meta);
+  writeJsonAtomic(historyFile(file), history);
+  // Read back what was written: the load path runs in every mode, and a bad write shows at once.
+  loadInto(file, spec.params);
+  console.log(`${spec.model}: saved ${file} (${(bytes / 1024).toFixed(0)} KiB)`);
+  return { source: "trained", file, meta, history };
+}
+
+function fmtBudget(b: Record<string, number | string>): string {
+  return Object.entries(b)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+}

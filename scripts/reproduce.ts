@@ -1,0 +1,89 @@
+/**
+ * npm run reproduce [-- NAME ...]: executes notebooks through a real Jupyter kernel (tslab, driven
+ * by nbclient) and writes out/<notebook>.ipynb, out/<notebook>.html and, from inside the
+ * notebook, out/results/<notebook>.json. NAME is a notebook's file name, its stem, or a unique
+ * prefix ("00"). A failing cell fails the command and its real error is printed. GENLAB_TRAIN
+ * chooses the run mode for every notebook; GENLAB_OUT (relative to the project) moves out/.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { outDir, projectRoot, trainMode } from "../lib/env";
+
+const root = projectRoot();
+const nbDir = path.join(root, "notebooks");
+
+function fail(msg: string): never {
+  console.error(`reproduce: ${msg}`);
+  process.exit(2);
+}
+
+function listNotebooks(): string[] {
+  return fs
+    .readdirSync(nbDir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
+}
+
+export function selectNotebooks(all: string[], names: string[]): string[] {
+  if (names.length === 0) return all;
+  return names.map((n) => {
+    const stem = n.replace(/\.ipynb$/, "").replace(/^notebooks\//, "");
+    const exact = all.find((f) => f === `${stem}.ipynb`);
+    if (exact) return exact;
+    const matches = all.filter((f) => f.startsWith(stem));
+    if (matches.length === 1) return matches[0];
+    if (matches.length === 0) fail(`no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ")}`);
+    return fail(`${JSON.stringify(n)} matches several notebooks: ${matches.join(", ")}`);
+  });
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const flags = args.filter((a) => a.startsWith("-"));
+  const timeoutArg = flags.find((f) => f.startsWith("--timeout="));
+  for (const f of flags) if (f !== "--list" && f !== timeoutArg) fail(`unknown option ${f} (options: --list, --timeout=SECONDS per cell)`);
+  const all = listNotebooks();
+  if (flags.includes("--list")) {
+    console.log(all.join("\n"));
+    return;
+  }
+  const chosen = selectNotebooks(all, args.filter((a) => !a.startsWith("-")));
+  const mode = trainMode(); // validates GENLAB_TRAIN before anything runs
+  const pyFile = path.join(root, ".jupyter", "python");
+  if (!fs.existsSync(pyFile)) fail("the Jupyter kernel is not set up: run `npm run setup` first");
+  const python = fs.readFileSync(pyFile, "utf8").trim();
+  const out = outDir();
+  const env = {
+    ...process.env,
+    GENLAB_ROOT: root,
+    GENLAB_OUT: out,
+    JUPYTER_PATH: [path.join(root, ".jupyter", "share", "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+  };
+  console.log(`reproduce: ${chosen.length} notebook(s), GENLAB_TRAIN=${mode}, output in ${path.relative(root, out) || "."}/`);
+  const rows: { name: string; ok: boolean; seconds: number; why?: string }[] = [];
+  for (const nb of chosen) {
+    const stem = nb.replace(/\.ipynb$/, "");
+    const resultsFile = path.join(out, "results", `${stem}.json`);
+    const t0 = Date.now();
+    console.log(`\n=== ${stem} ===`);
+    const r = spawnSync(
+      python,
+      [path.join(root, "scripts", "run_notebook.py"), path.join(nbDir, nb), out, ...(timeoutArg ? ["--timeout", timeoutArg.split("=")[1]] : [])],
+      { env, stdio: "inherit" },
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    let why: string | undefined;
+    if (r.error) why = `could not start ${python}: ${r.error.message}`;
+    else if (r.status !== 0) why = `a cell failed (exit ${r.status})`;
+    else if (!fs.existsSync(resultsFile) || fs.statSync(resultsFile).mtimeMs < t0) why = `it saved no results to ${path.relative(root, resultsFile)}`;
+    rows.push({ name: stem, ok: !why, seconds, why });
+  }
+  console.log("\nreproduce summary:");
+  for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);
+  const failed = rows.filter((r) => !r.ok).length;
+  console.log(`notebooks: ${rows.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+if (require.main === module) main();
