@@ -33,7 +33,7 @@ export interface DataFrameLike {
 }
 
 /** A training history: one array per column, e.g. `{step: [...], loss: [...], kl: [...]}`. */
-export type History = Record<string, ArrayLike<number | null>>;
+export type Columns = Record<string, ArrayLike<number | null>>;
 
 /** 2-D points: a flat `[x0, y0, x1, y1, ...]` array (e.g. a Float32Array) or rows `[[x, y], ...]`. */
 export type Points2d = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
@@ -288,7 +288,7 @@ function isPlainObject(v: unknown): v is Json {
 }
 
 /** Deep-merges plain objects (arrays and other values in `extra` replace those in `base`). */
-export function mergeLayout(base: object, extra?: object): Json {
+export function mergeLayout(base: object, extra?: object): Record<string, unknown> {
   const out: Json = { ...(base as Json) };
   if (!extra) return out;
   for (const [k, v] of Object.entries(extra)) {
@@ -401,7 +401,7 @@ function seriesFromColumns(cols: Record<string, ArrayLike<unknown>>, opts: LineC
  * Line chart, e.g. loss curves. Accepts a list of series, a danfojs DataFrame, or a history
  * record of columns (`{step: [...], loss: [...]}`; the x column is `opts.x` or step/epoch/...).
  */
-export function lineChart(input: LineSeries[] | DataFrameLike | History, opts: LineChartOptions = {}): Figure {
+export function lineChart(input: LineSeries[] | DataFrameLike | Columns, opts: LineChartOptions = {}): Figure {
   let series: LineSeries[];
   if (Array.isArray(input)) series = input;
   else if (isDataFrameLike(input)) series = seriesFromColumns(dataFrameColumns(input), opts);
@@ -525,6 +525,8 @@ export interface Heatmap2dOptions {
   contours?: boolean;
   zmin?: number;
   zmax?: number;
+  /** Smooth between cells (Plotly `zsmooth: "best"`) instead of drawing blocks. */
+  smooth?: boolean;
   layout?: object;
 }
 
@@ -568,6 +570,7 @@ export function heatmap2d(opts: Heatmap2dOptions): Figure {
   if (opts.zTitle) trace.colorbar = { title: { text: opts.zTitle } };
   if (opts.zmin !== undefined) trace.zmin = opts.zmin;
   if (opts.zmax !== undefined) trace.zmax = opts.zmax;
+  if (opts.smooth && !opts.contours) trace.zsmooth = "best";
   const data: Json[] = [trace];
   const layout = baseLayout(opts.title, opts.xTitle, opts.yTitle);
   if (opts.samples) {
@@ -580,11 +583,72 @@ export function heatmap2d(opts: Heatmap2dOptions): Figure {
       y,
       marker: { size: 4, color: "white", opacity: 0.85, line: { color: "black", width: 0.5 } },
     });
-    layout.legend = { orientation: "h", x: 0, y: 1.0, yanchor: "bottom" };
-    // Keep the view on the grid; samples outside it are clipped rather than squeezing the map.
-    if (nx > 1) (layout.xaxis as Json).range = [opts.x[0], opts.x[nx - 1]];
-    if (ny > 1) (layout.yaxis as Json).range = [opts.y[0], opts.y[ny - 1]];
+    layout.showlegend = true;
+    layout.legend = { x: 0.01, y: 0.99, bgcolor: "rgba(255,255,255,0.7)" };
+    // Keep the view on the grid (heatmap cells are centred on the grid points, contours end at
+    // them); samples outside it are clipped rather than squeezing the map.
+    const edge = (a: ArrayLike<number>, n: number): [number, number] => {
+      const half = opts.contours ? 0 : (a[n - 1] - a[0]) / (n - 1) / 2;
+      return [a[0] - half, a[n - 1] + half];
+    };
+    if (nx > 1) (layout.xaxis as Json).range = edge(opts.x, nx);
+    if (ny > 1) (layout.yaxis as Json).range = edge(opts.y, ny);
   }
+  return { data, layout: mergeLayout(layout, opts.layout) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subplots
+
+export interface SubplotsOptions {
+  /** Panels per row (default 3). */
+  cols?: number;
+  title?: string;
+  /** Pixel height of one row of panels (default 300). */
+  rowHeight?: number;
+  layout?: object;
+}
+
+/**
+ * Several figures as panels of one figure (a grid, each panel its own axes and its own title).
+ * Panel i's traces move to axes x{i+1}/y{i+1}; axis settings (titles, log scales, ranges, equal
+ * aspect) carry over. Legends are merged, so give traces distinct names where it matters.
+ */
+export function subplots(figs: Figure[], opts: SubplotsOptions = {}): Figure {
+  if (!figs.length) throw new Error("subplots: no figures");
+  const cols = Math.max(1, Math.min(opts.cols ?? 3, figs.length));
+  const rows = Math.ceil(figs.length / cols);
+  const layout: Json = {
+    grid: { rows, columns: cols, pattern: "independent" },
+    height: (opts.rowHeight ?? 300) * rows + (opts.title ? 60 : 30),
+    margin: { l: 40, r: 20, t: opts.title ? 70 : 40, b: 40 },
+    annotations: [] as Json[],
+    showlegend: false,
+  };
+  if (opts.title) layout.title = { text: opts.title };
+  const data: Json[] = [];
+  figs.forEach((fig, i) => {
+    const sfx = i === 0 ? "" : String(i + 1);
+    for (const t of fig.data as Json[]) data.push({ ...t, xaxis: `x${sfx}`, yaxis: `y${sfx}` });
+    const fl = (fig.layout ?? {}) as Json;
+    const xa: Json = { ...((fl.xaxis as Json) ?? {}) };
+    const ya: Json = { ...((fl.yaxis as Json) ?? {}) };
+    if (ya.scaleanchor) ya.scaleanchor = `x${sfx}`;
+    layout[`xaxis${sfx}`] = xa;
+    layout[`yaxis${sfx}`] = ya;
+    const title = (fl.title as Json | undefined)?.text;
+    if (title) {
+      (layout.annotations as Json[]).push({
+        text: title,
+        xref: `x${sfx} domain`,
+        yref: `y${sfx} domain`,
+        x: 0.5,
+        y: 1.08,
+        showarrow: false,
+        font: { size: 13 },
+      });
+    }
+  });
   return { data, layout: mergeLayout(layout, opts.layout) };
 }
 
@@ -648,7 +712,7 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
   const duration = opts.frameDuration ?? 500;
   const transition = { duration: opts.transitionDuration ?? 0 };
   const layout = baseLayout(opts.title, opts.xTitle, opts.yTitle);
-  layout.margin = { l: 60, r: 20, t: opts.title ? 50 : 20, b: 110 };
+  layout.margin = { l: 60, r: 20, t: opts.title ? 50 : 20, b: 130 };
   if (opts.fixedAxes !== false) {
     const xr = extent(frames, "x");
     const yr = extent(frames, "y");
@@ -664,7 +728,7 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
       y: 0,
       xanchor: "left",
       yanchor: "top",
-      pad: { t: 50, r: 10 },
+      pad: { t: 80, r: 10 },
       buttons: [
         {
           label: "\u25b6 Play",
@@ -682,13 +746,13 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
   layout.sliders = [
     {
       active: 0,
-      x: 0.18,
-      len: 0.82,
+      x: 0,
+      len: 1,
       y: 0,
       xanchor: "left",
       yanchor: "top",
-      pad: { t: 40 },
-      currentvalue: { visible: true, prefix: opts.prefix ?? "step ", xanchor: "left" },
+      pad: { l: 170, t: 50 },
+      currentvalue: { visible: true, prefix: opts.prefix ?? "step ", xanchor: "right" },
       transition,
       steps: frames.map((f) => ({
         label: f.name,
@@ -726,7 +790,7 @@ export interface ImageGridOptions {
   padValue?: number;
   /** Value range of float inputs (default [0, 1]; [-1, 1] for tanh outputs). Uint8 inputs are 0..255. */
   range?: [number, number];
-  /** Display scale factor (default: the largest integer up to 4 that keeps the grid within 640 px, at least 1). */
+  /** Display scale factor (default: the largest integer up to 8 that keeps the grid within 640 px, at least 1). */
   scale?: number;
 }
 
@@ -755,7 +819,7 @@ export function imageGrid(images: ArrayLike<number>, opts: ImageGridOptions): st
   const rows = Math.ceil(n / cols);
   const width = cols * opts.w + (cols + 1) * pad;
   const height = rows * opts.h + (rows + 1) * pad;
-  const scale = opts.scale ?? Math.max(1, Math.min(4, Math.floor(640 / width)));
+  const scale = opts.scale ?? Math.max(1, Math.min(8, Math.floor(640 / width)));
   const png = imageGridPng(images, { ...opts, n, cols, pad });
   const alt = opts.title ?? `${n} images`;
   const dw = Math.round(width * scale);

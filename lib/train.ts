@@ -31,6 +31,12 @@ export class History {
     const xs = this.column(key).slice(-n);
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   }
+  /** The history as columns (step, seconds and each logged quantity), e.g. for lineChart. */
+  toColumns(): Record<string, number[]> {
+    const out: Record<string, number[]> = { step: this.column("step"), seconds: this.column("seconds") };
+    for (const k of this.keys()) out[k] = this.column(k);
+    return out;
+  }
   toJSON(): HistoryRow[] {
     return this.rows;
   }

@@ -7,8 +7,10 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { outDir, projectRoot, trainMode } from "../lib/env";
+import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "../lib/env";
+import { writeFileAtomic, writeJsonAtomic } from "../lib/io";
 
 const root = projectRoot();
 const nbDir = path.join(root, "notebooks");
@@ -36,6 +38,34 @@ export function selectNotebooks(all: string[], names: string[]): string[] {
     if (matches.length === 0) fail(`no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ")}`);
     return fail(`${JSON.stringify(n)} matches several notebooks: ${matches.join(", ")}`);
   });
+}
+
+type Runtimes = Record<string, Partial<Record<TrainMode, { seconds: number; cores: number; measuredAt: string }>>>;
+const RUNTIME_LINE = /^\*\*Run time on .*$/m;
+
+function fmtDuration(s: number): string {
+  return s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`;
+}
+
+/** The header line every notebook carries, built from measured run times (data/runtimes.json). */
+export function runtimeLine(r: Runtimes[string] | undefined): string {
+  const part = (m: TrainMode, label: string) => `${label} ${r?.[m] ? `${fmtDuration(r[m]!.seconds)}` : "not measured yet"}`;
+  const cores = Object.values(r ?? {}).map((v) => v!.cores)[0] ?? 2;
+  return `**Run time on ${cores} cores** (measured by \`npm run reproduce\`, whole notebook including kernel start): ${part("shipped", "shipped weights")}; ${part("full", "`GENLAB_TRAIN=full`")}; ${part("smoke", "`GENLAB_TRAIN=smoke`")}.`;
+}
+
+/** Records a successful run's time and rewrites the notebook's run-time line from the record. */
+function recordRuntime(nbFile: string, stem: string, mode: TrainMode, seconds: number): void {
+  const file = dataDir("runtimes.json");
+  const all: Runtimes = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  all[stem] = { ...all[stem], [mode]: { seconds: Math.round(seconds * 10) / 10, cores: os.cpus().length, measuredAt: new Date().toISOString().slice(0, 10) } };
+  writeJsonAtomic(file, all);
+  const nb = JSON.parse(fs.readFileSync(nbFile, "utf8"));
+  const cell = nb.cells.find((c: { cell_type: string; source: string | string[] }) => c.cell_type === "markdown" && RUNTIME_LINE.test([c.source].flat().join("")));
+  if (!cell) return;
+  const text = [cell.source].flat().join("").replace(RUNTIME_LINE, runtimeLine(all[stem]));
+  cell.source = text.split(/(?<=\n)/);
+  writeFileAtomic(nbFile, JSON.stringify(nb, null, 1) + "\n");
 }
 
 function main(): void {
@@ -78,6 +108,7 @@ function main(): void {
     else if (r.status !== 0) why = `a cell failed (exit ${r.status})`;
     else if (!fs.existsSync(resultsFile) || fs.statSync(resultsFile).mtimeMs < t0) why = `it saved no results to ${path.relative(root, resultsFile)}`;
     rows.push({ name: stem, ok: !why, seconds, why });
+    if (!why) recordRuntime(path.join(nbDir, nb), stem, mode, seconds);
   }
   console.log("\nreproduce summary:");
   for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);

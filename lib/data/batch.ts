@@ -123,3 +123,40 @@ export function oneHot(labels: ArrayLike<number>, k: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * An endless minibatch source for step-based training loops: each call returns the next batch
+ * of indices; when an epoch is used up a fresh seeded permutation (from `rng`) starts the next.
+ * With `dropLast` (the default) every batch has exactly `batchSize` indices and an epoch's short
+ * tail is skipped; when n < batchSize each batch is the whole set, shuffled.
+ */
+export function batchStream(n: number, batchSize: number, rng: Rng, opts: { dropLast?: boolean } = {}): () => Int32Array {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`batchStream: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchStream: batchSize must be a positive integer, got ${batchSize}`);
+  const dropLast = opts.dropLast ?? true;
+  const size = Math.min(batchSize, n);
+  let epoch: Generator<Int32Array, void, undefined> = batchIndices(n, size, rng, { dropLast });
+  return () => {
+    let r = epoch.next();
+    if (r.done) {
+      epoch = batchIndices(n, size, rng, { dropLast });
+      r = epoch.next();
+    }
+    return r.value as Int32Array;
+  };
+}
+
+/** Rows `idx` of a row-major matrix `x` with `dim` columns, copied into a new Float32Array. */
+export function gatherRows(x: ArrayLike<number>, dim: number, idx: ArrayLike<number>): Float32Array {
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`gatherRows: dim must be a positive integer, got ${dim}`);
+  if (x.length % dim !== 0) throw new Error(`gatherRows: ${x.length} values is not a whole number of rows of ${dim}`);
+  const rows = x.length / dim;
+  const out = new Float32Array(idx.length * dim);
+  for (let j = 0; j < idx.length; j++) {
+    const r = idx[j];
+    if (!Number.isInteger(r) || r < 0 || r >= rows) throw new Error(`gatherRows: row ${r} at position ${j} is out of range (expected 0..${rows - 1})`);
+    if (x instanceof Float32Array) out.set(x.subarray(r * dim, (r + 1) * dim), j * dim);
+    else for (let p = 0; p < dim; p++) out[j * dim + p] = x[r * dim + p];
+  }
+  return out;
+}
