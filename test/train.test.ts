@@ -14,6 +14,14 @@ test("trainLoop fits a linear map, logs a history and leaks no tensor", async ()
   assert.equal(countParams(params), 4);
   const wTrue = tf.tensor2d([[1], [-2], [0.5]]);
   const opt = tf.train.adam(0.05);
+  const step = () => {
+    const x = randn(rng, [32, 3]);
+    const y = tf.matMul(x as tf.Tensor2D, wTrue);
+    const loss = opt.minimize(() => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar, true)!;
+    x.dispose();
+    y.dispose();
+    return { mse: loss };
+  };
   const before = tf.memory().numTensors;
   const history = await trainLoop({
     label: "linear",
@@ -21,14 +29,7 @@ test("trainLoop fits a linear map, logs a history and leaks no tensor", async ()
     params,
     logEvery: 10,
     quiet: true,
-    step: () => {
-      const x = randn(rng, [32, 3]);
-      const y = tf.matMul(x as tf.Tensor2D, wTrue);
-      const loss = opt.minimize(() => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar, true)!;
-      x.dispose();
-      y.dispose();
-      return { mse: loss };
-    },
+    step,
   });
   // Adam's slots are made on the first step; after that nothing may accumulate.
   const afterFirst = tf.memory().numTensors;
@@ -39,14 +40,7 @@ test("trainLoop fits a linear map, logs a history and leaks no tensor", async ()
     logEvery: 10,
     quiet: true,
     history,
-    step: () => {
-      const x = randn(rng, [32, 3]);
-      const y = tf.matMul(x as tf.Tensor2D, wTrue);
-      const loss = opt.minimize(() => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar, true)!;
-      x.dispose();
-      y.dispose();
-      return { mse: loss };
-    },
+    step,
   });
   assert.equal(tf.memory().numTensors, afterFirst, "tensor count grew over 200 steps");
   assert.ok(afterFirst - before <= 2 * 4 + 2, `unexpected tensors kept after the first run: ${afterFirst - before}`);
