@@ -1,0 +1,128 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend";
+import { Rng, randn } from "../lib/random";
+import { VAE, bernoulliLogLik, gaussianKL, iwaeLogLik, logNormalDiag, trainVAE } from "../lib/models/vae";
+
+test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
+  await initBackend({ quiet: true });
+  const mu = tf.tensor2d([[0.5, -1.0, 0.2]]);
+  const logvar = tf.tensor2d([[-0.5, 0.3, -1.2]]);
+  const kl = gaussianKL(mu, logvar).dataSync()[0];
+  // E_q[log q(z) - log p(z)] with 200k samples
+  const rng = new Rng(7);
+  const n = 200000;
+  const eps = randn(rng, [n, 3]) as tf.Tensor2D;
+  const mc = tf.tidy(() => {
+    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
+    return tf.mean(tf.sub(logNormalDiag(z, tf.tile(mu, [n, 1]) as tf.Tensor2D, tf.tile(logvar, [n, 1]) as tf.Tensor2D), logNormalDiag(z)));
+  });
+  const mcv = mc.dataSync()[0];
+  const direct = 0.5 * [[0.5, -0.5], [-1.0, 0.3], [0.2, -1.2]].reduce((s, [m, lv]) => s + m * m + Math.exp(lv) - 1 - lv, 0);
+  assert.ok(Math.abs(kl - direct) < 1e-5, `closed form ${kl} vs hand ${direct}`);
+  assert.ok(Math.abs(mcv - kl) < 0.02, `MC ${mcv} vs closed form ${kl}`);
+  tf.dispose([mu, logvar, eps, mc]);
+});
+
+test("Bernoulli log-likelihood equals the direct formula and is stable for large logits", async () => {
+  await initBackend({ quiet: true });
+  const x = tf.tensor2d([[1, 0, 1, 0]]);
+  const l = tf.tensor2d([[2.0, -1.0, 0.0, 30.0]]);
+  const got = bernoulliLogLik(x, l).dataSync()[0];
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const want = Math.log(sig(2)) + Math.log(1 - sig(-1)) + Math.log(sig(0)) + -30; // log(1 - sigmoid(30)) ~ -30
+  assert.ok(Math.abs(got - want) < 1e-4, `${got} vs ${want}`);
+  tf.dispose([x, l]);
+});
+
+/** log of integral over a 1-D latent grid of exp(f(z)). */
+function logIntegral(f: Float64Array, dz: number): number {
+  const m = Math.max(...f);
+  let s = 0;
+  for (const v of f) s += Math.exp(v - m);
+  return m + Math.log(s * dz);
+}
+
+test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D latent, exact integral)", async () => {
+  await initBackend({ quiet: true });
+  const vae = new VAE("tiny", { inputDim: 6, hidden: [8], latent: 1 }, new Rng(3));
+  const xRow = new Float32Array([1, 0, 1, 1, 0, 0]);
+  const x = tf.tensor2d(xRow, [1, 6]);
+  // Quadrature over z in [-10, 10].
+  const G = 4001, lo = -10, hi = 10, dz = (hi - lo) / (G - 1);
+  const zs = tf.tensor2d(Float32Array.from({ length: G }, (_, i) => lo + i * dz), [G, 1]);
+  const { mu, logvar } = vae.encode(x);
+  const terms = tf.tidy(() => {
+    const xs = tf.tile(x, [G, 1]) as tf.Tensor2D;
+    const logJoint = tf.add(bernoulliLogLik(xs, vae.decodeLogits(zs)), logNormalDiag(zs));
+    const logQ = logNormalDiag(zs, tf.tile(mu, [G, 1]) as tf.Tensor2D, tf.tile(logvar, [G, 1]) as tf.Tensor2D);
+    return tf.stack([logJoint, logQ]);
+  });
+  const [joint, q] = [terms.slice([0, 0], [1, G]).dataSync(), terms.slice([1, 0], [1, G]).dataSync()];
+  const logpx = logIntegral(Float64Array.from(joint), dz);
+  let elbo = 0;
+  for (let i = 0; i < G; i++) elbo += Math.exp(q[i]) * (joint[i] - q[i]) * dz;
+  const rng = new Rng(11);
+  /** Mean of `reps` IWAE_k estimates and its standard error. */
+  const estimate = (k: number, reps: number) => {
+    const v = Array.from({ length: reps }, () => iwaeLogLik(vae, xRow, k, rng)[0]);
+    const m = v.reduce((a, b) => a + b, 0) / reps;
+    return { m, se: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (reps - 1) / reps) };
+  };
+  const e1 = estimate(1, 4000), e10 = estimate(10, 400);
+  const i1 = e1.m, i10 = e10.m, i1000 = estimate(1000, 5).m, i50k = estimate(50000, 2).m;
+  assert.ok(elbo < logpx, `ELBO ${elbo} should be below log p(x) ${logpx}`);
+  assert.ok(Math.abs(i1 - elbo) < 4 * e1.se, `IWAE_1 averages to the ELBO: ${i1} +- ${e1.se} vs ${elbo}`);
+  assert.ok(logpx - elbo > 0.5 && i10 - i1 > 4 * Math.hypot(e1.se, e10.se), `the gap must be visible: ELBO ${elbo}, IWAE_10 ${i10}, log p(x) ${logpx}`);
+  assert.ok(i1 < i10 && i10 < i1000 && i1000 < i50k + 1e-3, `IWAE_k increases with k: ${i1}, ${i10}, ${i1000}, ${i50k}`);
+  assert.ok(i50k <= logpx + 0.01, `IWAE_50000 ${i50k} must not exceed log p(x) ${logpx}`);
+  assert.ok(logpx - i50k < 0.3 * (logpx - i1000) + 0.01, `the gap shrinks: log p(x) - IWAE_1000 = ${logpx - i1000}, - IWAE_50000 = ${logpx - i50k}`);
+  tf.dispose([x, zs, mu, logvar, terms]);
+  for (const v of Object.values(vae.params())) v.dispose();
+});
+
+test("the loss gradient matches finite differences (fixed noise)", async () => {
+  await initBackend({ quiet: true });
+  const vae = new VAE("fd", { inputDim: 5, hidden: [4], latent: 2 }, new Rng(5));
+  const x = tf.tensor2d([[1, 0, 1, 0, 1], [0, 0, 1, 1, 1]]);
+  const eps = randn(new Rng(9), [2, 2]) as tf.Tensor2D;
+  const p = vae.params();
+  const name = "fd.enc.0.w";
+  const { grads } = tf.variableGrads(() => vae.loss(x, eps, 1), [p[name]]);
+  const g = grads[p[name].name].dataSync();
+  const w = p[name];
+  const base = w.dataSync().slice();
+  const h = 1e-2;
+  for (const idx of [0, 3, 7, 13]) {
+    const f = (d: number) => {
+      const v = base.slice();
+      v[idx] += d;
+      w.assign(tf.tensor(v, w.shape));
+      return vae.loss(x, eps, 1).dataSync()[0];
+    };
+    const fd = (f(h) - f(-h)) / (2 * h);
+    assert.ok(Math.abs(fd - g[idx]) < 2e-2 * Math.max(1, Math.abs(fd)), `d loss / d w[${idx}]: autodiff ${g[idx]} vs finite difference ${fd}`);
+  }
+  tf.dispose([x, eps, ...Object.values(grads)]);
+});
+
+test("trainVAE lowers the loss on toy binary data without leaking tensors", async () => {
+  await initBackend({ quiet: true });
+  const rng = new Rng(1);
+  // Two prototypes of 20 pixels; data are noisy copies.
+  const protos = [Array.from({ length: 20 }, (_, i) => (i < 10 ? 0.95 : 0.05)), Array.from({ length: 20 }, (_, i) => (i % 2 ? 0.95 : 0.05))];
+  const data = new Float32Array(400 * 20);
+  for (let r = 0; r < 400; r++) for (let j = 0; j < 20; j++) data[r * 20 + j] = protos[r % 2][j];
+  const vae = new VAE("toy", { inputDim: 20, hidden: [16], latent: 2 }, rng);
+  const before = tf.memory().numTensors;
+  const h1 = await trainVAE(vae, data, { steps: 20, batchSize: 32, lr: 5e-3, beta: 1 }, { seed: 2, quiet: true });
+  const mid = tf.memory().numTensors;
+  const h2 = await trainVAE(vae, data, { steps: 300, batchSize: 32, lr: 5e-3, beta: 1 }, { seed: 3, quiet: true });
+  assert.equal(tf.memory().numTensors, mid, "tensors leaked during training");
+  assert.ok(mid - before <= 0, `tensors left after training: ${mid - before}`);
+  const first = h1.rows[0].loss, last = h2.tailMean("loss", 20);
+  assert.ok(last < 0.6 * first, `loss ${first} -> ${last}`);
+  assert.ok(h2.keys().includes("kl") && h2.keys().includes("recon"));
+  for (const v of Object.values(vae.params())) v.dispose();
+});
