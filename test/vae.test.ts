@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { Rng, randn } from "../lib/random";
-import { VAE, bernoulliLogLik, gaussianKL, iwaeLogLik, logNormalDiag, trainVAE } from "../lib/models/vae";
+import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gradientEstimators, iwaeLogLik, logNormalDiag, trainVAE } from "../lib/models/vae";
 
 test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   await initBackend({ quiet: true });
@@ -36,33 +36,16 @@ test("Bernoulli log-likelihood equals the direct formula and is stable for large
   tf.dispose([x, l]);
 });
 
-/** log of integral over a 1-D latent grid of exp(f(z)). */
-function logIntegral(f: Float64Array, dz: number): number {
-  const m = Math.max(...f);
-  let s = 0;
-  for (const v of f) s += Math.exp(v - m);
-  return m + Math.log(s * dz);
-}
-
 test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D latent, exact integral)", async () => {
   await initBackend({ quiet: true });
   const vae = new VAE("tiny", { inputDim: 6, hidden: [8], latent: 1 }, new Rng(3));
   const xRow = new Float32Array([1, 0, 1, 1, 0, 0]);
-  const x = tf.tensor2d(xRow, [1, 6]);
-  // Quadrature over z in [-10, 10].
-  const G = 4001, lo = -10, hi = 10, dz = (hi - lo) / (G - 1);
-  const zs = tf.tensor2d(Float32Array.from({ length: G }, (_, i) => lo + i * dz), [G, 1]);
-  const { mu, logvar } = vae.encode(x);
-  const terms = tf.tidy(() => {
-    const xs = tf.tile(x, [G, 1]) as tf.Tensor2D;
-    const logJoint = tf.add(bernoulliLogLik(xs, vae.decodeLogits(zs)), logNormalDiag(zs));
-    const logQ = logNormalDiag(zs, tf.tile(mu, [G, 1]) as tf.Tensor2D, tf.tile(logvar, [G, 1]) as tf.Tensor2D);
-    return tf.stack([logJoint, logQ]);
-  });
-  const [joint, q] = [terms.slice([0, 0], [1, G]).dataSync(), terms.slice([1, 0], [1, G]).dataSync()];
-  const logpx = logIntegral(Float64Array.from(joint), dz);
-  let elbo = 0;
-  for (let i = 0; i < G; i++) elbo += Math.exp(q[i]) * (joint[i] - q[i]) * dz;
+  const exact = exactBounds1D(vae, xRow);
+  const logpx = exact.logpx[0], elbo = exact.elbo[0];
+  // Brute force over all 2^6 binary x: p(x) must sum to 1.
+  const all = new Float32Array(64 * 6).map((_, i) => (Math.floor(i / 6) >> (i % 6)) & 1);
+  const total = exactBounds1D(vae, all).logpx.reduce((s, v) => s + Math.exp(v), 0);
+  assert.ok(Math.abs(total - 1) < 1e-4, `sum over all x of p(x) = ${total}`);
   const rng = new Rng(11);
   /** Mean of `reps` IWAE_k estimates and its standard error. */
   const estimate = (k: number, reps: number) => {
@@ -78,7 +61,6 @@ test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D
   assert.ok(i1 < i10 && i10 < i1000 && i1000 < i50k + 1e-3, `IWAE_k increases with k: ${i1}, ${i10}, ${i1000}, ${i50k}`);
   assert.ok(i50k <= logpx + 0.01, `IWAE_50000 ${i50k} must not exceed log p(x) ${logpx}`);
   assert.ok(logpx - i50k < 0.3 * (logpx - i1000) + 0.01, `the gap shrinks: log p(x) - IWAE_1000 = ${logpx - i1000}, - IWAE_50000 = ${logpx - i50k}`);
-  tf.dispose([x, zs, mu, logvar, terms]);
   for (const v of Object.values(vae.params())) v.dispose();
 });
 
@@ -125,4 +107,31 @@ test("trainVAE lowers the loss on toy binary data without leaking tensors", asyn
   assert.ok(last < 0.6 * first, `loss ${first} -> ${last}`);
   assert.ok(h2.keys().includes("kl") && h2.keys().includes("recon"));
   for (const v of Object.values(vae.params())) v.dispose();
+});
+
+test("aggregatePosterior: KL to the prior is ~0 when q(z) is the prior, and positive otherwise", () => {
+  const rng = new Rng(4);
+  const n = 20000, L = 3, s2 = 0.25;
+  // mu ~ N(0, (1 - s2) I) and sigma^2 = s2 make the mixture of q(z|x) exactly N(0, I).
+  const mu = rng.normalArray(n * L, 0, Math.sqrt(1 - s2));
+  const logvar = new Float32Array(n * L).fill(Math.log(s2));
+  const good = aggregatePosterior(mu, logvar, L);
+  assert.ok(good.klToPrior < 0.01, `KL ${good.klToPrior}`);
+  const shifted = aggregatePosterior(mu.map((v) => v + 1), logvar, L);
+  assert.ok(Math.abs(shifted.klToPrior - 1.5) < 0.05, `a unit shift in 3 dims costs 1.5 nats: ${shifted.klToPrior}`);
+});
+
+test("reparameterisation and score-function gradients agree in mean; reparameterisation has the lower variance", async () => {
+  await initBackend({ quiet: true });
+  const vae = new VAE("ge", { inputDim: 6, hidden: [8], latent: 1 }, new Rng(8));
+  const x = new Float32Array([1, 1, 0, 1, 0, 0]);
+  const { reparam, reinforce } = gradientEstimators(vae, x, 0.3, 0.8, 20000, new Rng(9));
+  const stats = (v: Float64Array) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    return { m, v: v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) };
+  };
+  const a = stats(reparam), b = stats(reinforce);
+  const se = Math.sqrt(b.v / reinforce.length);
+  assert.ok(Math.abs(a.m - b.m) < 4 * se + 4 * Math.sqrt(a.v / reparam.length), `means ${a.m} vs ${b.m} (se ${se})`);
+  assert.ok(a.v < b.v / 5, `variance reparam ${a.v} vs REINFORCE ${b.v}`);
 });

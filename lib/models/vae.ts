@@ -11,9 +11,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchStream, gatherRows } from "../data/batch";
+import { cholesky, covRows, logDetFromCholesky, meanRows } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
 import { trainLoop, type History } from "../train";
+import { fitOrLoad, type FitResult } from "../weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -196,4 +198,176 @@ export function iwaeLogLik(vae: VAE, x: Float32Array, k: number, rng: Rng, chunk
     out[i] = m + Math.log(s) - Math.log(k);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batched helpers for notebooks: encode, decode, reconstruct, sample.
+
+function batched(n: number, batch: number, outDim: number, f: (s: number, e: number) => tf.Tensor): Float32Array {
+  const out = new Float32Array(n * outDim);
+  for (let s = 0; s < n; s += batch) {
+    const e = Math.min(n, s + batch);
+    const t = f(s, e);
+    out.set(t.dataSync(), s * outDim);
+    t.dispose();
+  }
+  return out;
+}
+
+/** Means and log-variances of q(z|x) for every row of x (n x inputDim), each n x latent. */
+export function encodeAll(vae: VAE, x: Float32Array, batch = 1000): { mu: Float32Array; logvar: Float32Array } {
+  const d = vae.config.inputDim;
+  const L = vae.latent;
+  const n = x.length / d;
+  const both = batched(n, batch, 2 * L, (s, e) => tf.tidy(() => vae.enc.apply(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]))));
+  const mu = new Float32Array(n * L);
+  const logvar = new Float32Array(n * L);
+  for (let i = 0; i < n; i++) {
+    mu.set(both.subarray(i * 2 * L, i * 2 * L + L), i * L);
+    logvar.set(both.subarray(i * 2 * L + L, (i + 1) * 2 * L), i * L);
+  }
+  return { mu, logvar };
+}
+
+/** Pixel means of p(x|z) for every row of z (n x latent). */
+export function decodeAll(vae: VAE, z: Float32Array, batch = 1000): Float32Array {
+  const L = vae.latent;
+  return batched(z.length / L, batch, vae.config.inputDim, (s, e) => vae.decodeMean(tf.tensor2d(z.subarray(s * L, e * L), [e - s, L])));
+}
+
+/** The "mean decode" of each x: decode the posterior mean, x -> mu(x) -> E[x | z = mu(x)]. */
+export function reconstruct(vae: VAE, x: Float32Array): Float32Array {
+  return decodeAll(vae, encodeAll(vae, x).mu);
+}
+
+/** Pixel means decoded from n prior samples z ~ N(0, I) (the usual "VAE samples" picture). */
+export function samplePrior(vae: VAE, n: number, rng: Rng): Float32Array {
+  return decodeAll(vae, rng.normalArray(n * vae.latent));
+}
+
+/**
+ * The aggregate posterior q(z) = (1/n) sum_i q(z|x_i), moment-matched by a Gaussian N(m, C)
+ * (m = mean of the mu_i; C = mean of diag(sigma_i^2) + covariance of the mu_i), and
+ * KL(N(m, C) || N(0, I)) = (tr C + m'm - L - log det C) / 2: zero when q(z) looks like the prior.
+ */
+export function aggregatePosterior(mu: Float32Array, logvar: Float32Array, L: number): { mean: Float64Array; cov: Float64Array; klToPrior: number } {
+  const n = mu.length / L;
+  const mean = meanRows(mu, L);
+  const cov = covRows(mu, L, mean);
+  for (let j = 0; j < L; j++) {
+    let v = 0;
+    for (let i = 0; i < n; i++) v += Math.exp(logvar[i * L + j]);
+    cov[j * L + j] += v / n;
+  }
+  let tr = 0;
+  let mm = 0;
+  for (let j = 0; j < L; j++) {
+    tr += cov[j * L + j];
+    mm += mean[j] * mean[j];
+  }
+  const logDet = logDetFromCholesky(cholesky({ d: L, a: cov }), L);
+  return { mean, cov, klToPrior: 0.5 * (tr + mm - L - logDet) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-dimensional latents: exact integrals, for checking bounds and gradient estimators.
+
+/**
+ * For a VAE with a 1-D latent: log p(x) = log integral p(x|z) p(z) dz and the ELBO
+ * integral q(z|x) [log p(x|z) + log p(z) - log q(z|x)] dz, both by quadrature on a grid,
+ * for each row of x. No sampling: these are the exact values the estimators aim at.
+ */
+export function exactBounds1D(vae: VAE, x: Float32Array, opts: { lo?: number; hi?: number; points?: number } = {}): { logpx: Float64Array; elbo: Float64Array } {
+  if (vae.latent !== 1) throw new Error(`exactBounds1D needs a VAE with a 1-D latent, this one has ${vae.latent}`);
+  const { lo = -10, hi = 10, points = 2001 } = opts;
+  const d = vae.config.inputDim;
+  const n = x.length / d;
+  const dz = (hi - lo) / (points - 1);
+  const zs = Float32Array.from({ length: points }, (_, i) => lo + i * dz);
+  const zT = tf.tensor2d(zs, [points, 1]);
+  const logits = vae.decodeLogits(zT);
+  const logPrior = logNormalDiag(zT).dataSync();
+  const { mu, logvar } = encodeAll(vae, x);
+  const logpx = new Float64Array(n);
+  const elbo = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const lik = tf.tidy(() => bernoulliLogLik(tf.tile(tf.tensor2d(x.subarray(i * d, (i + 1) * d), [1, d]), [points, 1]) as tf.Tensor2D, logits));
+    const ll = lik.dataSync();
+    lik.dispose();
+    let m = -Infinity;
+    for (let k = 0; k < points; k++) m = Math.max(m, ll[k] + logPrior[k]);
+    let s = 0;
+    let e = 0;
+    const v = Math.exp(logvar[i]);
+    for (let k = 0; k < points; k++) {
+      const joint = ll[k] + logPrior[k];
+      s += Math.exp(joint - m);
+      const logq = -0.5 * (Math.log(2 * Math.PI) + logvar[i] + (zs[k] - mu[i]) ** 2 / v);
+      e += Math.exp(logq) * (joint - logq);
+    }
+    logpx[i] = m + Math.log(s * dz);
+    elbo[i] = e * dz;
+  }
+  tf.dispose([zT, logits]);
+  return { logpx, elbo };
+}
+
+/**
+ * Two unbiased estimators of d/dmu E_{z ~ N(mu, sigma^2)}[log p(x|z)] for one x and a 1-D latent:
+ * reparameterisation, d/dmu log p(x | mu + sigma eps) = f'(z), and the score function (REINFORCE),
+ * f(z) (z - mu) / sigma^2. Returns n draws of each (same z for both), for their means and variances.
+ */
+export function gradientEstimators(vae: VAE, xRow: Float32Array, mu: number, sigma: number, n: number, rng: Rng): { reparam: Float64Array; reinforce: Float64Array } {
+  if (vae.latent !== 1) throw new Error(`gradientEstimators needs a 1-D latent, this VAE has ${vae.latent}`);
+  const d = vae.config.inputDim;
+  const eps = rng.normalArray(n);
+  const z = tf.tensor2d(eps.map((e) => mu + sigma * e), [n, 1]);
+  const xs = tf.tidy(() => tf.tile(tf.tensor2d(xRow, [1, d]), [n, 1]) as tf.Tensor2D);
+  const f = (zz: tf.Tensor) => bernoulliLogLik(xs, vae.decodeLogits(zz as tf.Tensor2D));
+  const fz = f(z);
+  const g = tf.grad((zz: tf.Tensor) => tf.sum(f(zz)))(z);
+  const fv = fz.dataSync();
+  const gv = g.dataSync();
+  const reparam = new Float64Array(n);
+  const reinforce = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    reparam[i] = gv[i];
+    reinforce[i] = (fv[i] * (sigma * eps[i])) / (sigma * sigma);
+  }
+  tf.dispose([z, xs, fz, g]);
+  return { reparam, reinforce };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load-or-train, the way every notebook cell wants it.
+
+export interface FitVAEOptions {
+  /** Weights file stem, e.g. "vae-mnist-z20". */
+  model: string;
+  latent: number;
+  hidden?: number[];
+  beta?: number;
+  /** Training rows, pixel probabilities in [0,1] (n x 784). */
+  data: Float32Array;
+  seed: number;
+  /** Full-budget steps (smoke: 20). */
+  steps: number;
+  batchSize?: number;
+  lr?: number;
+  label?: string;
+}
+
+/** Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
+export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResult }> {
+  const inputDim = 784;
+  const vae = new VAE(o.model, { inputDim, hidden: o.hidden ?? [400], latent: o.latent }, new Rng(o.seed));
+  const base = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3, beta: o.beta ?? 1 };
+  const fit = await fitOrLoad({
+    model: o.model,
+    params: vae.params(),
+    seed: o.seed,
+    budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: 20 } },
+    train: (b) => trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model }),
+  });
+  return { vae, fit };
 }
