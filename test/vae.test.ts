@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { Rng, randn } from "../lib/random";
-import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gradientEstimators, iwaeLogLik, logNormalDiag, trainVAE } from "../lib/models/vae";
+import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gradientEstimators, iwaeLogLik, klCheck, logNormalDiag, trainVAE } from "../lib/models/vae";
 
 test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   await initBackend({ quiet: true });
@@ -23,6 +23,9 @@ test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   assert.ok(Math.abs(kl - direct) < 1e-5, `closed form ${kl} vs hand ${direct}`);
   assert.ok(Math.abs(mcv - kl) < 0.02, `MC ${mcv} vs closed form ${kl}`);
   tf.dispose([mu, logvar, eps, mc]);
+  const c = klCheck([0.5, -1.0, 0.2], [-0.5, 0.3, -1.2], 100000, new Rng(2));
+  assert.ok(Math.abs(c.closedForm - direct) < 1e-12);
+  assert.ok(Math.abs(c.monteCarlo - c.closedForm) < 4 * c.standardError, `klCheck: ${c.monteCarlo} +- ${c.standardError} vs ${c.closedForm}`);
 });
 
 test("Bernoulli log-likelihood equals the direct formula and is stable for large logits", async () => {
@@ -46,6 +49,8 @@ test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D
   const all = new Float32Array(64 * 6).map((_, i) => (Math.floor(i / 6) >> (i % 6)) & 1);
   const total = exactBounds1D(vae, all).logpx.reduce((s, v) => s + Math.exp(v), 0);
   assert.ok(Math.abs(total - 1) < 1e-4, `sum over all x of p(x) = ${total}`);
+  const opt = exact.elboOptimal[0];
+  assert.ok(elbo <= opt + 1e-9 && opt <= logpx + 1e-6, `ELBO ${elbo} <= best-Gaussian ELBO ${opt} <= log p(x) ${logpx}`);
   const rng = new Rng(11);
   /** Mean of `reps` IWAE_k estimates and its standard error. */
   const estimate = (k: number, reps: number) => {

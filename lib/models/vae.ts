@@ -276,8 +276,16 @@ export function aggregatePosterior(mu: Float32Array, logvar: Float32Array, L: nu
  * For a VAE with a 1-D latent: log p(x) = log integral p(x|z) p(z) dz and the ELBO
  * integral q(z|x) [log p(x|z) + log p(z) - log q(z|x)] dz, both by quadrature on a grid,
  * for each row of x. No sampling: these are the exact values the estimators aim at.
+ * `elboOptimal` is the ELBO of the best Gaussian q for each x on its own (found by a
+ * coarse-to-fine search over mean and log-variance): log p(x) - elboOptimal is the approximation
+ * gap (a Gaussian cannot match the true posterior), elboOptimal - elbo the amortisation gap (one
+ * encoder network for all x instead of a q per x; Cremer et al., 2018).
  */
-export function exactBounds1D(vae: VAE, x: Float32Array, opts: { lo?: number; hi?: number; points?: number } = {}): { logpx: Float64Array; elbo: Float64Array } {
+export function exactBounds1D(
+  vae: VAE,
+  x: Float32Array,
+  opts: { lo?: number; hi?: number; points?: number } = {},
+): { logpx: Float64Array; elbo: Float64Array; elboOptimal: Float64Array } {
   if (vae.latent !== 1) throw new Error(`exactBounds1D needs a VAE with a 1-D latent, this one has ${vae.latent}`);
   const { lo = -10, hi = 10, points = 2001 } = opts;
   const d = vae.config.inputDim;
@@ -290,6 +298,7 @@ export function exactBounds1D(vae: VAE, x: Float32Array, opts: { lo?: number; hi
   const { mu, logvar } = encodeAll(vae, x);
   const logpx = new Float64Array(n);
   const elbo = new Float64Array(n);
+  const elboOptimal = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const lik = tf.tidy(() => bernoulliLogLik(tf.tile(tf.tensor2d(x.subarray(i * d, (i + 1) * d), [1, d]), [points, 1]) as tf.Tensor2D, logits));
     const ll = lik.dataSync();
@@ -307,9 +316,42 @@ export function exactBounds1D(vae: VAE, x: Float32Array, opts: { lo?: number; hi
     }
     logpx[i] = m + Math.log(s * dz);
     elbo[i] = e * dz;
+    const joint = Float64Array.from(ll, (v, k) => v + logPrior[k]);
+    elboOptimal[i] = Math.max(elbo[i], bestGaussianElbo(joint, zs, dz, mu[i], logvar[i]));
   }
   tf.dispose([zT, logits]);
-  return { logpx, elbo };
+  return { logpx, elbo, elboOptimal };
+}
+
+/** ELBO of N(m, exp(lv)) against a log joint tabulated on a grid. */
+function gridElbo(joint: Float64Array, zs: Float32Array, dz: number, m: number, lv: number): number {
+  const v = Math.exp(lv);
+  let e = 0;
+  for (let k = 0; k < zs.length; k++) {
+    const logq = -0.5 * (Math.log(2 * Math.PI) + lv + (zs[k] - m) ** 2 / v);
+    e += Math.exp(logq) * (joint[k] - logq);
+  }
+  return e * dz;
+}
+
+/** Coarse-to-fine search of the Gaussian q maximising the grid ELBO, started at (m0, lv0). */
+function bestGaussianElbo(joint: Float64Array, zs: Float32Array, dz: number, m0: number, lv0: number): number {
+  let best = { m: m0, lv: lv0, e: gridElbo(joint, zs, dz, m0, lv0) };
+  for (let step = 1; step > 1e-4; step /= 2) {
+    let improved = true;
+    while (improved) {
+      improved = false;
+      for (const [dm, dl] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
+        const lv = Math.max(-12, best.lv + dl);
+        const e = gridElbo(joint, zs, dz, best.m + dm, lv);
+        if (e > best.e + 1e-12) {
+          best = { m: best.m + dm, lv, e };
+          improved = true;
+        }
+      }
+    }
+  }
+  return best.e;
 }
 
 /**
@@ -336,6 +378,63 @@ export function gradientEstimators(vae: VAE, xRow: Float32Array, mu: number, sig
   }
   tf.dispose([z, xs, fz, g]);
   return { reparam, reinforce };
+}
+
+/** Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)) next to a Monte Carlo estimate with n samples. */
+export function klCheck(mu: number[], logvar: number[], n: number, rng: Rng): { closedForm: number; monteCarlo: number; standardError: number } {
+  const closedForm = 0.5 * mu.reduce((s, m, j) => s + m * m + Math.exp(logvar[j]) - 1 - logvar[j], 0);
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    let d = 0; // log q(z) - log p(z) for one z ~ q
+    for (let j = 0; j < mu.length; j++) {
+      const e = rng.normal();
+      const z = mu[j] + Math.exp(0.5 * logvar[j]) * e;
+      d += -0.5 * (logvar[j] + e * e) + 0.5 * z * z;
+    }
+    sum += d;
+    sq += d * d;
+  }
+  const monteCarlo = sum / n;
+  return { closedForm, monteCarlo, standardError: Math.sqrt((sq / n - monteCarlo ** 2) / n) };
+}
+
+/** n draws from q(z|x_i) for each chosen row i (for pictures of the posterior), with the row index as label. */
+export function posteriorSamples(mu: Float32Array, logvar: Float32Array, L: number, rows: number[], n: number, rng: Rng): { z: Float32Array; labels: Int32Array } {
+  const z = new Float32Array(rows.length * n * L);
+  const labels = new Int32Array(rows.length * n);
+  rows.forEach((r, a) => {
+    for (let i = 0; i < n; i++) {
+      labels[a * n + i] = a;
+      for (let j = 0; j < L; j++) z[(a * n + i) * L + j] = mu[r * L + j] + Math.exp(0.5 * logvar[r * L + j]) * rng.normal();
+    }
+  });
+  return { z, labels };
+}
+
+/** Decodes a regular grid of a 2-D latent over [-r, r]^2 (n x n images, top row = largest z2). */
+export function latentGrid(vae: VAE, r: number, n: number): Float32Array {
+  if (vae.latent !== 2) throw new Error(`latentGrid needs a 2-D latent, this VAE has ${vae.latent}`);
+  const z = new Float32Array(n * n * 2);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      z[2 * (i * n + j)] = -r + (2 * r * j) / (n - 1);
+      z[2 * (i * n + j) + 1] = r - (2 * r * i) / (n - 1);
+    }
+  }
+  return decodeAll(vae, z);
+}
+
+/** Decodes the straight line between the posterior means of two inputs, `steps` points. */
+export function interpolate(vae: VAE, xa: Float32Array, xb: Float32Array, steps: number): Float32Array {
+  const L = vae.latent;
+  const { mu } = encodeAll(vae, Float32Array.from([...xa, ...xb]));
+  const z = new Float32Array(steps * L);
+  for (let s = 0; s < steps; s++) {
+    const t = s / (steps - 1);
+    for (let j = 0; j < L; j++) z[s * L + j] = (1 - t) * mu[j] + t * mu[L + j];
+  }
+  return decodeAll(vae, z);
 }
 
 // ---------------------------------------------------------------------------------------------
