@@ -269,6 +269,30 @@ export function aggregatePosterior(mu: Float32Array, logvar: Float32Array, L: nu
   return { mean, cov, klToPrior: 0.5 * (tr + mm - L - logDet) };
 }
 
+/** Mean binary cross-entropy (nats per image) of pixel means `rec` against targets `x` (both n x dim). */
+export function reconError(x: Float32Array, rec: Float32Array, dim: number): number {
+  if (x.length !== rec.length) throw new Error(`reconError: ${x.length} targets vs ${rec.length} reconstructions`);
+  const eps = 1e-6;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = Math.min(1 - eps, Math.max(eps, rec[i]));
+    s -= x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
+  }
+  return s / (x.length / dim);
+}
+
+/** KL(q(z|x_i) || N(0, I)) for each row, from the encoder's means and log-variances (n x L). */
+export function klRows(mu: Float32Array, logvar: Float32Array, L: number): Float64Array {
+  const n = mu.length / L;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < L; j++) s += mu[i * L + j] ** 2 + Math.exp(logvar[i * L + j]) - 1 - logvar[i * L + j];
+    out[i] = 0.5 * s;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One-dimensional latents: exact integrals, for checking bounds and gradient estimators.
 
