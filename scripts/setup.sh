@@ -43,7 +43,7 @@ pick_python() {
 }
 
 if ! PY=$(pick_python); then
-  apt_install jupyter-nbconvert python3-nbclient python3-ipython jupyter-client \
+  apt_install jupyter-nbconvert python3-nbclient python3-ipython jupyter-client libjs-mathjax \
     || die "no Python with Jupyter's nbclient/nbconvert/IPython, and apt could not install them. Use conda (conda env create -f environment.yml; conda activate genlab) or set GENLAB_PYTHON to a python that has them."
   PY=$(pick_python) || die "apt installed Jupyter but no python imports nbclient; set GENLAB_PYTHON"
 fi

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { Rng, randn } from "../lib/random";
-import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gradientEstimators, iwaeLogLik, klCheck, logNormalDiag, trainVAE } from "../lib/models/vae";
+import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gaussHermite, gradientEstimators, iwaeLogLik, klCheck, logNormalDiag, trainVAE } from "../lib/models/vae";
 
 test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   await initBackend({ quiet: true });
@@ -139,4 +139,37 @@ test("reparameterisation and score-function gradients agree in mean; reparameter
   const se = Math.sqrt(b.v / reinforce.length);
   assert.ok(Math.abs(a.m - b.m) < 4 * se + 4 * Math.sqrt(a.v / reparam.length), `means ${a.m} vs ${b.m} (se ${se})`);
   assert.ok(a.v < b.v / 5, `variance reparam ${a.v} vs REINFORCE ${b.v}`);
+});
+
+test("Gauss-Hermite rule integrates Gaussian moments exactly", () => {
+  const { nodes, weights } = gaussHermite(20);
+  const moment = (p: number) => nodes.reduce((s, t, k) => s + weights[k] * t ** p, 0);
+  assert.ok(Math.abs(moment(0) - 1) < 1e-10, `weights sum ${moment(0)}`);
+  assert.ok(Math.abs(moment(1)) < 1e-10 && Math.abs(moment(2) - 1) < 1e-9 && Math.abs(moment(4) - 3) < 1e-8 && Math.abs(moment(6) - 15) < 1e-7, `moments ${[1, 2, 4, 6].map(moment)}`);
+});
+
+test("exact bounds stay ordered for a sharply peaked posterior", async () => {
+  await initBackend({ quiet: true });
+  // A decoder with large weights makes p(x|z) very peaked in z: posteriors far narrower than a grid step of 0.005.
+  const vae = new VAE("sharp", { inputDim: 40, hidden: [16], latent: 1 }, new Rng(12));
+  for (const [k, v] of Object.entries(vae.params())) if (k.includes("dec")) tf.tidy(() => v.assign(tf.mul(v, 8)));
+  const x = new Float32Array(3 * 40).map((_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+  const r = exactBounds1D(vae, x);
+  for (let i = 0; i < 3; i++) {
+    assert.ok(r.elbo[i] <= r.elboOptimal[i] + 1e-9 && r.elboOptimal[i] <= r.logpx[i] + 1e-6, `digit ${i}: ELBO ${r.elbo[i]}, best ${r.elboOptimal[i]}, log p(x) ${r.logpx[i]}`);
+    // Brute force: a uniform grid of 400,001 points (dz = 5e-5) over [-10, 10].
+    const G = 400001, zs = Float32Array.from({ length: G }, (_, k) => -10 + (20 * k) / (G - 1));
+    const joint = tf.tidy(() => {
+      const z = tf.tensor2d(zs, [G, 1]);
+      return tf.add(bernoulliLogLik(tf.tile(tf.tensor2d(x.subarray(i * 40, (i + 1) * 40), [1, 40]), [G, 1]) as tf.Tensor2D, vae.decodeLogits(z)), logNormalDiag(z));
+    });
+    const jv = joint.dataSync();
+    joint.dispose();
+    let mx = -Infinity;
+    for (const v of jv) mx = Math.max(mx, v);
+    let sum = 0;
+    for (const v of jv) sum += Math.exp(v - mx);
+    const brute = mx + Math.log(sum * (20 / (G - 1)));
+    assert.ok(Math.abs(brute - r.logpx[i]) < 1e-3, `adaptive log p(x) ${r.logpx[i]} vs brute force ${brute}`);
+  }
 });

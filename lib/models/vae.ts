@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchStream, gatherRows } from "../data/batch";
-import { cholesky, covRows, logDetFromCholesky, meanRows } from "../linalg";
+import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
 import { trainLoop, type History } from "../train";
@@ -296,14 +296,63 @@ export function klRows(mu: Float32Array, logvar: Float32Array, L: number): Float
 // ---------------------------------------------------------------------------------------------
 // One-dimensional latents: exact integrals, for checking bounds and gradient estimators.
 
+/** Gauss-Hermite rule for E_{N(0,1)}[f]: nodes t_k and weights w_k (sum 1), by Golub-Welsch. */
+export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64Array } {
+  // Jacobi matrix of the probabilists' Hermite polynomials: off-diagonal sqrt(k).
+  const a = new Float64Array(n * n);
+  for (let k = 1; k < n; k++) a[k * n + k - 1] = a[(k - 1) * n + k] = Math.sqrt(k);
+  const { values, vectors } = symmetricEigen({ d: n, a }, { tol: 1e-15, maxSweeps: 100 });
+  const order = Array.from(values.keys()).sort((i, j) => values[i] - values[j]);
+  return {
+    nodes: Float64Array.from(order, (i) => values[i]),
+    weights: Float64Array.from(order, (i) => vectors[i] * vectors[i]),
+  };
+}
+
+const GH = { n: 0, nodes: new Float64Array(0), weights: new Float64Array(0) };
+function gh(): { nodes: Float64Array; weights: Float64Array } {
+  if (GH.n === 0) Object.assign(GH, { n: 40 }, gaussHermite(40));
+  return GH;
+}
+
+/** log p(x, z) tabulated on a coarse grid and on a fine grid over where it has mass; linear interpolation. */
+class Joint1D {
+  constructor(
+    readonly coarseZ: Float32Array,
+    readonly coarse: Float64Array,
+    readonly fineZ: Float32Array,
+    readonly fine: Float64Array,
+  ) {}
+  at(z: number): number {
+    const [zs, v] = z >= this.fineZ[0] && z <= this.fineZ[this.fineZ.length - 1] ? [this.fineZ, this.fine] : [this.coarseZ, this.coarse];
+    const n = zs.length;
+    if (z <= zs[0]) return v[0];
+    if (z >= zs[n - 1]) return v[n - 1];
+    const t = ((z - zs[0]) / (zs[n - 1] - zs[0])) * (n - 1);
+    const i = Math.min(n - 2, Math.floor(t));
+    return v[i] + (t - i) * (v[i + 1] - v[i]);
+  }
+  /** ELBO of q = N(m, exp(lv)): E_q[log p(x, z)] by Gauss-Hermite, plus the entropy of q. */
+  elbo(m: number, lv: number): number {
+    const { nodes, weights } = gh();
+    const sd = Math.exp(0.5 * lv);
+    let e = 0;
+    for (let k = 0; k < nodes.length; k++) e += weights[k] * this.at(m + sd * nodes[k]);
+    return e + 0.5 * (Math.log(2 * Math.PI * Math.E) + lv);
+  }
+}
+
 /**
  * For a VAE with a 1-D latent: log p(x) = log integral p(x|z) p(z) dz and the ELBO
- * integral q(z|x) [log p(x|z) + log p(z) - log q(z|x)] dz, both by quadrature on a grid,
- * for each row of x. No sampling: these are the exact values the estimators aim at.
- * `elboOptimal` is the ELBO of the best Gaussian q for each x on its own (found by a
- * coarse-to-fine search over mean and log-variance): log p(x) - elboOptimal is the approximation
- * gap (a Gaussian cannot match the true posterior), elboOptimal - elbo the amortisation gap (one
- * encoder network for all x instead of a q per x; Cremer et al., 2018).
+ * E_q[log p(x, z) - log q(z|x)], for each row of x, without sampling: log p(x, z) is tabulated on a
+ * coarse grid over [lo, hi] and again, finely, over the window where it is within 40 nats of its
+ * maximum (posteriors can be far narrower than a fixed grid); log p(x) is the sum over the fine
+ * window (its grid doubled until the sum moves by < 1e-4 nats), E_q by 40-point Gauss-Hermite on
+ * the interpolated table.
+ * `elboOptimal` is the ELBO of the best Gaussian q for each x on its own (coarse-to-fine search over
+ * mean and log-variance): log p(x) - elboOptimal is the approximation gap (a Gaussian cannot match
+ * the true posterior), elboOptimal - elbo the amortisation gap (one encoder network for all x
+ * instead of a q per x; Cremer et al., 2018).
  */
 export function exactBounds1D(
   vae: VAE,
@@ -312,62 +361,90 @@ export function exactBounds1D(
 ): { logpx: Float64Array; elbo: Float64Array; elboOptimal: Float64Array } {
   if (vae.latent !== 1) throw new Error(`exactBounds1D needs a VAE with a 1-D latent, this one has ${vae.latent}`);
   const { lo = -10, hi = 10, points = 2001 } = opts;
+  const fineStart = 1001;
   const d = vae.config.inputDim;
   const n = x.length / d;
-  const dz = (hi - lo) / (points - 1);
-  const zs = Float32Array.from({ length: points }, (_, i) => lo + i * dz);
-  const zT = tf.tensor2d(zs, [points, 1]);
-  const logits = vae.decodeLogits(zT);
-  const logPrior = logNormalDiag(zT).dataSync();
+  const coarseZ = linspace(lo, hi, points);
   const { mu, logvar } = encodeAll(vae, x);
   const logpx = new Float64Array(n);
   const elbo = new Float64Array(n);
   const elboOptimal = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const lik = tf.tidy(() => bernoulliLogLik(tf.tile(tf.tensor2d(x.subarray(i * d, (i + 1) * d), [1, d]), [points, 1]) as tf.Tensor2D, logits));
-    const ll = lik.dataSync();
-    lik.dispose();
-    let m = -Infinity;
-    for (let k = 0; k < points; k++) m = Math.max(m, ll[k] + logPrior[k]);
-    let s = 0;
-    let e = 0;
-    const v = Math.exp(logvar[i]);
-    for (let k = 0; k < points; k++) {
-      const joint = ll[k] + logPrior[k];
-      s += Math.exp(joint - m);
-      const logq = -0.5 * (Math.log(2 * Math.PI) + logvar[i] + (zs[k] - mu[i]) ** 2 / v);
-      e += Math.exp(logq) * (joint - logq);
+    const xi = x.subarray(i * d, (i + 1) * d);
+    const coarse = logJointOnGrid(vae, xi, coarseZ);
+    const top = Math.max(...coarse);
+    let a = 0;
+    while (coarse[a] < top - 40) a++;
+    let b = points - 1;
+    while (coarse[b] < top - 40) b--;
+    // Refine the window grid until log p(x) moves by less than 1e-4 nats (at most 32x).
+    const wa = coarseZ[Math.max(0, a - 2)], wb = coarseZ[Math.min(points - 1, b + 2)];
+    let nf = fineStart;
+    let fineZ = linspace(wa, wb, nf);
+    let fine = logJointOnGrid(vae, xi, fineZ);
+    let lp = logSumExpGrid(fine, fineZ[1] - fineZ[0]);
+    for (let level = 0; level < 5; level++) {
+      const nz = 2 * nf - 1;
+      const z2 = linspace(wa, wb, nz);
+      const f2 = logJointOnGrid(vae, xi, z2);
+      const lp2 = logSumExpGrid(f2, z2[1] - z2[0]);
+      [nf, fineZ, fine] = [nz, z2, f2];
+      const done = Math.abs(lp2 - lp) < 1e-4;
+      lp = lp2;
+      if (done) break;
     }
-    logpx[i] = m + Math.log(s * dz);
-    elbo[i] = e * dz;
-    const joint = Float64Array.from(ll, (v, k) => v + logPrior[k]);
-    elboOptimal[i] = Math.max(elbo[i], bestGaussianElbo(joint, zs, dz, mu[i], logvar[i]));
+    const dz = fineZ[1] - fineZ[0];
+    const m = Math.max(...fine);
+    let s = 0;
+    for (let k = 0; k < nf; k++) s += Math.exp(fine[k] - m);
+    logpx[i] = lp;
+    const joint = new Joint1D(coarseZ, coarse, fineZ, fine);
+    elbo[i] = joint.elbo(mu[i], logvar[i]);
+    // Best Gaussian: start from the encoder's q and from the moments of the true posterior.
+    let pm = 0;
+    let pv = 0;
+    for (let k = 0; k < nf; k++) pm += (Math.exp(fine[k] - m) / s) * fineZ[k];
+    for (let k = 0; k < nf; k++) pv += (Math.exp(fine[k] - m) / s) * (fineZ[k] - pm) ** 2;
+    const starts: [number, number][] = [[mu[i], logvar[i]], [pm, Math.log(Math.max(pv, dz * dz))]];
+    elboOptimal[i] = Math.max(elbo[i], ...starts.map(([m0, lv0]) => bestGaussianElbo(joint, m0, lv0)));
   }
-  tf.dispose([zT, logits]);
   return { logpx, elbo, elboOptimal };
 }
 
-/** ELBO of N(m, exp(lv)) against a log joint tabulated on a grid. */
-function gridElbo(joint: Float64Array, zs: Float32Array, dz: number, m: number, lv: number): number {
-  const v = Math.exp(lv);
-  let e = 0;
-  for (let k = 0; k < zs.length; k++) {
-    const logq = -0.5 * (Math.log(2 * Math.PI) + lv + (zs[k] - m) ** 2 / v);
-    e += Math.exp(logq) * (joint[k] - logq);
-  }
-  return e * dz;
+function logSumExpGrid(f: Float64Array, dz: number): number {
+  const m = Math.max(...f);
+  let s = 0;
+  for (let k = 0; k < f.length; k++) s += Math.exp(f[k] - m);
+  return m + Math.log(s * dz);
 }
 
-/** Coarse-to-fine search of the Gaussian q maximising the grid ELBO, started at (m0, lv0). */
-function bestGaussianElbo(joint: Float64Array, zs: Float32Array, dz: number, m0: number, lv0: number): number {
-  let best = { m: m0, lv: lv0, e: gridElbo(joint, zs, dz, m0, lv0) };
-  for (let step = 1; step > 1e-4; step /= 2) {
+function linspace(lo: number, hi: number, n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
+
+/** log p(x|z) + log p(z) for one x at each z of a 1-D grid. */
+function logJointOnGrid(vae: VAE, xi: Float32Array, zs: Float32Array): Float64Array {
+  const d = vae.config.inputDim;
+  const t = tf.tidy(() => {
+    const z = tf.tensor2d(zs, [zs.length, 1]);
+    const xs = tf.tile(tf.tensor2d(xi, [1, d]), [zs.length, 1]) as tf.Tensor2D;
+    return tf.add(bernoulliLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z));
+  });
+  const v = Float64Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+/** Coarse-to-fine pattern search of the Gaussian q maximising the ELBO, started at (m0, lv0). */
+function bestGaussianElbo(joint: Joint1D, m0: number, lv0: number): number {
+  let best = { m: m0, lv: lv0, e: joint.elbo(m0, lv0) };
+  for (let step = 0.5 * Math.exp(0.5 * lv0) + 0.05; step > 1e-5; step /= 2) {
     let improved = true;
     while (improved) {
       improved = false;
       for (const [dm, dl] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
-        const lv = Math.max(-12, best.lv + dl);
-        const e = gridElbo(joint, zs, dz, best.m + dm, lv);
+        const lv = Math.max(-30, best.lv + dl);
+        const e = joint.elbo(best.m + dm, lv);
         if (e > best.e + 1e-12) {
           best = { m: best.m + dm, lv, e };
           improved = true;
