@@ -112,7 +112,13 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
         dropSnapshot(pending);
         pending = { step: offset + i + 1, values: tf.tidy(() => mapValues(opts.params!, (v) => v.clone())) };
       }
-      const out = step(i);
+      let out: Record<string, tf.Scalar | tf.Tensor>;
+      try {
+        out = step(i);
+      } catch (err) {
+        bar?.finish(i);
+        throw err;
+      }
       const losses: Record<string, number> = {};
       for (const [k, t] of Object.entries(out)) {
         const d = t.dataSync();
