@@ -69,7 +69,9 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
     if (choice !== "auto" && choice !== c) continue;
     const why = await tryNative(pkg);
     if (!why) return info(c, 0);
-    if (choice === c) throw new Error(`GENLAB_BACKEND=${c}: ${pkg} cannot be used (${why})`);
+    if (choice === c) {
+      throw new Error(`GENLAB_BACKEND=${c}: ${pkg} cannot be used (${why}); unset GENLAB_BACKEND to use the fastest backend that loads`);
+    }
     skipped.push(`${pkg} ${why}`);
   }
   if (choice === "auto" || choice === "wasm") {
@@ -78,7 +80,9 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
       registerWasmKernels();
       return info("wasm", 1);
     }
-    if (choice === "wasm") throw new Error(`GENLAB_BACKEND=wasm: the wasm backend cannot start (${why ?? "setBackend failed"})`);
+    if (choice === "wasm") {
+      throw new Error(`GENLAB_BACKEND=wasm: the wasm backend cannot start (${why ?? "setBackend failed"}); unset GENLAB_BACKEND to use the fastest backend that loads`);
+    }
     skipped.push(`wasm ${why ?? "did not start"}`);
   }
   if (!(await tf.setBackend("cpu"))) throw new Error("not even the cpu backend of tfjs could start");

@@ -1,6 +1,12 @@
 /**
  * Where things are and how this run was asked to behave: the project root, the data and output
- * folders, and the run mode chosen by GENLAB_TRAIN. One home for every environment variable.
+ * folders, and the run mode chosen by GENLAB_TRAIN. One home for every environment variable:
+ *
+ * - GENLAB_ROOT: where to start looking for the project root (default: this file's folder, then the cwd).
+ * - GENLAB_DATA: the data folder (shipped weights, run times), absolute or relative to the root; default data/.
+ * - GENLAB_OUT: the output folder, absolute or relative to the root; default out/.
+ * - GENLAB_TRAIN: the run mode, see trainMode().
+ * - GENLAB_BACKEND: the tfjs backend, see lib/backend.ts.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -33,9 +39,10 @@ export function projectRoot(): string {
   throw new Error(`cannot find the genlab project root above ${starts.join(" or ")}; set GENLAB_ROOT`);
 }
 
-/** data/ under the root (shipped weights and data files). */
+/** data/ under the root (shipped weights and data files); GENLAB_DATA (relative to the root) overrides. */
 export function dataDir(...parts: string[]): string {
-  return path.join(projectRoot(), "data", ...parts);
+  const base = process.env.GENLAB_DATA ? path.resolve(projectRoot(), process.env.GENLAB_DATA) : path.join(projectRoot(), "data");
+  return path.join(base, ...parts);
 }
 
 /** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT (relative to the root) overrides. */

@@ -29,6 +29,9 @@ export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor 
       return tf.softplus(x);
     case "elu":
       return tf.elu(x);
+    default:
+      // Reached only from untyped code (a notebook cell with a typo).
+      throw new Error(`unknown activation ${JSON.stringify(act as string)}: use linear, relu, leakyRelu, tanh, sigmoid, softplus or elu`);
   }
 }
 
@@ -57,6 +60,12 @@ export class Dense implements HasParams {
     readonly act: Activation = "linear",
     init: Init = act === "relu" || act === "leakyRelu" ? "he" : "glorot",
   ) {
+    if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) {
+      throw new Error(`Dense ${name}: inDim and outDim must be positive integers, got ${inDim} and ${outDim}`);
+    }
+    if (typeof init === "object" && !(init.std >= 0 && Number.isFinite(init.std))) {
+      throw new Error(`Dense ${name}: init std must be a finite number >= 0, got ${init.std}`);
+    }
     this.w = tf.tidy(() => tf.variable(tf.tensor2d(initValues(rng, inDim, outDim, inDim * outDim, init), [inDim, outDim])));
     this.b = tf.tidy(() => tf.variable(tf.zeros([outDim])));
   }

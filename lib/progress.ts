@@ -75,8 +75,10 @@ export class ProgressBar {
     } else if (this.tty) {
       process.stderr.write(`\r${text}\x1b[K${final ? "\n" : ""}`);
     } else {
+      // A log gets a line per tenth of the way (0%, 10%, ..., 90%) and the final line from finish():
+      // at most 11 lines, and 100% is said once, by finish(), with the total time.
       const decile = Math.floor(frac * 10);
-      if (final || decile > this.lastLoggedDecile) {
+      if (final || (decile > this.lastLoggedDecile && decile < 10)) {
         this.lastLoggedDecile = decile;
         console.log(text);
       }

@@ -35,18 +35,28 @@ export class Rng {
   readonly seed: number;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`Rng seed must be a finite number, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new Error(`Rng seed must be an integer (at most 2^53 in size), got ${seed}`);
     this.seed = seed;
-    const sm = splitmix32(Math.floor(seed) >>> 0 ^ Math.floor(seed / 2 ** 32));
-    this.s0 = sm();
-    this.s1 = sm();
-    this.s2 = sm();
-    this.s3 = sm();
+    // The state comes from splitmix32 of the low 32 bits; the high bits (two's complement, so -1
+    // has high bits 0xffffffff) XOR in a second splitmix32 stream. Seeds 0..2^32-1 keep the
+    // streams they always had, and seeds that differ only above bit 32 or in sign get different
+    // states (folding both halves into one 32-bit number, as before, made Rng(-1) equal Rng(0)).
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / 2 ** 32) >>> 0;
+    const sm = splitmix32(lo);
+    const sh = hi === 0 ? () => 0 : splitmix32(hi ^ 0x6a09e667);
+    this.s0 = (sm() ^ sh()) >>> 0;
+    this.s1 = (sm() ^ sh()) >>> 0;
+    this.s2 = (sm() ^ sh()) >>> 0;
+    this.s3 = (sm() ^ sh()) >>> 0;
   }
 
   /** An independent generator derived from this one's seed and a label (does not advance this one). */
   fork(label: string | number): Rng {
-    return new Rng((Math.imul(this.seed >>> 0, 0x9e3779b1) ^ hashString(String(label))) >>> 0);
+    // The label mixes into the low 32 bits; the high bits of the seed carry over unchanged, so
+    // parents that differ only there (0 and 2^32, 0 and -2^32) still have different children.
+    const lo = (Math.imul(this.seed >>> 0, 0x9e3779b1) ^ hashString(String(label))) >>> 0;
+    return new Rng(Math.floor(this.seed / 2 ** 32) * 2 ** 32 + lo);
   }
 
   /** Next 32-bit unsigned integer. */
@@ -72,7 +82,7 @@ export class Rng {
 
   /** Integer in [0, n). */
   int(n: number): number {
-    if (!(n >= 1)) throw new Error(`Rng.int needs n >= 1, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new Error(`Rng.int needs an integer n in 1..2^32, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 

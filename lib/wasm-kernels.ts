@@ -1,58 +1,472 @@
 /**
  * Kernels genlab adds to or wraps on tfjs's wasm backend, all in one place, registered by
- * `registerWasmKernels()` when the backend starts (lib/backend.ts).
+ * `registerWasmKernels()` when the backend starts (lib/backend.ts). Each is checked against the
+ * cpu backend in test/wasm-kernels.test.ts; bench/RESULTS.md has what each one bought.
  *
- * - BatchMatMul: the wasm kernel takes a slow scalar path whenever transposeA or transposeB is
- *   set (about 2 GFLOP/s against 25 untransposed; see PLATFORM.md), and every dense layer's
- *   backward pass sets one. The wrapper transposes the operand explicitly with the wasm
+ * - BatchMatMul (wrapped): the wasm kernel takes a slow scalar path whenever transposeA or
+ *   transposeB is set (about 2 GFLOP/s against 25 untransposed; see PLATFORM.md), and every dense
+ *   layer's backward pass sets one. The wrapper transposes the operand explicitly with the wasm
  *   Transpose kernel, calls the original kernel untransposed, and frees the temporary.
+ * - Conv2DBackpropFilter (added; missing in tfjs-backend-wasm 4.22, tfjs#8474): the filter
+ *   gradient of a conv is itself a convolution. With x' = x transposed to [inC, H, W, batch] as the
+ *   input and dy' = dy transposed to [outH, outW, batch, outC] as the filter, a stride-1 conv
+ *   with dilation = the forward stride and the forward padding gives [inC, kh, kw, outC]; one
+ *   more transpose gives the filter gradient. All three steps are existing wasm kernels
+ *   (Transpose, and Conv2D, which runs on XNNPACK).
  */
 import * as tf from "@tensorflow/tfjs";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
+type Backend = {
+  disposeData(id: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(id: object): void;
+};
 
-let registered = false;
+/** Names of the kernels this module wraps or adds, in the order they are registered. */
+export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu"] as const;
+export type WasmKernelPatch = (typeof WASM_KERNEL_PATCHES)[number];
 
-/** Names of the kernels this module wraps or adds (for tests and the backend report). */
-export const WASM_KERNEL_PATCHES = ["BatchMatMul"] as const;
+/** The wasm backend's own kernels (or null where it has none), saved before the first patch. */
+const originals = new Map<string, tf.KernelConfig | null>();
+const active = new Set<WasmKernelPatch>();
 
-export function registerWasmKernels(): void {
-  if (registered) return;
-  registered = true;
-  wrapBatchMatMul();
+/** The patches currently registered. */
+export function activeWasmKernels(): WasmKernelPatch[] {
+  return WASM_KERNEL_PATCHES.filter((k) => active.has(k));
 }
 
-function wrapBatchMatMul(): void {
-  const original = tf.getKernel("BatchMatMul", "wasm");
-  const transpose = tf.getKernel("Transpose", "wasm");
-  if (!original || !transpose) throw new Error("the wasm backend has no BatchMatMul/Transpose kernel to wrap");
-  const run = original.kernelFunc as KernelFunc;
-  const runTranspose = transpose.kernelFunc as KernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+/**
+ * Registers genlab's wasm kernels (all of them, or `only` those named). Idempotent; needs the
+ * wasm backend package loaded (the kernels it wraps must exist).
+ */
+export function registerWasmKernels(opts: { only?: readonly WasmKernelPatch[] } = {}): void {
+  const want = opts.only ?? WASM_KERNEL_PATCHES;
+  for (const name of WASM_KERNEL_PATCHES) {
+    if (!want.includes(name) || active.has(name)) continue;
+    const current = tf.getKernel(name, "wasm") ?? null;
+    if (!originals.has(name)) originals.set(name, current);
+    const original = originals.get(name) ?? null;
+    const kernelFunc = BUILDERS[name](original);
+    if (current) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc, ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}) });
+    active.add(name);
+  }
+}
+
+/** Puts back the wasm backend's own kernels (for before/after measurements and tests). */
+export function restoreWasmKernels(): void {
+  for (const name of [...active]) {
+    tf.unregisterKernel(name, "wasm");
+    const o = originals.get(name);
+    if (o) tf.registerKernel(o);
+    active.delete(name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Runs the wasm kernel registered now under `name` (so wrapped kernels call each other's wrappers). */
+function run(name: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo {
+  const k = tf.getKernel(name, "wasm");
+  if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
+  return k.kernelFunc({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as unknown as TensorInfo;
+}
+
+function free(backend: unknown, ...ts: TensorInfo[]): void {
+  for (const t of ts) (backend as Backend).disposeData(t.dataId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// BatchMatMul
+
+/**
+ * wasm's XNNPACK matmul caches the packed right operand under (b's data id, bias id, activation)
+ * and not its shape, so the same data reshaped (reshape shares data) and used again as `b` with
+ * another shape would reuse a stale operator. The wrapper remembers the shape each b data id was
+ * used with and gives b a fresh copy when it differs.
+ */
+const bShapes = new WeakMap<object, string>();
+
+function freshB(backend: unknown, b: TensorInfo, temps: TensorInfo[]): TensorInfo {
+  const key = b.shape.join(",");
+  const seen = bShapes.get(b.dataId);
+  if (seen === undefined) {
+    bShapes.set(b.dataId, key);
+    return b;
+  }
+  if (seen === key) return b;
+  const copy = (backend as Backend).makeOutput(b.shape, b.dtype);
+  heap(backend, copy).set(heap(backend, b));
+  temps.push(copy);
+  return copy;
+}
+
+function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
+  if (!original) throw new Error("the wasm backend has no BatchMatMul kernel to wrap");
+  const runOriginal = original.kernelFunc;
+  return (args) => {
     const { inputs, backend, attrs } = args;
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return run(args);
     const temps: TensorInfo[] = [];
     const swapLast = (t: TensorInfo): TensorInfo => {
       const r = t.shape.length;
       const perm = [...Array(r).keys()];
       perm[r - 1] = r - 2;
       perm[r - 2] = r - 1;
-      const out = runTranspose({ inputs: { x: t as unknown as tf.Tensor }, backend, attrs: { perm } }) as unknown as TensorInfo;
+      const out = run("Transpose", backend, { x: t }, { perm });
       temps.push(out);
       return out;
     };
     const a = inputs.a as unknown as TensorInfo;
-    const b = inputs.b as unknown as TensorInfo;
-    const res = run({
-      inputs: { a: (transposeA ? swapLast(a) : a) as unknown as tf.Tensor, b: (transposeB ? swapLast(b) : b) as unknown as tf.Tensor },
+    let b = inputs.b as unknown as TensorInfo;
+    b = transposeB ? swapLast(b) : freshB(backend, b, temps);
+    const res = runOriginal({
+      inputs: { ...(inputs as object), a: (transposeA ? swapLast(a) : a) as unknown as tf.Tensor, b: b as unknown as tf.Tensor },
       backend,
       attrs: { ...(attrs as object), transposeA: false, transposeB: false },
     });
-    for (const t of temps) (backend as { disposeData(id: object): void }).disposeData(t.dataId);
+    free(backend, ...temps);
     return res;
   };
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ ...original, kernelFunc });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter
+
+interface Conv2DBackpropFilterAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | backendPad;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+type backendPad = [[number, number], [number, number], [number, number], [number, number]];
+
+function conv2DBackpropFilter(): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as unknown as TensorInfo;
+    const dy = inputs.dy as unknown as TensorInfo;
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (dataFormat === "NCHW") throw new Error("genlab's wasm Conv2DBackpropFilter supports NHWC only (as does wasm Conv2D)");
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad as "same",
+      dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+    const [, H, W] = x.shape;
+    const pt = info.padInfo.top;
+    const pl = info.padInfo.left;
+    // Extent of the dilated "filter" (dy): sh*(oh-1)+1 rows; output must be kh rows.
+    let pb = kh + sh * (oh - 1) - H - pt;
+    let pr = kw + sw * (ow - 1) - W - pl;
+    const temps: TensorInfo[] = [];
+    let xT = run("Transpose", backend, { x }, { perm: [3, 1, 2, 0] }); // [inC, H, W, batch]
+    temps.push(xT);
+    if (pb < 0 || pr < 0) {
+      // 'valid' padding with rows/columns the forward conv never reached: drop them.
+      const cropped = run("Slice", backend, { x: xT }, { begin: [0, 0, 0, 0], size: [-1, H + Math.min(pb, 0), W + Math.min(pr, 0), -1] });
+      temps.push(cropped);
+      xT = cropped;
+      pb = Math.max(pb, 0);
+      pr = Math.max(pr, 0);
+    }
+    const dyT = run("Transpose", backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, batch, outC]
+    temps.push(dyT);
+    const explicit = [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ];
+    const g = run("Conv2D", backend, { x: xT, filter: dyT }, { strides: [1, 1], pad: explicit, dataFormat: "NHWC", dilations: [sh, sw] });
+    temps.push(g); // [inC, kh, kw, outC]
+    const out = run("Transpose", backend, { x: g }, { perm: [1, 2, 0, 3] });
+    free(backend, ...temps);
+    return out as unknown as tf.TensorInfo;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput (the input gradient of a conv, and the forward pass of conv2dTranspose)
+
+interface Conv2DBackpropInputAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | backendPad;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  inputShape: [number, number, number, number];
+}
+
+/** A TensorInfo with another shape over the same data (input only: never returned or freed). */
+function view(t: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+function conv2DBackpropInput(original: tf.KernelConfig | null): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const dy = inputs.dy as unknown as TensorInfo;
+    const filter = inputs.filter as unknown as TensorInfo;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+    if (dataFormat === "NCHW") {
+      if (original) return original.kernelFunc(args);
+      throw new Error("genlab's wasm Conv2DBackpropInput supports NHWC only");
+    }
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad as "same", dimRoundingMode, false, "channelsLast");
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: inC, outChannels: outC } = info;
+    const [B, H, W] = inputShape;
+    const [, oh, ow] = dy.shape;
+    const pt = info.padInfo.top;
+    const pl = info.padInfo.left;
+    const temps: TensorInfo[] = [];
+    const keep = (t: TensorInfo) => (temps.push(t), t);
+    // Filter as a conv filter from outC to inC: [kh, kw, outC, inC].
+    const wt = keep(run("Transpose", backend, { x: filter }, { perm: [0, 1, 3, 2] }));
+    const block = outC * inC;
+    // Output row h + pt = sh*q + r: each phase (r, c) is a stride-1 conv of dy with the taps
+    // k = sh*m + r of the filter, flipped; the phases interleave back into dx.
+    const Q = Math.ceil((H + pt) / sh);
+    const Qw = Math.ceil((W + pl) / sw);
+    const phases: TensorInfo[] = [];
+    for (let r = 0; r < sh; r++) {
+      for (let c = 0; c < sw; c++) {
+        const mr = Math.ceil((kh - r) / sh);
+        const mc = Math.ceil((kw - c) / sw);
+        if (mr <= 0 || mc <= 0) {
+          phases.push(keep(run("Fill", backend, {}, { shape: [B, Q, Qw, inC], value: 0, dtype: "float32" })));
+          continue;
+        }
+        // sub[m, n] = wt[sh*(mr-1-m) + r, sw*(mc-1-n) + c]: whole [outC, inC] blocks, copied
+        // (wasm's Reverse and StridedSlice are generic per-element loops, 10x slower).
+        const sub = keep((backend as unknown as Backend).makeOutput([mr, mc, outC, inC], "float32"));
+        const src = heap(backend, wt);
+        const dst = heap(backend, sub);
+        for (let m = 0; m < mr; m++) {
+          for (let n = 0; n < mc; n++) {
+            const from = ((sh * (mr - 1 - m) + r) * kw + (sw * (mc - 1 - n) + c)) * block;
+            dst.set(src.subarray(from, from + block), (m * mc + n) * block);
+          }
+        }
+        const padB = Math.max(0, Q - oh);
+        const padR = Math.max(0, Qw - ow);
+        let ph = keep(
+          run("Conv2D", backend, { x: dy, filter: sub }, {
+            strides: [1, 1],
+            pad: [
+              [0, 0],
+              [mr - 1, padB],
+              [mc - 1, padR],
+              [0, 0],
+            ],
+            dataFormat: "NHWC",
+            dilations: [1, 1],
+          }),
+        );
+        if (ph.shape[1] !== Q || ph.shape[2] !== Qw) ph = keep(run("Slice", backend, { x: ph }, { begin: [0, 0, 0, 0], size: [B, Q, Qw, inC] }));
+        phases.push(ph);
+      }
+    }
+    let full: TensorInfo; // [B, Q*sh, Qw*sw, inC]
+    if (phases.length === 1) full = phases[0];
+    else {
+      const cat = keep(run("Concat", backend, phases as unknown as Record<string, TensorInfo>, { axis: 3 }));
+      // (wasm's DepthToSpace does the same but is about 25x slower than this transpose)
+      const t = keep(run("Transpose", backend, { x: view(cat, [B, Q, Qw, sh, sw, inC]) }, { perm: [0, 1, 3, 2, 4, 5] }));
+      full = view(t, [B, Q * sh, Qw * sw, inC]);
+    }
+    const out = run("Slice", backend, { x: full }, { begin: [0, pt, pl, 0], size: [B, H, W, inC] });
+    free(backend, ...temps);
+    return out as unknown as tf.TensorInfo;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice and Tile: data movement. The wasm kernels compute a multi-index per element (Slice of a
+// [64,14,14,64] tensor: 7-9 ms; Tile to that size: 60-110 ms). These copy contiguous runs of the
+// wasm heap with TypedArray.set / copyWithin (memcpy speed).
+
+function heap(backend: unknown, t: TensorInfo): Float32Array | Int32Array | Uint8Array {
+  return (backend as Backend).typedArrayFromHeap(t);
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function sliceKernel(original: tf.KernelConfig | null): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as unknown as TensorInfo;
+    if (x.dtype === "string" || x.dtype === "complex64") {
+      if (original) return original.kernelFunc(args);
+      throw new Error(`Slice of ${x.dtype} on wasm`);
+    }
+    const a = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, a.begin, a.size);
+    return sliceJs(backend, x, begin, size) as unknown as tf.TensorInfo;
+  };
+}
+
+function sliceJs(backend: unknown, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const out = (backend as Backend).makeOutput(size, x.dtype);
+  const n = sizeOf(size);
+  if (n === 0) return out;
+  const src = heap(backend, x);
+  const dst = heap(backend, out);
+  const r = x.shape.length;
+  let inner = 1;
+  let d = r - 1;
+  while (d >= 0 && begin[d] === 0 && size[d] === x.shape[d]) inner *= x.shape[d--];
+  if (d < 0) {
+    dst.set(src.subarray(0, n));
+    return out;
+  }
+  const strides = new Array<number>(r);
+  for (let i = r - 1, s = 1; i >= 0; i--) (strides[i] = s), (s *= x.shape[i]);
+  const run = size[d] * inner;
+  const idx = new Array<number>(d).fill(0);
+  let base = begin[d] * inner;
+  for (let j = 0; j < d; j++) base += begin[j] * strides[j];
+  for (let o = 0, off = base; o < n; o += run) {
+    dst.set(src.subarray(off, off + run), o);
+    // odometer over dims d-1 .. 0
+    for (let j = d - 1; j >= 0; j--) {
+      off += strides[j];
+      if (++idx[j] < size[j]) break;
+      off -= strides[j] * size[j];
+      idx[j] = 0;
+    }
+  }
+  return out;
+}
+
+function tileKernel(original: tf.KernelConfig | null): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as unknown as TensorInfo;
+    if (x.dtype === "string" || x.dtype === "complex64") {
+      if (original) return original.kernelFunc(args);
+      throw new Error(`Tile of ${x.dtype} on wasm`);
+    }
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    const r = x.shape.length;
+    const outShape = x.shape.map((d, i) => d * reps[i]);
+    const out = (backend as Backend).makeOutput(outShape, x.dtype);
+    if (sizeOf(outShape) === 0) return out as unknown as tf.TensorInfo;
+    if (r === 0) {
+      heap(backend, out).set(heap(backend, x));
+      return out as unknown as tf.TensorInfo;
+    }
+    const src = heap(backend, x);
+    const dst = heap(backend, out);
+    // xs[i]: elements of x below dim i; os[i]: elements of out below dim i
+    const xs = new Array<number>(r);
+    const os = new Array<number>(r);
+    for (let i = r - 1, a = 1, b = 1; i >= 0; i--) {
+      xs[i] = a;
+      os[i] = b;
+      a *= x.shape[i];
+      b *= outShape[i];
+    }
+    // Writes the tile of x's sub-block at dim `dim` (x offset xo) to out offset oo, then repeats it.
+    const fill = (dim: number, xo: number, oo: number): void => {
+      const n = x.shape[dim];
+      if (dim === r - 1) dst.set(src.subarray(xo, xo + n), oo);
+      else for (let i = 0; i < n; i++) fill(dim + 1, xo + i * xs[dim], oo + i * os[dim]);
+      const block = n * os[dim];
+      for (let k = 1; k < reps[dim]; k++) dst.copyWithin(oo + k * block, oo, oo + block);
+    };
+    fill(0, 0, 0);
+    return out as unknown as tf.TensorInfo;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity: the wasm kernel copies the data; like the cpu backend, share it (reference count).
+
+function identityKernel(original: tf.KernelConfig | null): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as unknown as TensorInfo;
+    if (x.dtype === "string") {
+      if (original) return original.kernelFunc(args);
+      throw new Error("Identity of strings on wasm");
+    }
+    (args.backend as unknown as Backend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as unknown as tf.TensorInfo;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sum and Mean over leading axes (bias gradients, batch statistics): wasm transposes the reduced
+// axes to the end first (a slow generic transpose). Here: ones[1, R] x X[R, C] on BatchMatMul.
+
+function reduceLeading(mean: boolean) {
+  return (original: tf.KernelConfig | null): KernelFunc =>
+    (args) => {
+      const { inputs, backend, attrs } = args;
+      const x = inputs.x as unknown as TensorInfo;
+      const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const r = x.shape.length;
+      const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+      const leading = axes.length > 0 && axes.length < r && axes.every((a, i) => a === i);
+      if (x.dtype !== "float32" || !leading || sizeOf(x.shape) === 0) {
+        if (!original) throw new Error(`wasm has no ${mean ? "Mean" : "Sum"} kernel`);
+        return original.kernelFunc(args);
+      }
+      const R = sizeOf(x.shape.slice(0, axes.length));
+      const C = sizeOf(x.shape.slice(axes.length));
+      const ones = run("Fill", backend, {}, { shape: [1, 1, R], value: mean ? 1 / R : 1, dtype: "float32" });
+      // x goes in as the matmul's packed operand: a fresh copy, so that no cached operator is
+      // keyed on x's data (see freshB) and the packed copy is freed with it.
+      const xc = (backend as unknown as Backend).makeOutput([1, R, C], "float32");
+      heap(backend, xc).set(heap(backend, x));
+      const out = run("BatchMatMul", backend, { a: ones, b: xc }, { transposeA: false, transposeB: false });
+      free(backend, ones, xc);
+      out.shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+      return out as unknown as tf.TensorInfo;
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LeakyRelu: the wasm kernel is a plain scalar loop (4-15 ms on 800k elements); XNNPACK's PReLU
+// (the wasm Prelu kernel) with alpha repeated along the last axis is about 10x faster.
+// (Plain JS loops over the heap were tried for LeakyRelu, Greater and Select: slower than wasm.)
+
+function leakyReluKernel(original: tf.KernelConfig | null): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as unknown as TensorInfo;
+    const C = x.shape.length ? x.shape[x.shape.length - 1] : 1;
+    if (x.dtype !== "float32" || sizeOf(x.shape) === 0 || C === 0) {
+      if (!original) throw new Error("wasm has no LeakyRelu kernel");
+      return original.kernelFunc(args);
+    }
+    const alpha = run("Fill", backend, {}, { shape: [C], value: (attrs as unknown as { alpha: number }).alpha, dtype: "float32" });
+    const out = run("Prelu", backend, { x, alpha });
+    free(backend, alpha);
+    return out as unknown as tf.TensorInfo;
+  };
+}
+
+const BUILDERS: Record<WasmKernelPatch, (original: tf.KernelConfig | null) => KernelFunc> = {
+  BatchMatMul: batchMatMul,
+  _FusedMatMul: batchMatMul,
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  Slice: sliceKernel,
+  Tile: tileKernel,
+  Identity: identityKernel,
+  Sum: reduceLeading(false),
+  Mean: reduceLeading(true),
+  LeakyRelu: leakyReluKernel,
+};

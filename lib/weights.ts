@@ -11,9 +11,10 @@
  * training history sits beside it as <model>.history.json so loss curves show without training.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
-import { dataDir, outDir, trainMode, type TrainMode } from "./env";
+import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
 import { writeJsonAtomic } from "./io";
 import { History } from "./train";
 
@@ -43,7 +44,9 @@ export interface FitResult {
 }
 
 export function weightsFile(model: string, mode: TrainMode): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(model)) throw new Error(`model name ${JSON.stringify(model)}: use letters, digits, '-', '_' and '.'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(model)) {
+    throw new Error(`model name ${JSON.stringify(model)}: use letters, digits, '-', '_' and '.', starting with a letter or digit`);
+  }
   const dir = mode === "smoke" ? outDir("weights") : dataDir("weights");
   return `${dir}/${model}.safetensors`;
 }
@@ -65,25 +68,39 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   const mode = spec.mode ?? trainMode();
   const file = weightsFile(spec.model, mode);
   if (mode === "shipped" && fs.existsSync(file)) {
-    const meta = loadInto(file, spec.params);
+    let meta: CheckpointMeta;
+    try {
+      meta = loadInto(file, spec.params);
+    } catch (err) {
+      (err as Error).message +=
+        `\n  ${spec.model}: the shipped weights cannot be loaded into the model this code builds; GENLAB_TRAIN=full retrains them (and overwrites ${shown(file)}).`;
+      throw err;
+    }
     const stale = Object.entries(spec.budget.full).filter(([k, v]) => meta.budget[k] !== v);
-    console.log(`${spec.model}: loaded shipped weights ${file.replace(dataDir(), "data")} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
+    console.log(`${spec.model}: loaded shipped weights ${shown(file)} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
     if (stale.length) {
       console.log(`${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`);
     }
     return { source: "shipped", file, meta, history: readHistory(historyFile(file)) };
   }
   const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
-  if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${file}; training with the full budget (${fmtBudget(budget)})`);
+  if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${shown(file)}; training with the full budget (${fmtBudget(budget)})`);
   else console.log(`${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`);
   const history = await spec.train(budget);
-  const meta = checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() });
+  // The mode of this run (spec.mode may override GENLAB_TRAIN, which checkpointMeta reads).
+  const meta: CheckpointMeta = { ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }), mode };
   const bytes = saveCheckpoint(file, spec.params, meta);
   writeJsonAtomic(historyFile(file), history);
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   loadInto(file, spec.params);
-  console.log(`${spec.model}: saved ${file} (${(bytes / 1024).toFixed(0)} KiB)`);
+  console.log(`${spec.model}: saved ${shown(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
   return { source: "trained", file, meta, history };
+}
+
+/** A path for messages: relative to the project root when inside it (data/weights/x.safetensors). */
+function shown(file: string): string {
+  const rel = path.relative(projectRoot(), file);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
 }
 
 function fmtBudget(b: Record<string, number | string>): string {

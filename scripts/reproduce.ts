@@ -27,17 +27,23 @@ function listNotebooks(): string[] {
     .sort();
 }
 
+/**
+ * The notebooks (file names from `all`) that `names` ask for, in the order asked; all of them when
+ * `names` is empty. A name is a file name, a stem, or a unique prefix, optionally with a leading
+ * `notebooks/`; a notebook named twice runs once. Throws when a name matches none or several.
+ */
 export function selectNotebooks(all: string[], names: string[]): string[] {
   if (names.length === 0) return all;
-  return names.map((n) => {
-    const stem = n.replace(/\.ipynb$/, "").replace(/^notebooks\//, "");
+  const chosen = names.map((n) => {
+    const stem = n.replace(/\.ipynb$/, "").replace(/^(\.\/)?notebooks\//, "");
     const exact = all.find((f) => f === `${stem}.ipynb`);
     if (exact) return exact;
-    const matches = all.filter((f) => f.startsWith(stem));
+    const matches = stem === "" ? [] : all.filter((f) => f.startsWith(stem));
     if (matches.length === 1) return matches[0];
-    if (matches.length === 0) fail(`no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ")}`);
-    return fail(`${JSON.stringify(n)} matches several notebooks: ${matches.join(", ")}`);
+    if (matches.length === 0) throw new Error(`no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ") || "none"}`);
+    throw new Error(`${JSON.stringify(n)} matches several notebooks: ${matches.join(", ")}`);
   });
+  return [...new Set(chosen)]; // "00 00_tour" runs the notebook once
 }
 
 type Runtimes = Record<string, Partial<Record<TrainMode, { seconds: number; cores: number; measuredAt: string }>>>;
@@ -78,7 +84,12 @@ function main(): void {
     console.log(all.join("\n"));
     return;
   }
-  const chosen = selectNotebooks(all, args.filter((a) => !a.startsWith("-")));
+  let chosen: string[];
+  try {
+    chosen = selectNotebooks(all, args.filter((a) => !a.startsWith("-")));
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const mode = trainMode(); // validates GENLAB_TRAIN before anything runs
   const pyFile = path.join(root, ".jupyter", "python");
   if (!fs.existsSync(pyFile)) fail("the Jupyter kernel is not set up: run `npm run setup` first");

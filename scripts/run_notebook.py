@@ -18,6 +18,35 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 
+# MathJax for the HTML export. nbconvert's template loads it from mathjax_url, upstream a CDN
+# (cdnjs), which fails offline: formulas then show as raw TeX. When Debian's libjs-mathjax is
+# installed (apt-get install --no-install-recommends libjs-mathjax), the exporter is pointed at that
+# local copy as a file:// URL; a browser opening out/<name>.html from disk loads it without network
+# (it does not when the page is served over http, where file:// scripts are blocked). Without the
+# package the exporter's own default is kept (the CDN), except that Debian's patched nbconvert
+# defaults to the same local file: if that file is missing the CDN is used instead.
+LOCAL_MATHJAX = "/usr/share/javascript/mathjax/MathJax.js"
+MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+CDN_MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js" + MATHJAX_CONFIG
+
+
+def mathjax_url(default, local=LOCAL_MATHJAX):
+    """The MathJax URL for the HTML export, given the exporter's default (see the comment above)."""
+    if os.path.isfile(local):
+        return "file://" + local + MATHJAX_CONFIG
+    if default.startswith("file://") and not os.path.isfile(default[len("file://"):].split("?")[0]):
+        return CDN_MATHJAX
+    return default
+
+
+def html_exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    exporter.mathjax_url = mathjax_url(exporter.mathjax_url)
+    return exporter
+
+
 def cell_text(cell):
     parts = []
     for out in cell.get("outputs", []):
@@ -60,9 +89,7 @@ def main():
     nbformat.write(nb, tmp)
     os.replace(tmp, out_nb)
     try:
-        from nbconvert import HTMLExporter
-
-        body, _ = HTMLExporter().from_notebook_node(nb)
+        body, _ = html_exporter().from_notebook_node(nb)
         out_html = os.path.join(args.out_dir, name + ".html")
         with open(out_html + ".tmp", "w", encoding="utf-8") as f:
             f.write(body)

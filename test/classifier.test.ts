@@ -1,0 +1,111 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend";
+import { twoMoons } from "../lib/data/toys";
+import { MLPClassifier, accuracy, trainClassifier } from "../lib/models/classifier";
+import { disposeParams } from "../lib/nn";
+import { Rng } from "../lib/random";
+
+/** n points in [-2, 2]^2, label 1 above the line x + 2y = 0.5, none within 0.3 of it. */
+function separable(n: number, rng: Rng): { x: Float32Array; y: Int32Array } {
+  const x = new Float32Array(2 * n);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; ) {
+    const a = 4 * rng.uniform() - 2;
+    const b = 4 * rng.uniform() - 2;
+    const s = a + 2 * b - 0.5;
+    if (Math.abs(s) < 0.3) continue;
+    x[2 * i] = a;
+    x[2 * i + 1] = b;
+    y[i] = s > 0 ? 1 : 0;
+    i++;
+  }
+  return { x, y };
+}
+
+test("logistic regression (no hidden layer) separates linearly separable data: 100% train accuracy", async () => {
+  await initBackend({ quiet: true });
+  const { x, y } = separable(400, new Rng(1));
+  const model = new MLPClassifier("logreg", [2, 2], new Rng(2));
+  assert.equal(model.net.layers.length, 1, "no hidden layer");
+  const before = tf.memory().numTensors;
+  const h = await trainClassifier(model, { x, dim: 2, y }, { steps: 200, batchSize: 64, lr: 0.05 }, { seed: 3, quiet: true });
+  assert.equal(tf.memory().numTensors, before, "training leaves no tensor behind (optimizer disposed)");
+  assert.equal(h.last()!.step, 200);
+  assert.ok(h.tailMean("loss", 5) < h.rows[0].loss, "the loss went down");
+  assert.equal(accuracy(model.predict({ x, dim: 2 }), y), 1);
+  // The learned boundary is the true one up to scale: w1 - w0 is parallel to (1, 2).
+  const w = model.net.layers[0].w.arraySync() as number[][];
+  const d = [w[0][1] - w[0][0], w[1][1] - w[1][0]];
+  const cos = (d[0] * 1 + d[1] * 2) / (Math.hypot(d[0], d[1]) * Math.hypot(1, 2));
+  assert.ok(cos > 0.98, `boundary normal ${d} vs (1, 2): cos ${cos}`);
+  disposeParams(model.params());
+});
+
+test("an MLP learns two moons: > 95% on held-out points within 200 steps", async () => {
+  await initBackend({ quiet: true });
+  const train = twoMoons(600, new Rng(10), 0.1);
+  const held = twoMoons(1000, new Rng(11), 0.1);
+  const model = new MLPClassifier("moons", [2, 32, 32, 2], new Rng(12));
+  // Logistic regression cannot do it: the moons are not linearly separable (baseline for the claim).
+  const linear = new MLPClassifier("moons-lin", [2, 2], new Rng(12));
+  await trainClassifier(linear, { x: train.x, dim: 2, y: train.labels }, { steps: 200, batchSize: 64, lr: 0.02 }, { seed: 13, quiet: true });
+  const linAcc = accuracy(linear.predict({ x: held.x, dim: 2 }), held.labels);
+  await trainClassifier(model, { x: train.x, dim: 2, y: train.labels }, { steps: 200, batchSize: 64, lr: 0.02 }, { seed: 13, quiet: true });
+  const acc = accuracy(model.predict({ x: held.x, dim: 2 }), held.labels);
+  assert.ok(acc > 0.95, `held-out accuracy ${acc}`);
+  assert.ok(linAcc < 0.92, `a linear model should not reach that: ${linAcc}`);
+  disposeParams(model.params());
+  disposeParams(linear.params());
+});
+
+test("proba: rows are distributions, independent of the batch size; predict is their argmax; nothing leaks", async () => {
+  await initBackend({ quiet: true });
+  const model = new MLPClassifier("p", [3, 8, 4], new Rng(5));
+  const x = new Rng(6).normalArray(3 * 50, 0, 2);
+  const before = tf.memory().numTensors;
+  const p = model.proba({ x, dim: 3 });
+  const pSmall = model.proba({ x, dim: 3 }, 7); // 50 rows in batches of 7: a short last batch
+  const pred = model.predict({ x, dim: 3 });
+  assert.equal(tf.memory().numTensors, before, "proba and predict dispose what they make");
+  assert.equal(p.length, 50 * 4);
+  assert.equal(pred.length, 50);
+  for (let i = 0; i < 50; i++) {
+    const row = Array.from(p.subarray(4 * i, 4 * i + 4));
+    assert.ok(row.every((v) => v >= 0 && v <= 1));
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `row ${i} sums to ${row.reduce((a, b) => a + b, 0)}`);
+    assert.equal(pred[i], row.indexOf(Math.max(...row)));
+    for (let k = 0; k < 4; k++) assert.ok(Math.abs(p[4 * i + k] - pSmall[4 * i + k]) < 1e-6);
+  }
+  // Softmax of the logits, checked in float64.
+  const logits = tf.tidy(() => model.logits(tf.tensor2d(x.subarray(0, 3), [1, 3])).dataSync());
+  const m = Math.max(...logits);
+  const z = Array.from(logits).reduce((s, l) => s + Math.exp(l - m), 0);
+  for (let k = 0; k < 4; k++) assert.ok(Math.abs(p[k] - Math.exp(logits[k] - m) / z) < 1e-6);
+  assert.equal(model.proba({ x: new Float32Array(0), dim: 3 }).length, 0, "no rows, no probabilities");
+  disposeParams(model.params());
+});
+
+test("accuracy: the fraction equal; length mismatch and empty input are errors", () => {
+  assert.equal(accuracy([0, 1, 1, 2], [0, 1, 2, 2]), 0.75);
+  assert.equal(accuracy(new Int32Array([3, 3]), [3, 3]), 1);
+  assert.equal(accuracy([1], [0]), 0);
+  assert.throws(() => accuracy([0, 1, 1], [0, 1]), /accuracy: 3 predictions for 2 labels/);
+  assert.throws(() => accuracy([], []), /accuracy: no predictions/);
+});
+
+test("bad features and labels are refused before any training", async () => {
+  await initBackend({ quiet: true });
+  const model = new MLPClassifier("bad", [2, 3], new Rng(1));
+  const budget = { steps: 5, batchSize: 4, lr: 0.1 };
+  const x = new Float32Array([0, 0, 1, 1, 2, 2]);
+  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, 1] }, budget, { seed: 1, quiet: true }), /trainClassifier: 3 feature rows but 2 labels/);
+  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, 1, 3] }, budget, { seed: 1, quiet: true }), /label 3 at row 2 is not a class of this model \(0\.\.2\)/);
+  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, -1, 1] }, budget, { seed: 1, quiet: true }), /label -1 at row 1/);
+  await assert.rejects(trainClassifier(model, { x, dim: 3, y: [0, 1] }, budget, { seed: 1, quiet: true }), /features have dim 3 but the model takes 2 inputs/);
+  assert.throws(() => model.proba({ x: new Float32Array(5), dim: 2 }), /bad\.proba: 5 values is not a whole number of rows of 2/);
+  assert.throws(() => model.predict({ x, dim: 1 }), /features have dim 1 but the model takes 2/);
+  assert.throws(() => model.proba({ x, dim: 2 }, 0), /batch must be a positive integer, got 0/);
+  disposeParams(model.params());
+});
