@@ -60,6 +60,20 @@ export function runtimeLine(r: Runtimes[string] | undefined): string {
   return `**Run time on ${cores} cores** (measured by \`npm run reproduce\`, whole notebook including kernel start): ${part("shipped", "shipped weights")}; ${part("full", "`GENLAB_TRAIN=full`")}; ${part("smoke", "`GENLAB_TRAIN=smoke`")}.`;
 }
 
+/** Names, sizes and modification times of the shipped weights: changes when a run trains. */
+function weightsStamp(): string {
+  const dir = dataDir("weights");
+  if (!fs.existsSync(dir)) return "";
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => {
+      const st = fs.statSync(path.join(dir, f));
+      return `${f}:${st.size}:${st.mtimeMs}`;
+    })
+    .join("|");
+}
+
 /** Records a successful run's time and rewrites the notebook's run-time line from the record. */
 function recordRuntime(nbFile: string, stem: string, mode: TrainMode, seconds: number): void {
   const file = dataDir("runtimes.json");
@@ -106,6 +120,7 @@ function main(): void {
   for (const nb of chosen) {
     const stem = nb.replace(/\.ipynb$/, "");
     const resultsFile = path.join(out, "results", `${stem}.json`);
+    const weightsBefore = weightsStamp();
     const t0 = Date.now();
     console.log(`\n=== ${stem} ===`);
     const r = spawnSync(
@@ -119,7 +134,10 @@ function main(): void {
     else if (r.status !== 0) why = `a cell failed (exit ${r.status})`;
     else if (!fs.existsSync(resultsFile) || fs.statSync(resultsFile).mtimeMs < t0) why = `it saved no results to ${path.relative(root, resultsFile)}`;
     rows.push({ name: stem, ok: !why, seconds, why });
-    if (!why) recordRuntime(path.join(nbDir, nb), stem, mode, seconds);
+    // A "shipped" run that had to train (no weights shipped yet) is not a shipped-weights time.
+    const trained = mode === "shipped" && weightsStamp() !== weightsBefore;
+    if (!why && trained) console.log(`reproduce: ${stem} trained models in shipped mode (weights were missing); its run time is not recorded`);
+    if (!why && !trained) recordRuntime(path.join(nbDir, nb), stem, mode, seconds);
   }
   console.log("\nreproduce summary:");
   for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);
