@@ -13,13 +13,17 @@
  *   --patches P   wasm only: which genlab kernels to register: all (default), none, or a
  *                 comma list of names from WASM_KERNEL_PATCHES (for before/after measurements)
  *   --batch N     override the batch size (tests)
+ *   --native M    wasm only: the optional native BLAS path (genlab-blas, lib/wasm-kernels.ts) on
+ *                 (default; it stays off when the addon is not built), off, or both: each
+ *                 workload is timed with it off and then on, one JSON line each, against one
+ *                 PyTorch run in the same invocation. OpenBLAS runs 1 thread, like the peer.
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../lib/backend";
-import { WASM_KERNEL_PATCHES, registerWasmKernels, restoreWasmKernels, type WasmKernelPatch } from "../lib/wasm-kernels";
+import { WASM_KERNEL_PATCHES, nativeBlasInfo, registerWasmKernels, restoreWasmKernels, setNativeBlas, type WasmKernelPatch } from "../lib/wasm-kernels";
 import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from "./workloads";
 
 export interface BenchArgs {
@@ -31,12 +35,13 @@ export interface BenchArgs {
   fused: boolean;
   patches: "all" | "none" | WasmKernelPatch[];
   batch?: number;
+  native: "on" | "off" | "both";
 }
 
 export class BenchArgError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const out: BenchArgs = { workloads: [], steps: 20, warmup: 3, soak: null, peer: true, fused: true, patches: "all" };
+  const out: BenchArgs = { workloads: [], steps: 20, warmup: 3, soak: null, peer: true, fused: true, patches: "all", native: "on" };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new BenchArgError(`${flag} needs a whole number >= ${min}, got ${v ?? "nothing"}`);
@@ -50,6 +55,11 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (a === "--batch") out.batch = int(a, argv[++i], 1);
     else if (a === "--no-peer") out.peer = false;
     else if (a === "--unfused") out.fused = false;
+    else if (a === "--native") {
+      const v = argv[++i] ?? "";
+      if (v !== "on" && v !== "off" && v !== "both") throw new BenchArgError(`--native ${JSON.stringify(v)}: use on, off or both`);
+      out.native = v;
+    }
     else if (a === "--patches") {
       const v = argv[++i] ?? "";
       if (v === "all" || v === "none") out.patches = v;
@@ -82,6 +92,9 @@ export interface BenchResult {
   tensors: { start: number; end: number };
   fused: boolean;
   patches: string;
+  /** wasm: whether the native BLAS path (genlab-blas, OpenBLAS on 1 thread) ran matmuls; else false. */
+  native_blas: boolean;
+  native_blas_note?: string;
   soak?: { step: number; tensors: number; rss_mb: number }[];
 }
 
@@ -128,6 +141,16 @@ export function applyPatches(p: BenchArgs["patches"]): void {
   registerWasmKernels(p === "all" ? undefined : { only: p });
 }
 
+/** The native_blas fields of a result line, for the state the run had. */
+function nativeFields(): { native_blas: boolean; native_blas_note: string } {
+  if (tf.getBackend() !== "wasm") return { native_blas: false, native_blas_note: "n/a (not the wasm backend)" };
+  const i = nativeBlasInfo();
+  if (!i.on) return { native_blas: false, native_blas_note: `off: ${i.reason}` };
+  const version = /OpenBLAS [\d.]+/.exec(i.config ?? "")?.[0] ?? i.config;
+  const core = /\/ (\S+)$/.exec(i.config ?? "")?.[1];
+  return { native_blas: true, native_blas_note: `genlab-blas: ${version}${core ? ` (${core})` : ""}, ${i.threads} thread (forced, like the 1-thread peer)` };
+}
+
 /** Benchmarks one workload on the current backend (no peer). */
 export function benchWorkload(name: WorkloadName, a: BenchArgs): Omit<BenchResult, "peer_ms_per_step" | "ratio" | "peer"> {
   const inst = WORKLOADS[name].build({ fused: a.fused, batch: a.batch });
@@ -156,6 +179,7 @@ export function benchWorkload(name: WorkloadName, a: BenchArgs): Omit<BenchResul
       tensors: { start: t0, end: tf.memory().numTensors },
       fused: a.fused,
       patches: tf.getBackend() === "wasm" ? (Array.isArray(a.patches) ? a.patches.join(",") : a.patches) : "n/a",
+      ...nativeFields(),
       ...(a.soak ? { soak } : {}),
     };
   } finally {
@@ -177,42 +201,59 @@ export async function main(argv: string[]): Promise<number> {
   const info = await initBackend({ quiet: true });
   console.error(`bench: backend ${info.choice} (${info.reason}); workloads ${a.workloads.join(", ")}`);
   applyPatches(a.patches);
+  const wasm = tf.getBackend() === "wasm";
+  if (wasm) {
+    const n = nativeBlasInfo();
+    console.error(`bench: native BLAS ${n.on ? `loaded (${n.config}); OpenBLAS forced to ${n.threads} thread, like the PyTorch peer` : n.reason}; --native ${a.native}`);
+  }
+  const modes: ("on" | "off")[] = wasm && a.native === "both" ? ["off", "on"] : [a.native === "off" ? "off" : "on"];
   let peerWarned = false;
   let failed = 0;
   for (const w of a.workloads) {
-    let res: ReturnType<typeof benchWorkload>;
-    try {
-      res = benchWorkload(w, a);
-    } catch (e) {
-      failed++;
-      const error = (e as Error).message.split("\n")[0];
-      console.log(JSON.stringify({ workload: w, backend: tf.getBackend(), ms_per_step: null, peer: "pytorch", peer_ms_per_step: null, ratio: null, error }));
-      continue;
+    const runs: ReturnType<typeof benchWorkload>[] = [];
+    for (const mode of modes) {
+      if (wasm) setNativeBlas(mode === "on");
+      try {
+        runs.push(benchWorkload(w, a));
+      } catch (e) {
+        failed++;
+        const error = (e as Error).message.split("\n")[0];
+        console.log(JSON.stringify({ workload: w, backend: tf.getBackend(), ms_per_step: null, peer: "pytorch", peer_ms_per_step: null, ratio: null, ...nativeFields(), error }));
+      }
     }
+    if (wasm) setNativeBlas(true);
+    if (!runs.length) continue;
     let peer: PeerResult = { ms_per_step: null, note: a.soak ? "soak mode: no peer" : "--no-peer" };
     if (a.peer && !a.soak) peer = runPeer(w, a.steps, a.warmup, a.batch);
     if (peer.ms_per_step === null && a.peer && !a.soak && !peerWarned) {
       console.error(`bench: ${peer.note}; ratio is null`);
       peerWarned = true;
     }
-    const out: BenchResult = {
-      workload: w,
-      backend: res.backend,
-      ms_per_step: res.ms_per_step,
-      steps: res.steps,
-      peer: "pytorch",
-      peer_ms_per_step: peer.ms_per_step === null ? null : round(peer.ms_per_step),
-      ratio: peer.ms_per_step === null ? null : round(res.ms_per_step / peer.ms_per_step),
-      ...(peer.note ? { peer_note: peer.note } : {}),
-      rss_mb: res.rss_mb,
-      tensors: res.tensors,
-      fused: res.fused,
-      patches: res.patches,
-      ...(res.soak ? { soak: res.soak } : {}),
-    };
-    console.log(JSON.stringify(out));
+    for (const res of runs) printResult(res, peer);
   }
   return failed ? 1 : 0;
+}
+
+function printResult(res: ReturnType<typeof benchWorkload>, peer: PeerResult): void {
+  const w = res.workload;
+  const out: BenchResult = {
+    workload: w,
+    backend: res.backend,
+    ms_per_step: res.ms_per_step,
+    steps: res.steps,
+    peer: "pytorch",
+    peer_ms_per_step: peer.ms_per_step === null ? null : round(peer.ms_per_step),
+    ratio: peer.ms_per_step === null ? null : round(res.ms_per_step / peer.ms_per_step),
+    ...(peer.note ? { peer_note: peer.note } : {}),
+    rss_mb: res.rss_mb,
+    tensors: res.tensors,
+    fused: res.fused,
+    patches: res.patches,
+    native_blas: res.native_blas,
+    ...(res.native_blas_note ? { native_blas_note: res.native_blas_note } : {}),
+    ...(res.soak ? { soak: res.soak } : {}),
+  };
+  console.log(JSON.stringify(out));
 }
 
 if (require.main === module) {

@@ -10,7 +10,7 @@
  * GENLAB_BACKEND=auto|node-gpu|node|wasm|cpu forces a choice (an unavailable one is an error).
  */
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmKernels } from "./wasm-kernels";
+import { describeNativeBlas, registerWasmKernels } from "./wasm-kernels";
 
 export type BackendChoice = "auto" | "node-gpu" | "node" | "wasm" | "cpu";
 const CHOICES: readonly BackendChoice[] = ["auto", "node-gpu", "node", "wasm", "cpu"];
@@ -24,6 +24,8 @@ export interface BackendInfo {
   reason: string;
   threads: number;
   tfjsVersion: string;
+  /** wasm only: whether matmuls run on the optional native BLAS addon (genlab-blas), and why not. */
+  accelerator?: string;
 }
 
 let current: BackendInfo | undefined;
@@ -78,7 +80,7 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
     const why = tryRequire("@tensorflow/tfjs-backend-wasm");
     if (!why && (await tf.setBackend("wasm"))) {
       registerWasmKernels();
-      return info("wasm", 1);
+      return { ...info("wasm", 1), accelerator: describeNativeBlas() };
     }
     if (choice === "wasm") {
       throw new Error(`GENLAB_BACKEND=wasm: the wasm backend cannot start (${why ?? "setBackend failed"}); unset GENLAB_BACKEND to use the fastest backend that loads`);
@@ -104,8 +106,10 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
   return i;
 }
 
+/** The backend line; on wasm a second, indented line says whether the native BLAS accelerator runs. */
 export function describeBackend(i: BackendInfo): string {
-  return `backend: ${i.choice} (tfjs ${i.tfjsVersion}, ${i.tfBackend}${i.threads ? `, ${i.threads} thread` : ""}) - ${i.reason}`;
+  const line = `backend: ${i.choice} (tfjs ${i.tfjsVersion}, ${i.tfBackend}${i.threads ? `, ${i.threads} thread` : ""}) - ${i.reason}`;
+  return i.accelerator ? `${line}\n  accelerator: ${i.accelerator}` : line;
 }
 
 /** The running backend's genlab name, or "uninitialised". */

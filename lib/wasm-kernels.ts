@@ -7,6 +7,15 @@
  *   transposeB is set (about 2 GFLOP/s against 25 untransposed; see PLATFORM.md), and every dense
  *   layer's backward pass sets one. The wrapper transposes the operand explicitly with the wasm
  *   Transpose kernel, calls the original kernel untransposed, and frees the temporary.
+ * - BatchMatMul and _FusedMatMul through native BLAS (optional): when the `genlab-blas` addon
+ *   (native/, an optionalDependency built by node-gyp against OpenBLAS) loads, matmuls with at
+ *   least `nativeBlasMinFlops()` of work run as one CBLAS sgemm per batch on 1 OpenBLAS thread
+ *   (85-89 GFLOP/s here against XNNPACK's 19-22): operands are read in place from the wasm heap,
+ *   transposes are CBLAS's own, bias and activation are applied in the addon, and the result is
+ *   written into a new wasm tensor. Conv2D (im2col + sgemm), Conv2DBackpropFilter (im2col +
+ *   sgemm with A transposed) and Conv2DBackpropInput (sgemm with B transposed + col2im) take the
+ *   same path. GENLAB_NATIVE_BLAS=0 turns it off; without the addon everything runs on wasm as
+ *   before (bench/RESULTS.md has the before/after).
  * - Conv2DBackpropFilter (added; missing in tfjs-backend-wasm 4.22, tfjs#8474): the filter
  *   gradient of a conv is itself a convolution. With x' = x transposed to [inC, H, W, batch] as the
  *   input and dy' = dy transposed to [outH, outW, batch, outC] as the filter, a stride-1 conv
@@ -15,6 +24,7 @@
  *   (Transpose, and Conv2D, which runs on XNNPACK).
  */
 import * as tf from "@tensorflow/tfjs";
+import * as path from "node:path";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
@@ -26,7 +36,7 @@ type Backend = {
 };
 
 /** Names of the kernels this module wraps or adds, in the order they are registered. */
-export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu"] as const;
+export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu"] as const;
 export type WasmKernelPatch = (typeof WASM_KERNEL_PATCHES)[number];
 
 /** The wasm backend's own kernels (or null where it has none), saved before the first patch. */
@@ -44,6 +54,7 @@ export function activeWasmKernels(): WasmKernelPatch[] {
  */
 export function registerWasmKernels(opts: { only?: readonly WasmKernelPatch[] } = {}): void {
   const want = opts.only ?? WASM_KERNEL_PATCHES;
+  native ??= loadNative(); // the optional addon loads (or is found missing) at backend start
   for (const name of WASM_KERNEL_PATCHES) {
     if (!want.includes(name) || active.has(name)) continue;
     const current = tf.getKernel(name, "wasm") ?? null;
@@ -81,6 +92,196 @@ function free(backend: unknown, ...ts: TensorInfo[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Native BLAS (optional addon genlab-blas, native/)
+
+/** The addon's API (native/index.d.ts). */
+interface NativeBlas {
+  sgemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    A: Float32Array, B: Float32Array, C: Float32Array,
+    batch: number, strideA: number, strideB: number, strideC: number,
+    bias?: Float32Array | null, act?: number, actAlpha?: number,
+  ): void;
+  im2col(
+    x: Float32Array, B: number, H: number, W: number, C: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
+    cols: Float32Array,
+  ): void;
+  col2im(
+    cols: Float32Array, B: number, H: number, W: number, C: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
+    x: Float32Array,
+  ): void;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  config(): string;
+}
+
+export interface NativeBlasInfo {
+  /** True when matmuls above the threshold run through the addon now. */
+  on: boolean;
+  /** The addon loaded (it may still be switched off by setNativeBlas(false)). */
+  loaded: boolean;
+  /** "on", or why it is off. */
+  reason: string;
+  /** OpenBLAS threads (1) and its build/core, when loaded. */
+  threads?: number;
+  config?: string;
+  /** Matmuls with fewer floating-point operations (2*batch*M*N*K) stay on wasm. */
+  minFlops: number;
+}
+
+let native: { blas: NativeBlas | null; reason: string } | undefined;
+let nativeEnabled = true;
+/**
+ * Below this much work (2*batch*M*N*K) a matmul stays on wasm. Measured with
+ * bench/gemm-threshold.ts (results/gemm-threshold.jsonl): the addon was faster than the wasm
+ * path at every size from 2x2x2 (22 against 62 us, the wasm call's own overhead) to 3136x128x128
+ * (1.3 against 4.1-5.7 ms), in every transpose case, so there is no size threshold by default.
+ * The one loss was a tiny inner dimension (256x128 from K=2: 18 against 14-20 us), hence
+ * MIN_NATIVE_K.
+ */
+let minFlops = 0;
+const MIN_NATIVE_K = 4;
+let nativeCalls = 0;
+
+function loadNative(): { blas: NativeBlas | null; reason: string } {
+  const env = (process.env.GENLAB_NATIVE_BLAS ?? "").trim().toLowerCase();
+  if (["0", "off", "false", "no"].includes(env)) return { blas: null, reason: "switched off by GENLAB_NATIVE_BLAS=0" };
+  const why: string[] = [];
+  // The installed optionalDependency, then the package in the repository (a checkout whose
+  // node_modules predates the dependency, or a notebook kernel resolving lib/ through a symlink).
+  for (const spec of ["genlab-blas", path.join(__dirname, "..", "native")]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const blas = require(spec) as NativeBlas;
+      if (typeof blas.sgemm !== "function") throw new Error("no sgemm export");
+      blas.setNumThreads(1);
+      return { blas, reason: "on" };
+    } catch (e) {
+      why.push((e as Error).message.split("\n")[0]);
+    }
+  }
+  const missing = why.every((w) => /Cannot find module/.test(w));
+  return { blas: null, reason: missing ? "the optional genlab-blas addon is not built, see README" : `genlab-blas failed to load: ${why.find((w) => !/Cannot find module/.test(w))}` };
+}
+
+function nativeBlas(): NativeBlas | null {
+  native ??= loadNative();
+  return nativeEnabled ? native.blas : null;
+}
+
+/** Whether the native BLAS path is on, and why not when it is off. */
+export function nativeBlasInfo(): NativeBlasInfo {
+  native ??= loadNative();
+  const b = native.blas;
+  return {
+    on: !!b && nativeEnabled,
+    loaded: !!b,
+    reason: b && !nativeEnabled ? "switched off by setNativeBlas(false)" : native.reason,
+    ...(b ? { threads: b.numThreads(), config: b.config() } : {}),
+    minFlops,
+  };
+}
+
+/**
+ * One phrase for the backend line: "matmuls on OpenBLAS 0.3.21 (Zen) via genlab-blas, 1 thread"
+ * or "none (native BLAS off: ...)".
+ */
+export function describeNativeBlas(): string {
+  const i = nativeBlasInfo();
+  if (!i.on) return `none (native BLAS off: ${i.reason})`;
+  const v = /OpenBLAS [\d.]+/.exec(i.config ?? "")?.[0] ?? "BLAS";
+  const core = /\/ (\S+)$/.exec(i.config ?? "")?.[1];
+  return `matmuls on ${v}${core ? ` (${core})` : ""} via genlab-blas, ${i.threads} thread${i.threads === 1 ? "" : "s"}`;
+}
+
+/**
+ * Switches the native path on or off at run time (for before/after measurements and tests; it
+ * stays off when the addon did not load). `minFlops` changes the threshold. Returns the old state.
+ */
+export function setNativeBlas(on: boolean, opts: { minFlops?: number } = {}): { on: boolean; minFlops: number } {
+  const old = { on: nativeEnabled, minFlops };
+  nativeEnabled = on;
+  if (opts.minFlops !== undefined) minFlops = opts.minFlops;
+  return old;
+}
+
+/** How many matmuls ran through the addon since the process started (tests check the path ran). */
+export function nativeBlasCalls(): number {
+  return nativeCalls;
+}
+
+const ACT_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
+
+/**
+ * a x b (+ bias, activation) through the addon into a new wasm tensor, or null when the addon is
+ * off or the case is not one it takes (then the caller runs the wasm path, which also produces
+ * tfjs's own error messages for bad shapes).
+ */
+function nativeMatMul(
+  backend: unknown,
+  a: TensorInfo,
+  b: TensorInfo,
+  ta: boolean,
+  tb: boolean,
+  bias?: TensorInfo,
+  activation = "linear",
+  alpha = 0,
+): TensorInfo | null {
+  const blas = nativeBlas();
+  if (!blas || a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const act = ACT_CODES[activation];
+  if (act === undefined) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return null;
+  const M = ta ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+  const N = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== (tb ? b.shape[rb - 1] : b.shape[rb - 2])) return null;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const bA = sizeOf(outerA);
+  const bB = sizeOf(outerB);
+  if (bA !== bB && bA !== 1 && bB !== 1) return null;
+  let outer: number[];
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return null;
+  }
+  const batch = Math.max(bA, bB);
+  const work = 2 * batch * M * N * K;
+  if (work === 0 || work < minFlops || K < MIN_NATIVE_K) return null;
+  let biasLen = 0;
+  if (bias) {
+    if (bias.dtype !== "float32") return null;
+    biasLen = sizeOf(bias.shape);
+    const r = bias.shape.length;
+    const ok =
+      biasLen === 1 ||
+      (biasLen === N && r >= 1 && bias.shape[r - 1] === N) ||
+      (biasLen === M * N && r >= 2 && bias.shape[r - 2] === M && bias.shape[r - 1] === N);
+    if (!ok) return null;
+  }
+  const out = (backend as Backend).makeOutput([...outer, M, N], "float32");
+  // Views taken after makeOutput (which may grow the wasm memory and detach older views).
+  const A = heap(backend, a) as Float32Array;
+  const B = heap(backend, b) as Float32Array;
+  const C = heap(backend, out) as Float32Array;
+  const biasArr = bias ? (heap(backend, bias) as Float32Array) : null;
+  // A stack of row-major A's times one B is one tall GEMM (unless a per-element bias repeats).
+  if (bB === 1 && bA > 1 && !ta && !(biasLen === M * N && M > 1)) {
+    blas.sgemm(false, tb, bA * M, N, K, A, B, C, 1, 0, 0, 0, biasArr, act, alpha);
+  } else {
+    blas.sgemm(ta, tb, M, N, K, A, B, C, batch, bA === 1 ? 0 : M * K, bB === 1 ? 0 : K * N, M * N, biasArr, act, alpha);
+  }
+  nativeCalls++;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // BatchMatMul
 
 /**
@@ -110,7 +311,39 @@ function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
   const runOriginal = original.kernelFunc;
   return (args) => {
     const { inputs, backend, attrs } = args;
-    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const { transposeA, transposeB, activation, leakyreluAlpha } = attrs as unknown as {
+      transposeA: boolean;
+      transposeB: boolean;
+      activation?: string;
+      leakyreluAlpha?: number;
+    };
+    const { a: na, b: nb, bias, preluActivationWeights: prelu } = inputs as unknown as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    if (!prelu) {
+      const res = nativeMatMul(backend, na, nb, transposeA, transposeB, bias ?? undefined, activation ?? "linear", leakyreluAlpha ?? 0);
+      if (res) return res as unknown as tf.TensorInfo;
+    }
+    const batched = sizeOf(na.shape.slice(0, -2)) > 1 || sizeOf(nb.shape.slice(0, -2)) > 1;
+    if (activation !== undefined && batched && (bias || activation !== "linear")) {
+      // wasm's _FusedMatMul adds the bias wrongly when there is more than one matrix in the batch
+      // (off by up to 1.0 against the cpu backend, test "fallback without native BLAS"): do
+      // matmul, bias and activation as separate wasm kernels instead.
+      let y = run("BatchMatMul", backend, { a: na, b: nb }, { transposeA, transposeB });
+      const step = (name: string, ins: Record<string, TensorInfo>, at: object = {}) => {
+        const next = run(name, backend, ins, at);
+        free(backend, y);
+        y = next;
+      };
+      if (bias) step("Add", { a: y, b: bias });
+      const act = activation ?? "linear";
+      if (act === "relu") step("Relu", { x: y });
+      else if (act === "relu6") step("Relu6", { x: y });
+      else if (act === "elu") step("Elu", { x: y });
+      else if (act === "sigmoid") step("Sigmoid", { x: y });
+      else if (act === "leakyrelu") step("LeakyRelu", { x: y }, { alpha: leakyreluAlpha ?? 0.2 });
+      else if (act === "prelu" && prelu) step("Prelu", { x: y, alpha: prelu });
+      else if (act !== "linear") throw new Error(`_FusedMatMul: activation ${act} is not supported on wasm`);
+      return y as unknown as tf.TensorInfo;
+    }
     const temps: TensorInfo[] = [];
     const swapLast = (t: TensorInfo): TensorInfo => {
       const r = t.shape.length;
@@ -132,6 +365,103 @@ function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
     free(backend, ...temps);
     return res;
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2D through native BLAS: im2col (in the addon) into a scratch array outside the wasm heap,
+// then one sgemm with the filter [kh*kw*C, O] into the output tensor. Only when the addon is on;
+// otherwise the wasm (XNNPACK) kernel. The backprop kernels below are built on Conv2D, so they
+// take this path too.
+
+/** im2col scratch, reused and grown as needed (the largest conv's rows: 13 MB for dcgan). */
+let colsScratch = new Float32Array(0);
+/** Above this many floats of im2col rows (1 GiB) a conv stays on wasm. */
+const MAX_COLS = 2 ** 28;
+
+function conv2DKernel(original: tf.KernelConfig | null): KernelFunc {
+  if (!original) throw new Error("the wasm backend has no Conv2D kernel to wrap");
+  return (args) => {
+    const res = nativeConv2D(args);
+    return res ? (res as unknown as tf.TensorInfo) : original.kernelFunc(args);
+  };
+}
+
+function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo | null {
+  const blas = nativeBlas();
+  if (!blas) return null;
+  const x = inputs.x as unknown as TensorInfo;
+  const filter = inputs.filter as unknown as TensorInfo;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: "valid" | "same" | number | backendPad;
+    dataFormat: "NHWC" | "NCHW";
+    dilations: number | [number, number];
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  if (dataFormat === "NCHW" || x.dtype !== "float32" || filter.dtype !== "float32" || x.shape.length !== 4) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad as "same",
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow, outChannels: O } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const rows = B * oh * ow;
+  const K = kh * kw * C;
+  if (rows === 0 || K === 0 || O === 0 || pt < 0 || pl < 0 || K < MIN_NATIVE_K || 2 * rows * K * O < minFlops) return null;
+  const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === H && ow === W;
+  if (!direct && rows * K > MAX_COLS) return null;
+  const out = (backend as unknown as Backend).makeOutput([B, oh, ow, O], "float32");
+  const X = heap(backend, x) as Float32Array;
+  const F = heap(backend, filter) as Float32Array;
+  const Y = heap(backend, out) as Float32Array;
+  let A = X;
+  if (!direct) {
+    if (colsScratch.length < rows * K) colsScratch = new Float32Array(rows * K);
+    A = colsScratch;
+    blas.im2col(X, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, A);
+  }
+  blas.sgemm(false, false, rows, O, K, A, F, Y, 1, 0, 0, 0);
+  nativeCalls++;
+  return out;
+}
+
+/**
+ * A conv's filter gradient (`which` "filter", `t` = x) or input gradient ("input", `t` = the
+ * filter) through the addon, or null when it is off or the case is not one it takes.
+ */
+function nativeConvGrad(backend: unknown, which: "filter" | "input", info: tf.backend_util.Conv2DInfo, t: TensorInfo, dy: TensorInfo): TensorInfo | null {
+  const blas = nativeBlas();
+  if (!blas || t.dtype !== "float32" || dy.dtype !== "float32") return null;
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow, outChannels: O } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const rows = B * oh * ow;
+  const K = kh * kw * C;
+  if (dy.shape.join() !== [B, oh, ow, O].join()) return null;
+  if (rows === 0 || K === 0 || O === 0 || pt < 0 || pl < 0 || 2 * rows * K * O < minFlops || rows * K > MAX_COLS) return null;
+  if (colsScratch.length < rows * K) colsScratch = new Float32Array(rows * K);
+  const cols = colsScratch;
+  if (which === "filter") {
+    const out = (backend as Backend).makeOutput([kh, kw, C, O], "float32");
+    blas.im2col(heap(backend, t) as Float32Array, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cols);
+    blas.sgemm(true, false, K, O, rows, cols, heap(backend, dy) as Float32Array, heap(backend, out) as Float32Array, 1, 0, 0, 0);
+    nativeCalls++;
+    return out;
+  }
+  const out = (backend as Backend).makeOutput([B, H, W, C], "float32");
+  blas.sgemm(false, true, rows, K, O, heap(backend, dy) as Float32Array, heap(backend, t) as Float32Array, cols, 1, 0, 0, 0);
+  blas.col2im(cols, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, heap(backend, out) as Float32Array);
+  nativeCalls++;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +492,9 @@ function conv2DBackpropFilter(): KernelFunc {
       false,
       "channelsLast",
     );
+    // Native BLAS: dW[kh*kw*C, O] = im2col(x)^T x dy[B*oh*ow, O], one sgemm.
+    const nat = nativeConvGrad(backend, "filter", info, x, dy);
+    if (nat) return nat as unknown as tf.TensorInfo;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
     const [, H, W] = x.shape;
     const pt = info.padInfo.top;
@@ -223,6 +556,9 @@ function conv2DBackpropInput(original: tf.KernelConfig | null): KernelFunc {
       throw new Error("genlab's wasm Conv2DBackpropInput supports NHWC only");
     }
     const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad as "same", dimRoundingMode, false, "channelsLast");
+    // Native BLAS: dx = col2im(dy[B*oh*ow, O] x filter[kh*kw*C, O]^T), one sgemm.
+    const nat = nativeConvGrad(backend, "input", info, filter, dy);
+    if (nat) return nat as unknown as tf.TensorInfo;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: inC, outChannels: outC } = info;
     const [B, H, W] = inputShape;
     const [, oh, ow] = dy.shape;
@@ -461,6 +797,7 @@ function leakyReluKernel(original: tf.KernelConfig | null): KernelFunc {
 const BUILDERS: Record<WasmKernelPatch, (original: tf.KernelConfig | null) => KernelFunc> = {
   BatchMatMul: batchMatMul,
   _FusedMatMul: batchMatMul,
+  Conv2D: conv2DKernel,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   Slice: sliceKernel,

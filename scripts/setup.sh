@@ -4,7 +4,8 @@
 #   2. a Python that has Jupyter's nbclient, nbconvert and IPython (GENLAB_PYTHON, an active conda
 #      env, or Debian's /usr/bin/python3; on Debian/Ubuntu they are installed with apt when missing)
 #   3. Fashion-MNIST from Debian's dataset-fashion-mnist (when apt is there and data/ has no copy)
-#   4. npm dependencies (npm ci when node_modules is missing or older than package-lock.json)
+#   4. npm dependencies (npm ci when node_modules is missing or older than package-lock.json), with
+#      the optional native BLAS accelerator (native/) when OpenBLAS's headers (libopenblas-dev) are there
 #   5. the tslab kernel, registered in the project-local prefix .jupyter/ with an absolute path
 # Nothing outside the project is touched except the apt packages.
 set -euo pipefail
@@ -53,9 +54,21 @@ if [ ! -d data/fashion-mnist ] && [ ! -d /usr/share/datasets/fashion-mnist ]; th
     || log "warning: Fashion-MNIST not found (apt package dataset-fashion-mnist, or its IDX files in data/fashion-mnist/); the notebooks that use it will say so"
 fi
 
+# Optional accelerator (native/, npm package genlab-blas): OpenBLAS's headers let npm build it.
+# Without them npm leaves it out and the wasm backend runs on its own. GENLAB_NATIVE_BLAS=0 skips it.
+if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && command -v dpkg >/dev/null 2>&1 && ! dpkg -s libopenblas-dev >/dev/null 2>&1; then
+  apt_install libopenblas-dev || log "warning: libopenblas-dev not installed; the optional native BLAS accelerator will be left out"
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# node_modules made before OpenBLAS was there: build the accelerator once now.
+if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && [ -e node_modules/genlab-blas ] && [ ! -d native/build ] && dpkg -s libopenblas-dev >/dev/null 2>&1; then
+  log "building the native BLAS accelerator (native/)"
+  npm rebuild genlab-blas --loglevel=error >/dev/null 2>&1 || log "warning: the native BLAS accelerator did not build; running without it"
 fi
 
 KERNEL_JSON=.jupyter/share/jupyter/kernels/tslab/kernel.json
