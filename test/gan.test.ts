@@ -151,3 +151,45 @@ test("rowSampler draws whole rows of the data", () => {
   for (let i = 0; i < 3; i++) assert.equal(s[2 * i + 1], s[2 * i] + 1);
   assert.throws(() => rowSampler(x, 3, new Rng(1)), /not rows/);
 });
+
+test("one-sided label smoothing: D's loss on real rows is the cross-entropy against the target", async () => {
+  await initBackend({ quiet: true });
+  const lr = [2, -1, 0.5];
+  const lf = [-3, 0, 1];
+  const t = (a: number[]) => tf.tensor2d(a, [a.length, 1]);
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const want = -mean(lr.map((v) => 0.9 * Math.log(sig(v)) + 0.1 * Math.log(1 - sig(v)))) - mean(lf.map((v) => Math.log(1 - sig(v))));
+  assert.ok(Math.abs(discriminatorLoss(t(lr), t(lf), 0.9).dataSync()[0] - want) < 1e-5);
+  assert.ok(Math.abs(discriminatorLoss(t(lr), t(lf), 1).dataSync()[0] - discriminatorLoss(t(lr), t(lf)).dataSync()[0]) < 1e-7);
+  assert.throws(() => discriminatorLoss(t(lr), t(lf), 0), /realLabel/);
+});
+
+test("D's dropout acts only while training, is seeded, and dCenter feeds D 2x - 1", async () => {
+  await initBackend({ quiet: true });
+  const cfg = { dataDim: 4, noiseDim: 2, gHidden: [8], dHidden: [64, 64], dDropout: 0.5, dCenter: true };
+  const gan = new GAN("drop", cfg, new Rng(21));
+  const x = tf.tensor2d(new Rng(22).uniformArray(5 * 4, 0, 1), [5, 4]);
+  const plain = Array.from(gan.D.apply(tf.sub(tf.mul(x, 2), 1)).dataSync());
+  assert.deepEqual(Array.from(gan.logits(x).dataSync()), plain);
+  assert.deepEqual(Array.from(gan.logits(x, false).dataSync()), plain);
+  const train1 = Array.from(gan.logits(x, true).dataSync());
+  assert.notDeepEqual(train1, plain);
+  const again = new GAN("drop", cfg, new Rng(21));
+  assert.deepEqual(Array.from(again.logits(x, true).dataSync()), train1);
+  assert.throws(() => new GAN("bad", { ...cfg, dDropout: 1 }, new Rng(1)), /dDropout/);
+});
+
+test("trainGAN with dEvery: D is updated only on every dEvery-th step", async () => {
+  await initBackend({ quiet: true });
+  const budget = { steps: 6, batchSize: 16, lrG: 1e-2, lrD: 1e-2, beta1: 0.5, dSteps: 1, lrDecay: 1, decayFrac: 0 };
+  const dAfter = async (b: Record<string, number>) => {
+    const gan = new GAN("de", { dataDim: 2, noiseDim: 2, gHidden: [8], dHidden: [8] }, new Rng(23));
+    const r = await trainGAN(gan, mixtureSampler(ring8(), new Rng(24)), { ...budget, ...b } as typeof budget, { seed: 25, quiet: true, logEvery: 1 });
+    assert.ok(r.history.rows.every((row) => Number.isFinite(row.d as number)));
+    return Object.values(gan.dParams()).map((v) => Array.from(v.dataSync()));
+  };
+  // dEvery 6 over 6 steps: one D update (step 0), the same as a 1-step run's D.
+  assert.deepEqual(await dAfter({ dEvery: 6 }), await dAfter({ steps: 1 }));
+  assert.notDeepEqual(await dAfter({ dEvery: 2 }), await dAfter({ steps: 1 }));
+  await assert.rejects(() => dAfter({ dEvery: 0 }), /dEvery/);
+});
