@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../lib/random";
 import { nativeBlasCalls, nativeBlasInfo, registerWasmKernels, setNativeBlas } from "../lib/wasm-kernels";
@@ -23,35 +24,6 @@ const rng = new Rng(7);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
 const T = (v: Float32Array, shape: number[]): tf.Tensor => tf.tensor(v, shape);
 
-interface Out {
-  shape: number[];
-  data: Float32Array | Int32Array | Uint8Array;
-}
-
-async function on(backend: "cpu" | "wasm", f: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
-  await tf.setBackend(backend);
-  const outs = tf.tidy(() => {
-    const r = f();
-    return Array.isArray(r) ? r : [r];
-  });
-  const res = outs.map((t) => ({ shape: t.shape, data: t.dataSync() as Out["data"] }));
-  tf.dispose(outs);
-  return res;
-}
-
-function close(a: Out[], b: Out[], tol: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: number of outputs`);
-  a.forEach((x, k) => {
-    assert.deepEqual(x.shape, b[k].shape, `${what}: shape of output ${k}`);
-    let worst = 0;
-    let scale = 1;
-    for (let i = 0; i < x.data.length; i++) {
-      worst = Math.max(worst, Math.abs(x.data[i] - b[k].data[i]));
-      scale = Math.max(scale, Math.abs(b[k].data[i]));
-    }
-    assert.ok(worst <= tol * scale, `${what}: output ${k} differs by ${worst} (scale ${scale})`);
-  });
-}
 
 /**
  * f on cpu and on wasm; checks equal results, that wasm freed its temporaries, and that the

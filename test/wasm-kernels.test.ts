@@ -10,6 +10,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../lib/random";
 import { WASM_KERNEL_PATCHES, activeWasmKernels, registerWasmKernels, restoreWasmKernels } from "../lib/wasm-kernels";
@@ -18,37 +19,6 @@ const rng = new Rng(42);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
 const T = (v: Float32Array, shape: number[]): tf.Tensor => tf.tensor(v, shape);
 
-type Arr = Float32Array | Int32Array | Uint8Array;
-interface Out {
-  shape: number[];
-  data: Arr;
-}
-
-/** Runs f on a backend with plain-array inputs; returns shapes and values of its outputs. */
-async function on(backend: "cpu" | "wasm", f: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
-  await tf.setBackend(backend);
-  const outs = tf.tidy(() => {
-    const r = f();
-    return Array.isArray(r) ? r : [r];
-  });
-  const res = outs.map((t) => ({ shape: t.shape, data: t.dataSync() as Arr }));
-  tf.dispose(outs);
-  return res;
-}
-
-function close(a: Out[], b: Out[], tol: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: number of outputs`);
-  a.forEach((x, k) => {
-    assert.deepEqual(x.shape, b[k].shape, `${what}: shape of output ${k}`);
-    let worst = 0;
-    let scale = 1;
-    for (let i = 0; i < x.data.length; i++) {
-      worst = Math.max(worst, Math.abs(x.data[i] - b[k].data[i]));
-      scale = Math.max(scale, Math.abs(b[k].data[i]));
-    }
-    assert.ok(worst <= tol * scale, `${what}: output ${k} differs by ${worst} (scale ${scale})`);
-  });
-}
 
 /** Same computation on cpu and on patched wasm; also checks wasm frees all temporaries. */
 async function same(what: string, f: () => tf.Tensor | tf.Tensor[], tol = 1e-4): Promise<void> {
