@@ -639,18 +639,27 @@ function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function sliceKernel(original: tf.KernelConfig | null): KernelFunc {
+/**
+ * A data-movement kernel written for numeric tensors: strings and complex numbers go to the
+ * original wasm kernel (or fail clearly when there is none); `body` gets the rest.
+ */
+function numericOnly(name: string, original: tf.KernelConfig | null, body: (args: Parameters<KernelFunc>[0], x: TensorInfo) => tf.TensorInfo): KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args;
-    const x = inputs.x as unknown as TensorInfo;
+    const x = args.inputs.x as unknown as TensorInfo;
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original) return original.kernelFunc(args);
-      throw new Error(`Slice of ${x.dtype} on wasm`);
+      throw new Error(`${name} of ${x.dtype} on wasm`);
     }
+    return body(args, x);
+  };
+}
+
+function sliceKernel(original: tf.KernelConfig | null): KernelFunc {
+  return numericOnly("Slice", original, ({ backend, attrs }, x) => {
     const a = attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, a.begin, a.size);
     return sliceJs(backend, x, begin, size) as unknown as tf.TensorInfo;
-  };
+  });
 }
 
 function sliceJs(backend: unknown, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
@@ -687,13 +696,7 @@ function sliceJs(backend: unknown, x: TensorInfo, begin: number[], size: number[
 }
 
 function tileKernel(original: tf.KernelConfig | null): KernelFunc {
-  return (args) => {
-    const { inputs, backend, attrs } = args;
-    const x = inputs.x as unknown as TensorInfo;
-    if (x.dtype === "string" || x.dtype === "complex64") {
-      if (original) return original.kernelFunc(args);
-      throw new Error(`Tile of ${x.dtype} on wasm`);
-    }
+  return numericOnly("Tile", original, ({ backend, attrs }, x) => {
     const reps = (attrs as unknown as { reps: number[] }).reps;
     const r = x.shape.length;
     const outShape = x.shape.map((d, i) => d * reps[i]);
@@ -724,7 +727,7 @@ function tileKernel(original: tf.KernelConfig | null): KernelFunc {
     };
     fill(0, 0, 0);
     return out as unknown as tf.TensorInfo;
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
