@@ -133,6 +133,39 @@ export function generatorLoss(fakeLogits: tf.Tensor, kind: GeneratorLoss): tf.Sc
   });
 }
 
+/**
+ * What the two players minimise, and with which optimisers: the standard GAN here, the WGANs in
+ * lib/models/wgan.ts. trainGAN runs any objective with the same loop, snapshots and evaluation.
+ */
+export interface AdversarialObjective {
+  /** Short name, e.g. "GAN (non-saturating)", shown in progress bars. */
+  name: string;
+  /**
+   * Called once when training starts, with the budget in use (the objective may read its own constants
+   * from it, e.g. WGAN's clip); returns the optimisers of D (or the critic) and G, which trainGAN disposes.
+   */
+  begin(budget: GANBudget): { d: tf.Optimizer; g: tf.Optimizer };
+  /**
+   * D's loss on a real batch and G's samples of fresh noise (`rng` for anything random the loss
+   * needs, e.g. WGAN-GP's interpolation weights). `logs`: extra scalars logged with the loss.
+   */
+  dLoss(gan: GAN, real: tf.Tensor2D, fake: tf.Tensor2D, training: boolean, rng: Rng): { loss: tf.Scalar; logs?: Record<string, tf.Scalar> };
+  /** G's loss on G's samples of fresh noise. */
+  gLoss(gan: GAN, fake: tf.Tensor2D, training: boolean): tf.Scalar;
+  /** Runs after each D update (e.g. weight clipping). */
+  afterD?(gan: GAN): void;
+}
+
+/** The GAN of Goodfellow et al.: cross-entropy D (real target `realLabel`), Adam(lr, beta1) for both players. */
+export function ganObjective(loss: GeneratorLoss = "nonsaturating", realLabel = 1): AdversarialObjective {
+  return {
+    name: `GAN (${loss})`,
+    begin: (b) => ({ d: tf.train.adam(b.lrD, b.beta1), g: tf.train.adam(b.lrG, b.beta1) }),
+    dLoss: (gan, real, fake, training) => ({ loss: discriminatorLoss(gan.logits(real, training), gan.logits(fake, training), realLabel) }),
+    gLoss: (gan, fake, training) => generatorLoss(gan.logits(fake, training), loss),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Data samplers: a function that returns n fresh rows (n x dim, row-major), owning a seeded Rng.
 
@@ -189,7 +222,10 @@ export interface GANSnapshot {
 
 export interface TrainGANOptions {
   seed: number;
+  /** The standard GAN's generator loss (default non-saturating); ignored when `objective` is given. */
   loss?: GeneratorLoss;
+  /** What D and G minimise (default: ganObjective(loss, budget.realLabel)). */
+  objective?: AdversarialObjective;
   label?: string;
   quiet?: boolean;
   /** A history row every `logEvery` steps (default steps / 100). */
@@ -248,22 +284,23 @@ function snapshot(gan: GAN, step: number, z: Float32Array, grid: Grid2D | undefi
 }
 
 /**
- * Alternating training: `dSteps` Adam steps on D's loss, then one on G's (`loss`, default
- * non-saturating), each on a fresh batch from `data` and fresh noise. Returns the history
- * (columns d, g, plus whatever `evaluate` returns) and the snapshots asked for.
+ * Alternating training: `dSteps` steps on D's loss, then one on G's, each on a fresh batch from
+ * `data` and fresh noise, with the objective's optimisers (default: the GAN with Adam and the
+ * non-saturating loss). Returns the history (columns d, g, the objective's logs and whatever
+ * `evaluate` returns) and the snapshots asked for.
  */
 export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts: TrainGANOptions): Promise<{ history: History; snapshots: GANSnapshot[] }> {
-  const kind = opts.loss ?? "nonsaturating";
   const rng = new Rng(opts.seed);
   const noise = rng.fork("noise");
+  const lossRng = rng.fork("loss");
   const dim = gan.dataDim;
   const b = budget.batchSize;
   if (!(Number.isInteger(budget.dSteps) && budget.dSteps >= 1)) throw new Error(`trainGAN: dSteps must be a positive integer, got ${budget.dSteps}`);
   const realLabel = (budget["realLabel"] as number | undefined) ?? 1;
   const dEvery = (budget["dEvery"] as number | undefined) ?? 1;
   if (!(Number.isInteger(dEvery) && dEvery >= 1)) throw new Error(`trainGAN: dEvery must be a positive integer, got ${dEvery}`);
-  const optD = tf.train.adam(budget.lrD, budget.beta1);
-  const optG = tf.train.adam(budget.lrG, budget.beta1);
+  const obj = opts.objective ?? ganObjective(opts.loss ?? "nonsaturating", realLabel);
+  const { d: optD, g: optG } = obj.begin(budget);
   const dVars = Object.values(gan.dParams());
   const gVars = Object.values(gan.gParams());
   const evalZ = rng.fork("eval").normalArray((opts.evalSamples ?? 2500) * gan.noiseDim);
@@ -278,7 +315,7 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
   take(0);
   try {
     const history = await trainLoop({
-      label: opts.label ?? `GAN ${gan.name}`,
+      label: opts.label ?? `${obj.name} ${gan.name}`,
       steps: budget.steps,
       params: gan.params(),
       quiet: opts.quiet,
@@ -290,26 +327,45 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
         : undefined,
       step: (i) => {
         if (budget.lrDecay !== 1 && i === Math.round(budget.steps * (1 - budget.decayFrac))) {
-          // tfjs's Adam reads its learning rate at every update; the field is protected in the typings.
+          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
           (optD as unknown as { learningRate: number }).learningRate = budget.lrD * budget.lrDecay;
           (optG as unknown as { learningRate: number }).learningRate = budget.lrG * budget.lrDecay;
         }
         let dLoss: tf.Scalar | null = null;
+        let logs: Record<string, tf.Scalar> = {};
         const dNow = i % dEvery === 0;
         for (let k = 0; k < (dNow ? budget.dSteps : 0); k++) {
           const real = tf.tensor2d(data(b), [b, dim]);
           const z = gan.noise(b, noise);
-          dLoss?.dispose();
-          dLoss = optD.minimize(() => discriminatorLoss(gan.logits(real, true), gan.logits(gan.generate(z), true), realLabel), true, dVars)!;
+          tf.dispose([dLoss ?? [], ...Object.values(logs)]);
+          logs = {};
+          dLoss = optD.minimize(
+            () => {
+              const r = obj.dLoss(gan, real, gan.generate(z), true, lossRng);
+              for (const [key, v] of Object.entries(r.logs ?? {})) logs[key] = tf.keep(v);
+              return r.loss;
+            },
+            true,
+            dVars,
+          )!;
+          obj.afterD?.(gan);
           tf.dispose([real, z]);
         }
         const z2 = gan.noise(b, noise);
-        const gLoss = optG.minimize(() => generatorLoss(gan.logits(gan.generate(z2), true), kind), true, gVars)!;
+        const gLoss = optG.minimize(() => obj.gLoss(gan, gan.generate(z2), true), true, gVars)!;
         take(i + 1);
         // On steps without a D update, D's loss is logged on the batch G just saw (no update).
-        if (!dLoss) dLoss = tf.tidy(() => discriminatorLoss(gan.logits(tf.tensor2d(data(b), [b, dim])), gan.logits(gan.generate(z2)), realLabel));
+        if (!dLoss) {
+          const real = tf.tensor2d(data(b), [b, dim]);
+          dLoss = tf.tidy(() => {
+            const r = obj.dLoss(gan, real, gan.generate(z2), false, lossRng);
+            for (const [key, v] of Object.entries(r.logs ?? {})) logs[key] = tf.keep(v);
+            return r.loss;
+          });
+          real.dispose();
+        }
         z2.dispose();
-        return { d: dLoss, g: gLoss };
+        return { d: dLoss, g: gLoss, ...logs };
       },
     });
     return { history, snapshots: snaps };
@@ -328,6 +384,7 @@ export interface FitGANOptions {
   seed: number;
   budget: { full: GANBudget; smoke: GANBudget };
   loss?: GeneratorLoss;
+  objective?: AdversarialObjective;
   evaluate?: (samples: Float32Array) => Record<string, number>;
   snapshots?: TrainGANOptions["snapshots"];
   /** Numbers stored with the weights (computed after training). */
@@ -353,7 +410,7 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
     seed: o.seed,
     budget: o.budget,
     train: async (b) => {
-      const r = await trainGAN(gan, o.data, b, { seed: o.seed + 1, loss: o.loss, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, snapshots: o.snapshots });
+      const r = await trainGAN(gan, o.data, b, { seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, snapshots: o.snapshots });
       snaps = o.snapshots ? r.snapshots : null;
       return r.history;
     },
@@ -379,9 +436,9 @@ export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   smoke: { steps: 60, batchSize: 64, lrG: 1e-3, lrD: 1e-3, beta1: 0.5, dSteps: 1, lrDecay: 0.1, decayFrac: 0.4 },
 };
 
-/** Weights file stem of the toy GAN trained on `dataset` with `seed`. */
-export function toyGanModel(dataset: string, seed: number, variant = ""): string {
-  return `gan-${dataset}${variant ? `-${variant}` : ""}-s${seed}`;
+/** Weights file stem of the toy GAN (or `family`, e.g. "wgan-gp") trained on `dataset` with `seed`. */
+export function toyGanModel(dataset: string, seed: number, variant = "", family = "gan"): string {
+  return `${family}-${dataset}${variant ? `-${variant}` : ""}-s${seed}`;
 }
 
 function toyMixture(dataset: string): Mixture {
@@ -407,10 +464,20 @@ export function modeColumns(mix: Mixture): (samples: Float32Array) => Record<str
 export async function fitToyGAN(
   dataset: string,
   seed: number,
-  o: { variant?: string; budget?: Partial<Record<keyof GANBudget, number>>; config?: Partial<GANConfig>; loss?: GeneratorLoss; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean } = {},
+  o: {
+    variant?: string;
+    /** Model family in the file name (default "gan"; lib/models/wgan.ts uses "wgan-clip", "wgan-gp"). */
+    family?: string;
+    budget?: Partial<Record<keyof GANBudget, number>>;
+    config?: Partial<GANConfig>;
+    loss?: GeneratorLoss;
+    objective?: AdversarialObjective;
+    snapshots?: TrainGANOptions["snapshots"];
+    quiet?: boolean;
+  } = {},
 ): Promise<FitGANResult & { mix: Mixture }> {
   const mix = toyMixture(dataset);
-  const model = toyGanModel(dataset, seed, o.variant);
+  const model = toyGanModel(dataset, seed, o.variant, o.family);
   const r = await fitGAN({
     model,
     config: { ...TOY_GAN_CONFIG, ...o.config },
@@ -418,6 +485,7 @@ export async function fitToyGAN(
     seed,
     budget: { full: { ...TOY_GAN_BUDGET.full, ...o.budget } as GANBudget, smoke: { ...TOY_GAN_BUDGET.smoke, ...o.budget, steps: TOY_GAN_BUDGET.smoke.steps } as GANBudget },
     loss: o.loss,
+    objective: o.objective,
     evaluate: modeColumns(mix),
     snapshots: o.snapshots,
     quiet: o.quiet,
@@ -517,10 +585,25 @@ export async function trainDiscriminator(
   D: MLP,
   real: Sampler,
   fake: Sampler,
-  o: { steps: number; batchSize: number; lr: number; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
+  o: {
+    steps: number;
+    batchSize: number;
+    lr: number;
+    label?: string;
+    quiet?: boolean;
+    logEvery?: number;
+    onLog?: (row: HistoryRow) => void;
+    /** D's loss on a real and a fake batch (default: the GAN's cross-entropy on D's logits). */
+    loss?: (real: tf.Tensor2D, fake: tf.Tensor2D) => tf.Scalar;
+    /** Adam's beta1 and beta2 (default tfjs's 0.9, 0.999). */
+    betas?: [number, number];
+    /** Runs after each update (e.g. weight clipping). */
+    afterStep?: () => void;
+  },
 ): Promise<History> {
   const dim = D.sizes[0];
-  const opt = tf.train.adam(o.lr);
+  const opt = o.betas ? tf.train.adam(o.lr, o.betas[0], o.betas[1]) : tf.train.adam(o.lr);
+  const lossFn = o.loss ?? ((r: tf.Tensor2D, f: tf.Tensor2D) => discriminatorLoss(D.apply(r), D.apply(f)));
   const vars = Object.values(D.params());
   try {
     return await trainLoop({
@@ -533,7 +616,8 @@ export async function trainDiscriminator(
       step: () => {
         const r = tf.tensor2d(real(o.batchSize), [o.batchSize, dim]);
         const f = tf.tensor2d(fake(o.batchSize), [o.batchSize, dim]);
-        const loss = opt.minimize(() => discriminatorLoss(D.apply(r), D.apply(f)), true, vars)!;
+        const loss = opt.minimize(() => lossFn(r, f), true, vars)!;
+        o.afterStep?.();
         tf.dispose([r, f]);
         return { loss };
       },
@@ -573,13 +657,17 @@ export function globalNorm(grads: Record<string, tf.Tensor>): number {
   return tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
 }
 
-/** Norm of the gradient of G's loss (`kind`) with respect to G's parameters, on the noise z; `shift` is added to G's output. */
-export function generatorGradNorm(gan: GAN, z: tf.Tensor2D, kind: GeneratorLoss, shift?: number[]): number {
+/**
+ * Norm of the gradient of G's loss with respect to G's parameters, on the noise z; `shift` is added
+ * to G's output. `kind`: a GAN generator loss, or any loss of D's outputs (e.g. WGAN's -mean f).
+ */
+export function generatorGradNorm(gan: GAN, z: tf.Tensor2D, kind: GeneratorLoss | ((out: tf.Tensor2D) => tf.Scalar), shift?: number[]): number {
   const vars = Object.values(gan.gParams());
   const sh = shift ? tf.tensor2d([shift]) : null;
   const { value, grads } = tf.variableGrads(() => {
     const x = sh ? tf.add(gan.generate(z), sh) : gan.generate(z);
-    return generatorLoss(gan.logits(x as tf.Tensor2D), kind);
+    const out = gan.logits(x as tf.Tensor2D);
+    return typeof kind === "function" ? kind(out) : generatorLoss(out, kind);
   }, vars);
   const n = globalNorm(grads);
   tf.dispose([value, sh ?? [], ...Object.values(grads)]);

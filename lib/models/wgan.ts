@@ -1,0 +1,358 @@
+/**
+ * The Wasserstein GAN of notebook 04 (Arjovsky, Chintala & Bottou, 2017) and its gradient-penalty
+ * form WGAN-GP (Gulrajani et al., 2017). The GAN of lib/models/gan.ts with another objective: D
+ * becomes a critic f with an unbounded output, and by Kantorovich-Rubinstein duality
+ *
+ *   W1(P_r, P_g) = sup_{||f||_L <= 1}  E_{P_r}[f(x)] - E_{P_g}[f(x)].
+ *
+ *   critic loss  E[f(G(z))] - E[f(x)]              (+ lambda E[(||grad f(x^)|| - 1)^2] for WGAN-GP)
+ *   G's loss     -E[f(G(z))]
+ *
+ * The Lipschitz constraint is approximated by clipping every critic weight to [-c, c] (WGAN) or by
+ * the gradient penalty on points x^ between real and fake samples (WGAN-GP). The penalty needs a
+ * gradient of a gradient: the critic's activations must have correct second derivatives in tfjs
+ * (relu, and leaky ReLU written as relu(x) - a relu(-x), lib/nn.ts; not tanh, sigmoid, elu:
+ * PLATFORM.md), checked against finite differences in test/wgan.test.ts.
+ *
+ * Also here: the parallel-lines example of the WGAN paper (JS, KL and W1 in closed form and from
+ * samples) and the B5 experiment for a critic (G's gradient while the critic trains to optimum).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { klDivergence } from "../eval/classes";
+import { MLP } from "../nn";
+import { Rng, randu } from "../random";
+import {
+  GAN,
+  fitGAN,
+  fitToyGAN,
+  generateFrom,
+  generateSamples,
+  generatorGradNorm,
+  rowSampler,
+  trainDiscriminator,
+  type AdversarialObjective,
+  type FitGANResult,
+  type GANBudget,
+  type GANConfig,
+  type Sampler,
+  type TrainGANOptions,
+} from "./gan";
+import { type HistoryRow } from "../train";
+
+// ---------------------------------------------------------------------------------------------
+// Losses.
+
+/** W1's dual estimate on two batches of critic outputs: mean f(real) - mean f(fake). */
+export function w1Estimate(realOut: tf.Tensor, fakeOut: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.sub(tf.mean(realOut), tf.mean(fakeOut)) as tf.Scalar);
+}
+
+/**
+ * The gradient penalty E[(||grad_x f(x^)||_2 - 1)^2] at x^ = eps x_real + (1 - eps) x_fake, one
+ * eps ~ U[0, 1] per row (`eps`: [n, 1]). Differentiable in f's parameters (a second-order gradient).
+ */
+export function gradientPenalty(critic: (x: tf.Tensor2D) => tf.Tensor, real: tf.Tensor2D, fake: tf.Tensor2D, eps: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const xhat = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake)) as tf.Tensor2D;
+    const g = tf.grad((x: tf.Tensor) => tf.sum(critic(x as tf.Tensor2D)))(xhat);
+    // The small constant keeps sqrt's derivative finite where the gradient is exactly 0.
+    const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
+    return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
+  });
+}
+
+/** The critic's loss -(mean f(real) - mean f(fake)) [+ lambda GP]; logs w1 (the dual estimate) and gp. */
+export function criticLoss(
+  critic: (x: tf.Tensor2D) => tf.Tensor,
+  real: tf.Tensor2D,
+  fake: tf.Tensor2D,
+  o: { lambda: number; rng?: Rng },
+): { loss: tf.Scalar; logs: Record<string, tf.Scalar> } {
+  const w1 = w1Estimate(critic(real), critic(fake));
+  if (!(o.lambda > 0)) return { loss: tf.neg(w1), logs: { w1 } };
+  if (!o.rng) throw new Error("criticLoss: the gradient penalty needs an Rng for its interpolation weights");
+  const n = real.shape[0];
+  const eps = randu(o.rng, [n, 1]) as tf.Tensor2D;
+  const gp = gradientPenalty(critic, real, fake, eps);
+  eps.dispose();
+  return { loss: tf.add(tf.neg(w1), tf.mul(o.lambda, gp)) as tf.Scalar, logs: { w1, gp } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objectives for trainGAN (lib/models/gan.ts).
+
+export type WGANMethod = "clip" | "gp";
+
+/** Clips every parameter of D to [-c, c] (WGAN's Lipschitz constraint). */
+export function clipWeights(gan: GAN, c: number): void {
+  tf.tidy(() => {
+    for (const v of Object.values(gan.dParams())) v.assign(tf.clipByValue(v, -c, c));
+  });
+}
+
+const need = (b: GANBudget, key: string, who: string): number => {
+  const v = b[key] as number | undefined;
+  if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) throw new Error(`${who}: budget.${key} must be a number > 0, got ${v}`);
+  return v;
+};
+
+/**
+ * `method` as an objective for trainGAN. "clip": WGAN with weight clipping, RMSProp(lr) for both
+ * players (the paper's; decay 0.99 and epsilon 1e-8, PyTorch's defaults, which the authors' code
+ * used), every critic weight clipped to [-budget.clip, budget.clip] after each critic update.
+ * "gp": WGAN-GP, Adam(lr, budget.beta1, budget.beta2), penalty weight budget.lambda.
+ */
+export function wganObjective(method: WGANMethod): AdversarialObjective {
+  let c = 0;
+  let lambda = 0;
+  const gLoss = (gan: GAN, fake: tf.Tensor2D, training: boolean) => tf.neg(tf.mean(gan.logits(fake, training))) as tf.Scalar;
+  if (method === "clip") {
+    return {
+      name: "WGAN (clipping)",
+      begin: (b) => {
+        c = need(b, "clip", "WGAN");
+        return { d: tf.train.rmsprop(b.lrD, 0.99, 0, 1e-8), g: tf.train.rmsprop(b.lrG, 0.99, 0, 1e-8) };
+      },
+      dLoss: (gan, real, fake, training) => criticLoss((x) => gan.logits(x, training), real, fake, { lambda: 0 }),
+      gLoss,
+      afterD: (gan) => clipWeights(gan, c),
+    };
+  }
+  if (method === "gp") {
+    return {
+      name: "WGAN-GP",
+      begin: (b) => {
+        lambda = need(b, "lambda", "WGAN-GP");
+        return { d: tf.train.adam(b.lrD, b.beta1, need(b, "beta2", "WGAN-GP")), g: tf.train.adam(b.lrG, b.beta1, b["beta2"]) };
+      },
+      dLoss: (gan, real, fake, training, rng) => criticLoss((x) => gan.logits(x, training), real, fake, { lambda, rng }),
+      gLoss,
+    };
+  }
+  throw new Error(`unknown WGAN method ${JSON.stringify(method as string)}; use "clip" or "gp"`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 2-D toys: notebook 03's architecture (TOY_GAN_CONFIG) and data, the WGAN objectives.
+
+/** The WGAN paper's settings: RMSProp 5e-5, c = 0.01, 5 critic updates per G update, batch 256 as notebook 03. */
+export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
+  full: { steps: 5000, batchSize: 256, lrG: 5e-5, lrD: 5e-5, beta1: 0, dSteps: 5, lrDecay: 1, decayFrac: 0, clip: 0.01 },
+  smoke: { steps: 60, batchSize: 64, lrG: 5e-5, lrD: 5e-5, beta1: 0, dSteps: 5, lrDecay: 1, decayFrac: 0, clip: 0.01 },
+};
+
+/**
+ * The WGAN-GP toy settings of the authors' code (gan_toy.py: Adam 1e-4, beta1 0.5, beta2 0.9, 5 critic
+ * iterations, batch 256, lambda 0.1 "for toy tasks"), with notebook 03's smaller networks and step count.
+ */
+export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
+  full: { steps: 5000, batchSize: 256, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 0.1 },
+  smoke: { steps: 60, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 0.1 },
+};
+
+export const WGAN_TOY_BUDGET: Record<WGANMethod, { full: GANBudget; smoke: GANBudget }> = { clip: WGAN_CLIP_TOY_BUDGET, gp: WGAN_GP_TOY_BUDGET };
+
+/** Weights family name of a WGAN method: "wgan-clip" or "wgan-gp". */
+export function wganFamily(method: WGANMethod): string {
+  return method === "clip" ? "wgan-clip" : "wgan-gp";
+}
+
+/**
+ * A toy WGAN (`method`) on one of notebook 03's mixtures, loaded or trained (GENLAB_TRAIN), with mode
+ * coverage and the critic's W1 estimate logged over training. Weights: <family>-<dataset>-s<seed>.
+ */
+export async function fitToyWGAN(
+  method: WGANMethod,
+  dataset: string,
+  seed: number,
+  o: { variant?: string; budget?: Partial<Record<string, number>>; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean } = {},
+): ReturnType<typeof fitToyGAN> {
+  const full = { ...WGAN_TOY_BUDGET[method].full, ...o.budget } as GANBudget;
+  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, objective: wganObjective(method), snapshots: o.snapshots, quiet: o.quiet });
+}
+
+// ---------------------------------------------------------------------------------------------
+// MNIST: notebook 03's MLP generator, a critic without dropout (the penalty is per example).
+
+export const MNIST_WGAN_CONFIG: GANConfig = { dataDim: 784, noiseDim: 64, gHidden: [256, 512, 1024], dHidden: [512, 256], gOut: "sigmoid", dCenter: true };
+
+/** WGAN-GP on MNIST: the paper's image settings (lambda 10, Adam 1e-4, betas 0.5/0.9, 5 critic steps), batch 64. */
+export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
+  full: { steps: 2500, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 10 },
+  smoke: { steps: 20, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 10 },
+};
+
+/**
+ * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1]; `evaluate` scores samples at
+ * each history row (e.g. the Frechet distance, for B6), `frames` snapshots of 10 digits.
+ */
+export function fitMnistWGAN(x: Float32Array, o: { seed?: number; frames?: number; evaluate?: (samples: Float32Array) => Record<string, number>; evalSamples?: number } = {}): Promise<FitGANResult> {
+  const seed = o.seed ?? 404;
+  return fitGAN({
+    model: "wgan-gp-mnist",
+    config: MNIST_WGAN_CONFIG,
+    data: rowSampler(x, 784, new Rng(seed).fork("data")),
+    seed,
+    budget: MNIST_WGAN_BUDGET,
+    objective: wganObjective("gp"),
+    evaluate: o.evaluate,
+    snapshots: { frames: o.frames ?? 8, n: 10, digits: 3 },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parallel lines of the WGAN paper (Example 1): P0 = (0, U[0,1]), P_theta = (theta, U[0,1]).
+
+/** JS, KL(P_theta || P0) and W1 between the two lines in closed form (nats; KL infinite for theta != 0). */
+export function parallelLinesExact(theta: number): { js: number; kl: number; w1: number } {
+  return theta === 0 ? { js: 0, kl: 0, w1: 0 } : { js: Math.log(2), kl: Infinity, w1: Math.abs(theta) };
+}
+
+/** n points of the line x = theta, y ~ U[0, 1], row-major n x 2. */
+export function linePoints(theta: number, n: number, rng: Rng): Float32Array {
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = theta;
+    out[2 * i + 1] = rng.uniform();
+  }
+  return out;
+}
+
+/**
+ * The exact W1 between two equal-size point sets on vertical lines (x constant in each set): the cost
+ * sqrt(dx^2 + dy^2) is convex in dy, so matching the sorted y's is an optimal transport plan.
+ */
+export function w1VerticalLines(a: Float32Array, b: Float32Array): number {
+  const n = a.length / 2;
+  if (b.length !== a.length || !Number.isInteger(n) || n < 1) throw new Error(`w1VerticalLines: need two sets of the same number of 2-D points, got ${a.length / 2} and ${b.length / 2}`);
+  const col = (p: Float32Array, k: number) => Float64Array.from({ length: n }, (_, i) => p[2 * i + k]);
+  const xa = col(a, 0);
+  const xb = col(b, 0);
+  if (xa.some((v) => v !== xa[0]) || xb.some((v) => v !== xb[0])) throw new Error("w1VerticalLines: each set must lie on one vertical line");
+  const ya = col(a, 1).sort();
+  const yb = col(b, 1).sort();
+  const dx = xa[0] - xb[0];
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.sqrt(dx * dx + (ya[i] - yb[i]) ** 2);
+  return s / n;
+}
+
+/** Histogram (bins x bins on [lo, hi]^2) estimates of JS(a || b) and KL(a || b) between two 2-D samples. */
+export function histogramDivergences(a: Float32Array, b: Float32Array, o: { bins: number; lo: number; hi: number }): { js: number; kl: number } {
+  const hist = (p: Float32Array) => {
+    const h = new Float64Array(o.bins * o.bins);
+    const cell = (v: number) => Math.min(o.bins - 1, Math.max(0, Math.floor(((v - o.lo) / (o.hi - o.lo)) * o.bins)));
+    for (let i = 0; i < p.length / 2; i++) h[cell(p[2 * i + 1]) * o.bins + cell(p[2 * i])]++;
+    return h;
+  };
+  const ha = hist(a);
+  const hb = hist(b);
+  const na = a.length / 2;
+  const nb = b.length / 2;
+  const m = ha.map((v, i) => 0.5 * (v / na + hb[i] / nb));
+  return { js: 0.5 * klDivergence(ha, m) + 0.5 * klDivergence(hb, m), kl: klDivergence(ha, hb) };
+}
+
+/**
+ * The critic's estimate of W1(P, Q): trains a WGAN-GP critic (MLP, lambda 10) on samples of `p` and `q`,
+ * then returns mean f(p) - mean f(q) on `evalN` fresh samples of each.
+ */
+export async function criticW1(p: Sampler, q: Sampler, o: { dim: number; hidden: number[]; steps: number; batchSize: number; lr: number; seed: number; lambda?: number; evalN?: number }): Promise<number> {
+  const rng = new Rng(o.seed);
+  const f = new MLP(`critic-${o.seed}`, [o.dim, ...o.hidden, 1], rng.fork("critic"), "leakyRelu", "linear");
+  const gpRng = rng.fork("gp");
+  try {
+    await trainDiscriminator(f, p, q, {
+      steps: o.steps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      betas: [0.5, 0.9],
+      quiet: true,
+      loss: (r, g) => {
+        const c = criticLoss((x) => f.apply(x), r, g, { lambda: o.lambda ?? 10, rng: gpRng });
+        tf.dispose(Object.values(c.logs));
+        return c.loss;
+      },
+    });
+    const n = o.evalN ?? 4096;
+    const t = tf.tidy(() => w1Estimate(f.apply(tf.tensor2d(p(n), [n, o.dim])), f.apply(tf.tensor2d(q(n), [n, o.dim]))));
+    const v = t.dataSync()[0];
+    t.dispose();
+    return v;
+  } finally {
+    for (const v of Object.values(f.params())) v.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// B5 for a critic: does G's gradient vanish when the critic is trained to optimum?
+
+export interface CriticGradientRow {
+  step: number;
+  /** The critic's W1 estimate on fixed real and fake batches. */
+  w1: number;
+  /** Norm of the gradient of G's loss -mean f(G(z)) with respect to G's parameters. */
+  wgan: number;
+}
+
+/**
+ * Holds G fixed and trains D as a critic (`lambda` > 0: gradient penalty; else clipping to `clip`),
+ * Adam(lr); every `every` steps records the W1 estimate and the norm of G's WGAN gradient on
+ * `evalBatch` fixed noise vectors. `shift` moves G's samples (disjoint supports), as
+ * vanishingGradients in lib/models/gan.ts does for the GAN losses.
+ */
+export async function criticGradients(
+  gan: GAN,
+  real: Sampler,
+  o: { steps: number; every: number; batchSize: number; lr: number; seed: number; lambda?: number; clip?: number; evalBatch?: number; shift?: number[]; quiet?: boolean; label?: string },
+): Promise<CriticGradientRow[]> {
+  const rng = new Rng(o.seed);
+  const noise = rng.fork("noise");
+  const gpRng = rng.fork("gp");
+  const dim = gan.dataDim;
+  const shiftRows = (x: Float32Array) => {
+    if (o.shift) for (let i = 0; i < x.length; i++) x[i] += o.shift[i % dim];
+    return x;
+  };
+  const m = o.evalBatch ?? 1024;
+  const zEval = gan.noise(m, rng.fork("eval"));
+  const realEval = tf.tensor2d(real(m), [m, dim]);
+  const fakeEval = tf.tensor2d(shiftRows(generateFrom(gan, zEval.dataSync() as Float32Array)), [m, dim]);
+  const lambda = o.lambda ?? 0;
+  if (!(lambda > 0) && !((o.clip ?? 0) > 0)) throw new Error("criticGradients: give lambda > 0 (gradient penalty) or clip > 0 (weight clipping)");
+  const rows: CriticGradientRow[] = [];
+  const measure = (step: number) => {
+    const w = tf.tidy(() => w1Estimate(gan.logits(realEval), gan.logits(fakeEval)));
+    rows.push({ step, w1: w.dataSync()[0], wgan: generatorGradNorm(gan, zEval, (out) => tf.neg(tf.mean(out)) as tf.Scalar, o.shift) });
+    w.dispose();
+  };
+  const clip = () => {
+    if (!(lambda > 0)) clipWeights(gan, o.clip!);
+  };
+  clip();
+  measure(0);
+  try {
+    await trainDiscriminator(gan.D, real, (n) => shiftRows(generateSamples(gan, n, noise)), {
+      steps: o.steps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      betas: [0.5, 0.9],
+      quiet: o.quiet,
+      label: o.label,
+      logEvery: o.every,
+      loss: (r, f) => {
+        const c = criticLoss((x) => gan.logits(x), r, f, { lambda, rng: gpRng });
+        tf.dispose(Object.values(c.logs));
+        return c.loss;
+      },
+      afterStep: clip,
+      onLog: (row: HistoryRow) => {
+        if (row.step % o.every === 0) measure(row.step);
+      },
+    });
+  } finally {
+    tf.dispose([zEval, realEval, fakeEval]);
+  }
+  return rows;
+}
+
