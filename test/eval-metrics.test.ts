@@ -4,6 +4,7 @@ import { classHistogram, klDivergence, klFromUniform } from "../lib/eval/classes
 import { frechetDistance, frechetFromStats, gaussianStats, type GaussianStats } from "../lib/eval/frechet";
 import { rocAuc, rocCurve } from "../lib/eval/roc";
 import { crossover, learningCurves, stratifiedIndices } from "../lib/eval/learning-curve";
+import { pearson, ranks, spearman } from "../lib/eval/correlation";
 import { Rng } from "../lib/random";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
@@ -125,4 +126,19 @@ test("stratified subsets and the crossover of two learning curves", async () => 
   assert.deepEqual(curves.a.map((p) => [p.size, p.mean, p.std]), [[4, 4, 0], [20, 20, 0]]);
   assert.deepEqual(curves.b[1].values, [0, 1, 2]);
   close(curves.b[1].std, 1, 1e-12, "sample std");
+});
+
+test("Pearson and Spearman correlations: closed cases, ties, monotone transforms, errors", () => {
+  close(pearson([1, 2, 3, 4], [2, 4, 6, 8]), 1, 1e-12, "pearson, linear");
+  close(pearson([1, 2, 3, 4], [8, 6, 4, 2]), -1, 1e-12, "pearson, decreasing");
+  // Hand-computed: x = 1,2,3; y = 1,3,2: r = 0.5.
+  close(pearson([1, 2, 3], [1, 3, 2]), 0.5, 1e-12, "pearson, small");
+  assert.deepEqual(Array.from(ranks([10, 20, 20, 5])), [2, 3.5, 3.5, 1]);
+  const x = [0.1, 0.5, 0.9, 1.3, 2.0, 3.1];
+  close(spearman(x, x.map((v) => Math.exp(5 * v))), 1, 1e-12, "spearman, monotone");
+  assert.ok(pearson(x, x.map((v) => Math.exp(5 * v))) < 0.9);
+  assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+  assert.throws(() => pearson([1, 2], [1, 2]), /at least 3/);
+  assert.throws(() => spearman([1, 2, 3], [1, NaN, 3]), /non-finite/);
+  assert.throws(() => spearman([1, 2, 3], [1, 2]), /series of 3 and 2/);
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { grid25, ring8, sampleMixture, type Mixture } from "../lib/data/toys";
-import { modeCoverage, PACGAN_SAMPLES } from "../lib/eval/modes";
+import { coverageSummary, modeCoverage, PACGAN_SAMPLES } from "../lib/eval/modes";
 import { Rng } from "../lib/random";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
@@ -58,4 +58,17 @@ test("no HQ sample: nothing captured and reverse KL is NaN; bad input is an erro
   assert.ok(Number.isNaN(c.reverseKl));
   assert.throws(() => modeCoverage([1, 2, 3], ring8()), /2-D points/);
   assert.throws(() => modeCoverage([NaN, 0], ring8()), /sample 0/);
+});
+
+test("coverageSummary: means, spread, runs with every mode, a run without HQ samples counts log(modes)", () => {
+  const mk = (modesCaptured: number, hq: number, rkl: number) => ({ modesCaptured, modes: 8, hqFraction: hq, reverseKl: rkl, hqCounts: [], nearestCounts: [], n: 100 });
+  const s = coverageSummary([mk(8, 0.9, 0.1), mk(6, 0.5, 0.3), mk(0, 0, NaN)]);
+  assert.equal(s.runs, 3);
+  assert.ok(Math.abs(s.modesMean - 14 / 3) < 1e-12);
+  assert.ok(Math.abs(s.modesSd - Math.sqrt(((8 - 14 / 3) ** 2 + (6 - 14 / 3) ** 2 + (14 / 3) ** 2) / 3)) < 1e-12);
+  assert.ok(Math.abs(s.hqMean - 1.4 / 3) < 1e-12);
+  assert.ok(Math.abs(s.rklMean - (0.4 + Math.log(8)) / 3) < 1e-12);
+  assert.equal(s.allModes, 1);
+  assert.deepEqual(s.perRun, [8, 6, 0]);
+  assert.throws(() => coverageSummary([]), /no runs/);
 });

@@ -216,7 +216,7 @@ export interface GANSnapshot {
   step: number;
   /** n x dataDim, row-major. */
   samples: number[];
-  /** sigmoid(D logit) at each grid point (row by row), when a grid was given. */
+  /** sigmoid(D logit) at each grid point (row by row), when a grid was given; the logit itself with snapshots.raw (a critic). */
   d?: number[];
 }
 
@@ -237,7 +237,7 @@ export interface TrainGANOptions {
   evaluate?: (samples: Float32Array) => Record<string, number>;
   evalSamples?: number;
   /** `frames` snapshots, evenly spaced (the first at step 0), of `n` samples and D on `grid`. */
-  snapshots?: { frames: number; n: number; grid?: Grid2D; digits?: number };
+  snapshots?: { frames: number; n: number; grid?: Grid2D; digits?: number; raw?: boolean };
 }
 
 const round = (v: ArrayLike<number>, digits: number): number[] => {
@@ -263,23 +263,26 @@ export function generateSamples(gan: GAN, n: number, rng: Rng): Float32Array {
   return generateFrom(gan, rng.normalArray(n * gan.noiseDim));
 }
 
-/** D(x) = sigmoid(logit) at each row of x (n x dataDim), in batches. */
-export function discriminate(gan: GAN, x: Float32Array, batch = 4096): Float32Array {
+/** D(x) = sigmoid(logit) at each row of x (n x dataDim), in batches; `raw`: the logit itself (a WGAN critic's value). */
+export function discriminate(gan: GAN, x: Float32Array, batch = 4096, raw = false): Float32Array {
   const d = gan.dataDim;
   const n = x.length / d;
   const out = new Float32Array(n);
   for (let s = 0; s < n; s += batch) {
     const e = Math.min(n, s + batch);
-    const t = tf.tidy(() => tf.sigmoid(gan.logits(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]))));
+    const t = tf.tidy(() => {
+      const l = gan.logits(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]));
+      return raw ? l : tf.sigmoid(l);
+    });
     out.set(t.dataSync(), s);
     t.dispose();
   }
   return out;
 }
 
-function snapshot(gan: GAN, step: number, z: Float32Array, grid: Grid2D | undefined, digits: number): GANSnapshot {
+function snapshot(gan: GAN, step: number, z: Float32Array, grid: Grid2D | undefined, digits: number, raw: boolean): GANSnapshot {
   const s: GANSnapshot = { step, samples: round(generateFrom(gan, z), digits) };
-  if (grid) s.d = round(discriminate(gan, grid.points), digits);
+  if (grid) s.d = round(discriminate(gan, grid.points, 4096, raw), digits);
   return s;
 }
 
@@ -310,7 +313,7 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
   const snapAt = new Set<number>();
   if (sn) for (let k = 0; k < sn.frames; k++) snapAt.add(Math.round((k * budget.steps) / Math.max(1, sn.frames - 1)));
   const take = (step: number) => {
-    if (sn && snapAt.has(step)) snaps.push(snapshot(gan, step, snapZ, sn.grid, sn.digits ?? 4));
+    if (sn && snapAt.has(step)) snaps.push(snapshot(gan, step, snapZ, sn.grid, sn.digits ?? 4, sn.raw ?? false));
   };
   take(0);
   try {

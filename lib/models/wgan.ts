@@ -19,6 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence } from "../eval/classes";
+import { grid2d } from "../grid";
 import { MLP } from "../nn";
 import { Rng, randu } from "../random";
 import {
@@ -151,6 +152,15 @@ export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
 };
 
 export const WGAN_TOY_BUDGET: Record<WGANMethod, { full: GANBudget; smoke: GANBudget }> = { clip: WGAN_CLIP_TOY_BUDGET, gp: WGAN_GP_TOY_BUDGET };
+
+/**
+ * The snapshots notebook 04 shows for seed 0 (and that ship with those weights): 16 frames of 500
+ * samples and the critic's value (raw, not squashed) on a 50 x 50 grid covering the mixture.
+ */
+export function wganToySnapshots(dataset: string): NonNullable<TrainGANOptions["snapshots"]> {
+  const r = dataset === "grid25" ? 5.5 : 1.6;
+  return { frames: 16, n: 500, grid: grid2d({ x: [-r, r], y: [-r, r] }, 50), raw: true };
+}
 
 /** Weights family name of a WGAN method: "wgan-clip" or "wgan-gp". */
 export function wganFamily(method: WGANMethod): string {
