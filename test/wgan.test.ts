@@ -11,6 +11,9 @@ import {
   criticGradients,
   criticLoss,
   criticW1,
+  criticGradNorms,
+  parallelLinesExperiment,
+  trackingCorrelation,
   gradientPenalty,
   histogramDivergences,
   linePoints,
@@ -191,4 +194,35 @@ test("clipWeights clips D only; criticGradients: with disjoint supports G's WGAN
   assert.ok(last.wgan > 0.1 * first.wgan && last.wgan > 1e-2, JSON.stringify(rows));
   tf.dispose(Object.values(gan.params()));
   await assert.rejects(() => criticGradients(new GAN("cg2", TOY_GAN_CONFIG, new Rng(1)), mixtureSampler(ring8(), new Rng(1)), { steps: 1, every: 1, batchSize: 8, lr: 1e-3, seed: 1 }), /lambda > 0/);
+});
+
+test("parallelLinesExperiment: JS from samples stays at log 2 for every theta != 0 while W1 grows as |theta|", async () => {
+  await initBackend({ quiet: true });
+  const rows = await parallelLinesExperiment([-1, -0.2, 0, 0.5], { n: 2000, seed: 3, criticSteps: 0 });
+  for (const r of rows) {
+    assert.ok(Math.abs(r.w1Samples - Math.abs(r.theta)) < 0.03, JSON.stringify(r));
+    if (r.theta !== 0) assert.ok(Math.abs(r.jsSamples - Math.log(2)) < 1e-12 && r.klSamples === Infinity, JSON.stringify(r));
+    else assert.ok(r.jsSamples < 0.05 && r.w1Critic === null, JSON.stringify(r));
+  }
+});
+
+test("criticGradNorms: a linear critic's input-gradient norm is |a| everywhere", async () => {
+  await initBackend({ quiet: true });
+  const gan = new GAN("lin", { dataDim: 2, noiseDim: 2, gHidden: [4], dHidden: [3], dAct: "linear" }, new Rng(1));
+  const [w0, b0, w1] = Object.values(gan.dParams());
+  const W = tf.tidy(() => tf.matMul(w0, w1)).dataSync();
+  const norms = criticGradNorms(gan, mixtureSampler(ring8(), new Rng(2)), 50, new Rng(3));
+  assert.equal(norms.length, 50);
+  for (const v of norms) assert.ok(Math.abs(v - Math.hypot(W[0], W[1])) < 1e-4);
+  assert.ok(b0);
+  tf.dispose(Object.values(gan.params()));
+});
+
+test("trackingCorrelation: rank correlation over finite rows, null when too few", () => {
+  const rows = [0, 1, 2, 3, 4, 5].map((i) => ({ step: i, seconds: 0, w1: 10 - i, rkl: i === 2 ? NaN : Math.exp(-i) }));
+  const t = trackingCorrelation(rows, "w1", "rkl");
+  assert.deepEqual(t, { rho: 1, n: 5 });
+  assert.equal(trackingCorrelation(rows, "w1", "rkl", 4), null);
+  const neg = trackingCorrelation(rows, (r) => -r.w1, "rkl");
+  assert.equal(neg!.rho, -1);
 });

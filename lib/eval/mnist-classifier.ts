@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { toFloat } from "../data/batch";
 import { loadMnist, type ImageSet } from "../data/mnist";
 import { accuracy, MLPClassifier, trainClassifier } from "../models/classifier";
+import { frechetFromStats, gaussianStats } from "./frechet";
 import { Rng } from "../random";
 import { History } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
@@ -125,4 +126,14 @@ async function buildEvalClassifier(): Promise<EvalClassifier> {
     metrics: () => ({ testAccuracy: testAcc() }),
   });
   return new EvalClassifier(model, fit, testAcc());
+}
+
+/**
+ * A scorer of generated digits: the Frechet distance between the evaluation classifier's features of
+ * the samples and of `real` (n x 784 in [0, 1]), whose statistics are computed once.
+ */
+export async function frechetScorer(real: Float32Array): Promise<(samples: Float32Array) => number> {
+  const ec = await evalClassifier();
+  const realStats = gaussianStats(ec.features(real), ec.featureDim);
+  return (samples) => frechetFromStats(gaussianStats(ec.features(samples), ec.featureDim), realStats);
 }

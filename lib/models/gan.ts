@@ -389,6 +389,7 @@ export interface FitGANOptions {
   loss?: GeneratorLoss;
   objective?: AdversarialObjective;
   evaluate?: (samples: Float32Array) => Record<string, number>;
+  evalSamples?: number;
   snapshots?: TrainGANOptions["snapshots"];
   /** Numbers stored with the weights (computed after training). */
   metrics?: (gan: GAN) => Record<string, number>;
@@ -413,7 +414,7 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
     seed: o.seed,
     budget: o.budget,
     train: async (b) => {
-      const r = await trainGAN(gan, o.data, b, { seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, snapshots: o.snapshots });
+      const r = await trainGAN(gan, o.data, b, { seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, evalSamples: o.evalSamples, snapshots: o.snapshots });
       snaps = o.snapshots ? r.snapshots : null;
       return r.history;
     },

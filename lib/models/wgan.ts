@@ -19,6 +19,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence } from "../eval/classes";
+import { spearman } from "../eval/correlation";
+import { frechetScorer } from "../eval/mnist-classifier";
 import { grid2d } from "../grid";
 import { MLP } from "../nn";
 import { Rng, randu } from "../random";
@@ -193,20 +195,23 @@ export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
 };
 
 /**
- * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1]; `evaluate` scores samples at
- * each history row (e.g. the Frechet distance, for B6), `frames` snapshots of 10 digits.
+ * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1] (`xTrain`), with the Frechet
+ * distance of 1,000 samples of fixed noise to the first 1,000 of `xReal` (the evaluation classifier's
+ * features) logged at each history row as column fd, for B6; 8 snapshots of 10 digits.
  */
-export function fitMnistWGAN(x: Float32Array, o: { seed?: number; frames?: number; evaluate?: (samples: Float32Array) => Record<string, number>; evalSamples?: number } = {}): Promise<FitGANResult> {
-  const seed = o.seed ?? 404;
+export async function fitMnistWGAN(xTrain: Float32Array, xReal: Float32Array, seed = 404): Promise<FitGANResult> {
+  const n = 1000;
+  const fd = await frechetScorer(xReal.subarray(0, n * 784));
   return fitGAN({
     model: "wgan-gp-mnist",
     config: MNIST_WGAN_CONFIG,
-    data: rowSampler(x, 784, new Rng(seed).fork("data")),
+    data: rowSampler(xTrain, 784, new Rng(seed).fork("data")),
     seed,
     budget: MNIST_WGAN_BUDGET,
     objective: wganObjective("gp"),
-    evaluate: o.evaluate,
-    snapshots: { frames: o.frames ?? 8, n: 10, digits: 3 },
+    evaluate: (samples) => ({ fd: fd(samples) }),
+    evalSamples: n,
+    snapshots: { frames: 8, n: 10, digits: 3 },
   });
 }
 
@@ -366,3 +371,72 @@ export async function criticGradients(
   return rows;
 }
 
+
+export interface ParallelLinesRow {
+  theta: number;
+  jsExact: number;
+  /** JS and KL(P_theta || P0) from 2-D histograms of the samples (bins of 0.05 on [-1.5, 1.5]^2). */
+  jsSamples: number;
+  klExact: number;
+  klSamples: number;
+  w1Exact: number;
+  /** The exact W1 between the two sample sets (sorted matching). */
+  w1Samples: number;
+  /** A trained WGAN-GP critic's estimate of W1 (null when `criticSteps` is 0). */
+  w1Critic: number | null;
+}
+
+/**
+ * The parallel-lines example at each theta: closed forms against estimates from `n` samples of each
+ * line, and (if criticSteps > 0) a WGAN-GP critic's estimate of W1.
+ */
+export async function parallelLinesExperiment(thetas: number[], o: { n: number; seed: number; criticSteps: number }): Promise<ParallelLinesRow[]> {
+  const rows: ParallelLinesRow[] = [];
+  for (const [k, theta] of thetas.entries()) {
+    const rng = new Rng(o.seed).fork(k);
+    const p0 = linePoints(0, o.n, rng.fork("p0"));
+    const p1 = linePoints(theta, o.n, rng.fork("p1"));
+    const exact = parallelLinesExact(theta);
+    const hist = histogramDivergences(p1, p0, { bins: 60, lo: -1.5, hi: 1.5 });
+    const r0 = rng.fork("critic-p0");
+    const r1 = rng.fork("critic-p1");
+    const critic =
+      o.criticSteps > 0
+        ? await criticW1((m) => linePoints(theta, m, r1), (m) => linePoints(0, m, r0), { dim: 2, hidden: [32, 32], steps: o.criticSteps, batchSize: 128, lr: 2e-3, seed: o.seed + k })
+        : null;
+    rows.push({ theta, jsExact: exact.js, jsSamples: hist.js, klExact: exact.kl, klSamples: hist.kl, w1Exact: exact.w1, w1Samples: w1VerticalLines(p1, p0), w1Critic: critic });
+  }
+  return rows;
+}
+
+/**
+ * ||grad_x f(x^)|| of the critic (D's raw output) at n points x^ between real samples and G's samples,
+ * the quantity the gradient penalty pushes towards 1 and clipping bounds only loosely.
+ */
+export function criticGradNorms(gan: GAN, real: Sampler, n: number, rng: Rng): Float32Array {
+  const d = gan.dataDim;
+  const fake = generateSamples(gan, n, rng.fork("z"));
+  const eps = rng.fork("eps").uniformArray(n);
+  const r = real(n);
+  const t = tf.tidy(() => {
+    const e = tf.tensor2d(eps, [n, 1]);
+    const xhat = tf.add(tf.mul(e, tf.tensor2d(r, [n, d])), tf.mul(tf.sub(1, e), tf.tensor2d(fake, [n, d])));
+    const g = tf.grad((x: tf.Tensor) => tf.sum(gan.logits(x as tf.Tensor2D)))(xhat);
+    return tf.sqrt(tf.sum(tf.square(g), 1));
+  });
+  const out = Float32Array.from(t.dataSync());
+  t.dispose();
+  return out;
+}
+
+/**
+ * How well a training curve tracks sample quality: Spearman's rank correlation between history
+ * column `estimate` (e.g. w1) and column `quality` (e.g. rkl or fd; lower is better) over the rows
+ * where both are finite, skipping the first `skip` rows. Null when fewer than 3 such rows.
+ */
+export function trackingCorrelation(rows: readonly HistoryRow[], estimate: string | ((r: HistoryRow) => number), quality: string, skip = 0): { rho: number; n: number } | null {
+  const get = typeof estimate === "string" ? (r: HistoryRow) => r[estimate] : estimate;
+  const use = rows.slice(skip).filter((r) => Number.isFinite(get(r)) && Number.isFinite(r[quality]));
+  if (use.length < 3) return null;
+  return { rho: spearman(use.map(get), use.map((r) => r[quality])), n: use.length };
+}
