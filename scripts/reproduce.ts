@@ -4,6 +4,8 @@
  * notebook, out/results/<notebook>.json. NAME is a notebook's file name, its stem, or a unique
  * prefix ("00"). A failing cell fails the command and its real error is printed. GENLAB_TRAIN
  * chooses the run mode for every notebook; GENLAB_OUT (relative to the project) moves out/.
+ * Afterwards, also when a notebook failed, it writes out/report.html (lib/report.ts) from what
+ * out/ then holds: the claims table and the key figures.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -88,7 +90,7 @@ function recordRuntime(nbFile: string, stem: string, mode: TrainMode, seconds: n
   writeFileAtomic(nbFile, JSON.stringify(nb, null, 1) + "\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flags = args.filter((a) => a.startsWith("-"));
   const timeoutArg = flags.find((f) => f.startsWith("--timeout="));
@@ -142,8 +144,21 @@ function main(): void {
   console.log("\nreproduce summary:");
   for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);
   const failed = rows.filter((r) => !r.ok).length;
+  let reportFailed = false;
+  try {
+    // Loaded here, not at the top: the report pulls in danfo (lib/table.ts), which --list and the tests of this file do not need.
+    const { reportSummary, writeReport } = await import("../lib/report");
+    const report = writeReport({ outDir: out });
+    for (const w of report.warnings) console.warn(`reproduce: report warning: ${w}`);
+    console.log(reportSummary(report));
+  } catch (err) {
+    reportFailed = true;
+    console.error(`reproduce: could not write ${path.relative(root, path.join(out, "report.html"))}: ${(err as Error).stack ?? err}`);
+  }
   console.log(`notebooks: ${rows.length - failed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(failed || reportFailed ? 1 : 0);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((err) => fail((err as Error).stack ?? String(err)));
+}
