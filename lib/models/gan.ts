@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import { batchStream, gatherRows } from "../data/batch";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
-import { modeCoverage } from "../eval/modes";
+import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
 import { trainMode } from "../env";
 import { type Grid2D } from "../grid";
 import { writeJsonAtomic } from "../io";
@@ -496,6 +496,14 @@ export async function fitToyGAN(
     metrics: (gan) => modeColumns(mix)(generateSamples(gan, 2500, new Rng(seed).fork("score"))),
   });
   return { ...r, mix };
+}
+
+/**
+ * PacGAN's score of a toy generator: 2,500 samples of noise seeded 1000 + `seed` (notebooks 03, 04
+ * and 06 score every toy model this way, so their tables compare).
+ */
+export function scoreToy(gan: GAN, mix: Mixture, seed: number): ModeCoverage {
+  return modeCoverage(generateSamples(gan, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
 }
 
 /** Values on a 2-D grid (row by row, as lib/grid.ts lays them out) read at each point by nearest grid node. */
