@@ -14,22 +14,24 @@ import { initBackend } from "../lib/backend";
 import { loadInto } from "../lib/checkpoint";
 import { projectRoot } from "../lib/env";
 import { GAN, TOY_DATASETS, TOY_GAN_CONFIG, generateSamples, toyGanModel } from "../lib/models/gan";
+import { wganFamily } from "../lib/models/wgan";
 import { Rng } from "../lib/random";
 import { weightsFile } from "../lib/weights";
 
 /** Models this script can sample, by name: how to build one whose shipped weights can be loaded. */
-const MODELS: Record<string, { file: (dataset: string) => string; build: (name: string) => { params: () => Record<string, import("@tensorflow/tfjs").Variable>; sample: (n: number, rng: Rng) => Float32Array } }> = {
-  gan: {
-    file: (dataset) => toyGanModel(dataset, 0),
-    build: (name) => {
-      const gan = new GAN(name, TOY_GAN_CONFIG, new Rng(0));
-      return { params: () => gan.params(), sample: (n, rng) => generateSamples(gan, n, rng) };
-    },
-  },
+type Sampleable = { params: () => Record<string, import("@tensorflow/tfjs").Variable>; sample: (n: number, rng: Rng) => Float32Array };
+const toyGenerator = (name: string): Sampleable => {
+  const gan = new GAN(name, TOY_GAN_CONFIG, new Rng(0));
+  return { params: () => gan.params(), sample: (n, rng) => generateSamples(gan, n, rng) };
+};
+const MODELS: Record<string, { file: (dataset: string) => string; notebook: string; datasets: string[]; build: (name: string) => Sampleable }> = {
+  gan: { file: (dataset) => toyGanModel(dataset, 0), notebook: "03", datasets: Object.keys(TOY_DATASETS), build: toyGenerator },
+  "wgan-clip": { file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("clip")), notebook: "04", datasets: ["ring8", "grid25"], build: toyGenerator },
+  "wgan-gp": { file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("gp")), notebook: "04", datasets: ["ring8", "grid25"], build: toyGenerator },
 };
 
 const USAGE = `usage: npm run sample -- MODEL DATASET [--n N] [--seed S]
-  MODEL    one of: ${Object.keys(MODELS).join(", ")}
+  MODEL    one of: ${Object.keys(MODELS).join(", ")} (the WGANs on ring8 and grid25)
   DATASET  one of: ${Object.keys(TOY_DATASETS).join(", ")}
   --n N    number of points (positive integer, default 2500)
   --seed S seed of the noise (integer, default 0)`;
@@ -63,6 +65,7 @@ export function parseArgs(argv: string[]): { model: string; dataset: string; n: 
   const [model, dataset] = pos;
   if (!(model in MODELS)) throw new Error(`unknown model ${JSON.stringify(model)}; known: ${Object.keys(MODELS).join(", ")}`);
   if (!(dataset in TOY_DATASETS)) throw new Error(`unknown data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`);
+  if (!MODELS[model].datasets.includes(dataset)) throw new Error(`model ${model} is trained on ${MODELS[model].datasets.join(", ")} only, not ${dataset}`);
   return { model, dataset, n, seed };
 }
 
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   const stem = spec.file(args.dataset);
   const file = weightsFile(stem, "shipped");
   if (!fs.existsSync(file)) {
-    console.error(`sample: no shipped weights ${path.relative(projectRoot(), file)}; run notebook 03 (npm run reproduce -- 03) to train them`);
+    console.error(`sample: no shipped weights ${path.relative(projectRoot(), file)}; run notebook ${spec.notebook} (npm run reproduce -- ${spec.notebook}) to train them`);
     process.exit(1);
   }
   await initBackend({ quiet: true });
