@@ -4,7 +4,8 @@ import * as fs from "fs";
 import { initBackend } from "../lib/backend";
 import { toFloat } from "../lib/data/batch";
 import { loadMnist } from "../lib/data/mnist";
-import { EVAL_CLASSIFIER_MODEL, evalClassifier } from "../lib/eval/mnist-classifier";
+import { EVAL_CLASSIFIER_MODEL, evalClassifier, qualityScorer } from "../lib/eval/mnist-classifier";
+import { gaussianBlur } from "../lib/eval/images";
 import { weightsFile } from "../lib/weights";
 
 const shipped = weightsFile(EVAL_CLASSIFIER_MODEL, "shipped");
@@ -24,6 +25,31 @@ test("the shipped evaluation classifier reaches 98% held-out and gives 256 featu
     assert.ok(f.every((v) => v >= 0), "ReLU features are non-negative");
     const p = clf.proba(x);
     for (let i = 0; i < 5; i++) assert.ok(Math.abs(p.subarray(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  } finally {
+    if (saved !== undefined) process.env.GENLAB_TRAIN = saved;
+  }
+});
+
+test("qualityScorer: real digits score near their reference; blurred digits are less sharp and farther; one repeated digit is one class", { skip: !fs.existsSync(shipped) && `no ${shipped}` }, async () => {
+  await initBackend({ quiet: true });
+  const saved = process.env.GENLAB_TRAIN;
+  delete process.env.GENLAB_TRAIN;
+  try {
+    const x = toFloat(loadMnist().test);
+    const q = await qualityScorer(x.subarray(0, 500 * 784));
+    assert.equal(q.reference.frechet, 0);
+    assert.ok(q.reference.classKl < 0.05, `real class KL ${q.reference.classKl}`);
+    const other = q.score(x.subarray(500 * 784, 1000 * 784));
+    const blurred = q.score(gaussianBlur(x.subarray(500 * 784, 1000 * 784), 28, 28, 1.5));
+    assert.ok(other.frechet < blurred.frechet, `${other.frechet} vs ${blurred.frechet}`);
+    assert.ok(blurred.laplacianVar < 0.5 * other.laplacianVar);
+    assert.equal(q.frechet(x.subarray(500 * 784, 1000 * 784)), other.frechet);
+    const same = new Float32Array(100 * 784);
+    for (let i = 0; i < 100; i++) same.set(x.subarray(0, 784), i * 784);
+    const one = q.score(same);
+    assert.equal(one.topClassShare, 1);
+    assert.ok(Math.abs(one.classKl - Math.log(10)) < 1e-9);
+    assert.equal(one.histogram.reduce((a, b) => a + b, 0), 100);
   } finally {
     if (saved !== undefined) process.env.GENLAB_TRAIN = saved;
   }

@@ -12,7 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 import { toFloat } from "../data/batch";
 import { loadMnist, type ImageSet } from "../data/mnist";
 import { accuracy, MLPClassifier, trainClassifier } from "../models/classifier";
+import { classHistogram, klFromUniform } from "./classes";
 import { frechetFromStats, gaussianStats } from "./frechet";
+import { sharpness } from "./sharpness";
 import { Rng } from "../random";
 import { History } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
@@ -128,12 +130,38 @@ async function buildEvalClassifier(): Promise<EvalClassifier> {
   return new EvalClassifier(model, fit, testAcc());
 }
 
+/** What genlab measures on a set of generated digits (notebooks 03, 04, 06). */
+export interface SampleQuality {
+  /** Frechet distance of the evaluation classifier's features to the reference digits'. */
+  frechet: number;
+  /** Class histogram by the evaluation classifier, its KL from uniform and the largest class's share. */
+  histogram: number[];
+  classKl: number;
+  topClassShare: number;
+  /** Mean variance of the Laplacian (sharpness). */
+  laplacianVar: number;
+}
+
+export interface QualityScorer {
+  classifier: EvalClassifier;
+  /** The reference digits scored against themselves (Frechet 0). */
+  reference: SampleQuality;
+  score(images: Float32Array): SampleQuality;
+  /** The Frechet distance alone (cheaper: no histogram, no sharpness). */
+  frechet(images: Float32Array): number;
+}
+
 /**
- * A scorer of generated digits: the Frechet distance between the evaluation classifier's features of
- * the samples and of `real` (n x 784 in [0, 1]), whose statistics are computed once.
+ * Scores generated digits (n x 784 in [0, 1]) against `real` ones, whose feature statistics are
+ * computed once: Frechet distance on the evaluation classifier's features, class balance, sharpness.
  */
-export async function frechetScorer(real: Float32Array): Promise<(samples: Float32Array) => number> {
+export async function qualityScorer(real: Float32Array): Promise<QualityScorer> {
   const ec = await evalClassifier();
   const realStats = gaussianStats(ec.features(real), ec.featureDim);
-  return (samples) => frechetFromStats(gaussianStats(ec.features(samples), ec.featureDim), realStats);
+  const frechet = (images: Float32Array) => frechetFromStats(gaussianStats(ec.features(images), ec.featureDim), realStats);
+  const rest = (images: Float32Array, fd: number): SampleQuality => {
+    const h = classHistogram(ec.predict(images), 10);
+    return { frechet: fd, histogram: h, classKl: klFromUniform(h), topClassShare: Math.max(...h) / (images.length / 784), laplacianVar: sharpness(images, 28, 28).laplacianVar };
+  };
+  return { classifier: ec, reference: rest(real, 0), score: (images) => rest(images, frechet(images)), frechet };
 }

@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence } from "../eval/classes";
 import { spearman } from "../eval/correlation";
-import { frechetScorer } from "../eval/mnist-classifier";
+import { qualityScorer } from "../eval/mnist-classifier";
 import { grid2d } from "../grid";
 import { MLP } from "../nn";
 import { Rng, randu } from "../random";
@@ -203,7 +203,7 @@ export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
  */
 export async function fitMnistWGAN(xTrain: Float32Array, xReal: Float32Array, seed = 404): Promise<FitGANResult> {
   const n = 1000;
-  const fd = await frechetScorer(xReal.subarray(0, n * 784));
+  const q = await qualityScorer(xReal.subarray(0, n * 784));
   return fitGAN({
     model: "wgan-gp-mnist",
     config: MNIST_WGAN_CONFIG,
@@ -211,7 +211,7 @@ export async function fitMnistWGAN(xTrain: Float32Array, xReal: Float32Array, se
     seed,
     budget: MNIST_WGAN_BUDGET,
     objective: wganObjective("gp"),
-    evaluate: (samples) => ({ fd: fd(samples) }),
+    evaluate: (samples) => ({ fd: q.frechet(samples) }),
     evalSamples: n,
     snapshots: { frames: 8, n: 10, digits: 3 },
   });
