@@ -5,7 +5,9 @@
   nbtext.py to-ipynb 00_tour.txt notebooks/00_tour.ipynb
 
 Text format: cells start with a line `// %%` (code) or `// %% [markdown]` (markdown, each line
-prefixed by `// `). A cell's slide type, when set, follows: `// %% [markdown] slide=slide`.
+prefixed by `// `). A cell's slide type and tags, when set, follow:
+`// %% [markdown] slide=slide` or `// %% tags=report` (tags comma-separated, e.g. the "report" tag
+that puts a cell's outputs in out/report.html).
 The .ipynb files stay the source of truth; outputs are never stored in the repository.
 """
 import sys
@@ -18,7 +20,8 @@ def to_text(path):
     parts = []
     for cell in nb.cells:
         slide = cell.metadata.get("slideshow", {}).get("slide_type")
-        tag = " slide=" + slide if slide else ""
+        tags = cell.metadata.get("tags", [])
+        tag = (" slide=" + slide if slide else "") + (" tags=" + ",".join(tags) if tags else "")
         if cell.cell_type == "markdown":
             body = "\n".join(("// " + l) if l else "//" for l in cell.source.split("\n"))
             parts.append(f"// %% [markdown]{tag}\n{body}")
@@ -37,12 +40,14 @@ def to_ipynb(text):
         if line.startswith("// %%"):
             if cur:
                 cells.append(cur)
-            head = line[5:].strip()
-            slide = None
-            if "slide=" in head:
-                head, slide = head.split("slide=")
-                head, slide = head.strip(), slide.strip()
-            cur = {"type": "markdown" if head.startswith("[markdown]") else "code", "lines": [], "slide": slide}
+            words = line[5:].split()
+            opts = dict(w.split("=", 1) for w in words if "=" in w)
+            unknown = set(opts) - {"slide", "tags"}
+            if unknown:
+                sys.exit(f"nbtext: unknown cell option(s) {sorted(unknown)} in line {line!r}")
+            head = " ".join(w for w in words if "=" not in w)
+            tags = [t for t in opts.get("tags", "").split(",") if t]
+            cur = {"type": "markdown" if head.startswith("[markdown]") else "code", "lines": [], "slide": opts.get("slide"), "tags": tags}
             continue
         if cur is None:
             continue
@@ -58,6 +63,8 @@ def to_ipynb(text):
         cell.pop("id", None)
         if c["slide"]:
             cell.metadata["slideshow"] = {"slide_type": c["slide"]}
+        if c["tags"]:
+            cell.metadata["tags"] = c["tags"]
         nb.cells.append(cell)
     nb.nbformat_minor = 4
     return nb
