@@ -24,7 +24,7 @@ import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, logDetFromCholesky } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng } from "../random";
-import { trainLoop, type History } from "../train";
+import { trainLoop, type History, type HistoryRow } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -422,13 +422,21 @@ export interface FlowBudget extends Record<string, number> {
   steps: number;
   batchSize: number;
   lr: number;
+  // Optional keys (read with defaults, so budgets without them, and weights trained before them, are unchanged):
+  //   lrDecay, decayFrac: the learning rate is multiplied by lrDecay for the last decayFrac of the steps (default 1: no decay).
 }
 
 /**
  * Minimises the mean of -log p(x) over minibatches. `data` holds rows of `flow.dim` values; with
  * `pre` they are grey levels (0..255), dequantised afresh every batch, and bits/dim is logged too.
+ * `logEvery` and `onLog` go to trainLoop (e.g. to add mode coverage to the history rows).
  */
-export async function trainFlow(flow: Flow, data: ArrayLike<number>, budget: FlowBudget, opts: { seed: number; pre?: LogitPreprocess; label?: string; quiet?: boolean }): Promise<History> {
+export async function trainFlow(
+  flow: Flow,
+  data: ArrayLike<number>,
+  budget: FlowBudget,
+  opts: { seed: number; pre?: LogitPreprocess; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
+): Promise<History> {
   const d = flow.dim;
   const n = data.length / d;
   if (!Number.isInteger(n) || n < 1) throw new Error(`trainFlow: ${data.length} values are not rows of ${d}`);
@@ -442,7 +450,14 @@ export async function trainFlow(flow: Flow, data: ArrayLike<number>, budget: Flo
       steps: budget.steps,
       params: flow.params(),
       quiet: opts.quiet,
-      step: (): Record<string, tf.Tensor> => {
+      logEvery: opts.logEvery,
+      onLog: opts.onLog,
+      step: (i): Record<string, tf.Tensor> => {
+        const decay = budget["lrDecay"] ?? 1;
+        if (decay !== 1 && i === Math.round(budget.steps * (1 - (budget["decayFrac"] ?? 0)))) {
+          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
+          (opt as unknown as { learningRate: number }).learningRate = budget.lr * decay;
+        }
         const rows = gatherRows(data, d, next());
         const b = rows.length / d;
         const enc = opts.pre ? opts.pre.encode(rows, d, noise) : { x: rows, logdet: null };

@@ -7,6 +7,17 @@
  *   IWAE_k(x) = E[log (1/k) sum_i p(x, z_i) / q(z_i|x)],  z_i ~ q(z|x)     (Burda et al., 2015)
  *   ELBO <= IWAE_k <= IWAE_{k+1} <= log p(x), and IWAE_k -> log p(x) as k grows.
  *
+ * For real-valued data (the 2-D toys of notebook 06, lib/models/toys.ts) the decoder can be Gaussian
+ * instead (config `likelihood: "gaussian"`): p(x|z) = N(m(z), diag(exp(logvarX))), the MLP computing
+ * the mean m(z), with one variance per data dimension (shared by all z) set to its maximum-likelihood
+ * value rather than trained by gradient steps: while training, the batch's mean squared residual per
+ * coordinate (the "optimal sigma-VAE" of Rybkin, Daniilidis & Levine, 2021, "Simple and effective VAE
+ * training with calibrated decoders"); between steps, logvarX is set from the residuals of up to 5,000
+ * training rows (calibrateDecoderVariance) and stored with the weights. Measured on PacGAN's ring
+ * (sigma 0.01): a log-variance trained by Adam from 0 collapsed to one Gaussian blob (KL 0.001 nats,
+ * sigma 0.71 after 4,000 steps), since Adam moves a log-variance by about its learning rate per step.
+ * Bernoulli stays the default, and a Bernoulli VAE has exactly the parameters and numbers it always had.
+ *
  * All noise comes from a seeded Rng, so the same seed gives the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -14,10 +25,12 @@ import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
-import { trainLoop, type History } from "../train";
+import { trainLoop, type History, type HistoryRow } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
+/** Smallest variance a Gaussian decoder takes (sigma 0.001). */
+const GAUSSIAN_VAR_FLOOR = 1e-6;
 
 /** sum_j x_j log sigmoid(l_j) + (1 - x_j) log(1 - sigmoid(l_j)) per row, computed stably. */
 export function bernoulliLogLik(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
@@ -41,28 +54,43 @@ export function logNormalDiag(z: tf.Tensor2D, mu?: tf.Tensor2D, logvar?: tf.Tens
 
 export interface VAEConfig {
   inputDim: number;
-  /** Hidden layer sizes of the encoder; the decoder mirrors them. */
+  /** Hidden layer sizes of the encoder; the decoder mirrors them unless `decoderHidden` is given. */
   hidden: number[];
   latent: number;
+  /** Hidden layer sizes of the decoder (default: `hidden` reversed). */
+  decoderHidden?: number[];
+  /**
+   * p(x|z): "bernoulli" (default; the decoder's outputs are logits) or "gaussian" (the outputs are the
+   * mean; the log-variance per dimension `<name>.dec.logvar`, initially 0, is set by maximum likelihood,
+   * see the file comment, not trained by the optimiser).
+   */
+  likelihood?: "bernoulli" | "gaussian";
 }
 
 export class VAE implements HasParams {
   readonly enc: MLP;
   readonly dec: MLP;
+  /** The Gaussian decoder's log-variance per data dimension, [inputDim] (not trainable); null for a Bernoulli decoder. */
+  readonly logvarX: tf.Variable | null;
   constructor(
     readonly name: string,
     readonly config: VAEConfig,
     rng: Rng,
   ) {
     const { inputDim, hidden, latent } = config;
+    const lik = config.likelihood ?? "bernoulli";
+    if (lik !== "bernoulli" && lik !== "gaussian") throw new Error(`VAE ${name}: likelihood must be "bernoulli" or "gaussian", got ${JSON.stringify(lik)}`);
     this.enc = new MLP(`${name}.enc`, [inputDim, ...hidden, 2 * latent], rng.fork("enc"), "relu", "linear");
-    this.dec = new MLP(`${name}.dec`, [latent, ...[...hidden].reverse(), inputDim], rng.fork("dec"), "relu", "linear");
+    this.dec = new MLP(`${name}.dec`, [latent, ...(config.decoderHidden ?? [...hidden].reverse()), inputDim], rng.fork("dec"), "relu", "linear");
+    this.logvarX = lik === "gaussian" ? tf.variable(tf.zeros([inputDim]), false) : null;
   }
   get latent(): number {
     return this.config.latent;
   }
   params(): Record<string, tf.Variable> {
-    return collectParams([this.enc, this.dec]);
+    const p = collectParams([this.enc, this.dec]);
+    if (this.logvarX) p[`${this.name}.dec.logvar`] = this.logvarX;
+    return p;
   }
   /** q(z|x): mean and log-variance, each [n, latent]. */
   encode(x: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
@@ -71,23 +99,36 @@ export class VAE implements HasParams {
     h.dispose();
     return { mu, logvar };
   }
-  /** Bernoulli logits of p(x|z), [n, inputDim]. */
+  /** The decoder's output, [n, inputDim]: Bernoulli logits of p(x|z), or the Gaussian decoder's mean. */
   decodeLogits(z: tf.Tensor2D): tf.Tensor2D {
     return this.dec.apply(z) as tf.Tensor2D;
   }
-  /** Pixel means of p(x|z) (what "decoding" shows), [n, inputDim]. */
+  /** Means of p(x|z) (what "decoding" shows: pixel probabilities, or the Gaussian's mean), [n, inputDim]. */
   decodeMean(z: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.sigmoid(this.decodeLogits(z)));
+    return tf.tidy(() => (this.logvarX ? this.decodeLogits(z) : tf.sigmoid(this.decodeLogits(z))));
+  }
+  /**
+   * log p(x|z) per row from the decoder's output `out` (decodeLogits(z)): Bernoulli, or Gaussian with
+   * the stored logvarX or, with `batchVariance`, the variance that maximises this batch's likelihood
+   * (each coordinate's mean squared residual over the rows, floored at 1e-6; used while training).
+   */
+  reconLogLik(x: tf.Tensor2D, out: tf.Tensor2D, batchVariance = false): tf.Tensor1D {
+    if (!this.logvarX) return bernoulliLogLik(x, out);
+    return tf.tidy(() => {
+      const lv = batchVariance ? tf.log(tf.add(tf.mean(tf.square(tf.sub(x, out)), 0, true), GAUSSIAN_VAR_FLOOR)) : tf.reshape(this.logvarX!, [1, -1]);
+      return logNormalDiag(x, out, lv as tf.Tensor2D);
+    });
   }
   /**
    * Per-example ELBO terms with the reparameterised sample z = mu + exp(logvar/2) * eps:
    * the reconstruction log-likelihood log p(x|z) and the closed-form KL(q(z|x) || p(z)).
+   * `batchVariance`: a Gaussian decoder uses the batch's maximum-likelihood variance (see reconLogLik).
    */
-  elboTerms(x: tf.Tensor2D, eps: tf.Tensor2D): { recon: tf.Tensor1D; kl: tf.Tensor1D } {
+  elboTerms(x: tf.Tensor2D, eps: tf.Tensor2D, batchVariance = false): { recon: tf.Tensor1D; kl: tf.Tensor1D } {
     return tf.tidy(() => {
       const { mu, logvar } = this.encode(x);
       const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
-      return { recon: bernoulliLogLik(x, this.decodeLogits(z)), kl: gaussianKL(mu, logvar) };
+      return { recon: this.reconLogLik(x, this.decodeLogits(z), batchVariance), kl: gaussianKL(mu, logvar) };
     });
   }
   /** The training loss: mean over the batch of -(recon - beta * KL). beta = 0 is the blog post's loss. */
@@ -105,17 +146,26 @@ export interface VAEBudget {
   lr: number;
   /** Weight of the KL term (1 = the ELBO). */
   beta: number;
+  /** KL warm-up: the KL weight grows linearly from beta / warmup to beta over the first `warmup` steps (default 0: none). */
+  warmup?: number;
+  /** The learning rate is multiplied by `lrDecay` for the last `decayFrac` of the steps (default 1: no decay), as the toy GANs'. */
+  lrDecay?: number;
+  decayFrac?: number;
 }
 
 /**
  * Trains on rows of pixel probabilities in [0,1] (n x inputDim). With `binarize: "dynamic"` every
  * batch is a fresh Bernoulli draw of its pixels (the IWAE paper's protocol); "none" feeds them as is.
+ * The default is "dynamic" for a Bernoulli decoder and "none" for a Gaussian one (real-valued rows).
+ * A Gaussian decoder trains with each batch's maximum-likelihood variance, and its stored logvarX is
+ * set by calibrateDecoderVariance on the first 5,000 rows at every history row (so also at the end).
+ * `logEvery` and `onLog` go to trainLoop (e.g. to add mode coverage to the history rows).
  */
 export async function trainVAE(
   vae: VAE,
   data: Float32Array,
   budget: VAEBudget,
-  opts: { seed: number; binarize?: "dynamic" | "none"; label?: string; quiet?: boolean },
+  opts: { seed: number; binarize?: "dynamic" | "none"; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
 ): Promise<History> {
   const dim = vae.config.inputDim;
   const n = data.length / dim;
@@ -125,23 +175,38 @@ export async function trainVAE(
   const noise = rng.fork("noise");
   const bin = rng.fork("binarize");
   const opt = tf.train.adam(budget.lr);
+  const binarize = opts.binarize ?? (vae.logvarX ? "none" : "dynamic");
+  const calibration = vae.logvarX ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") } : null;
   try {
     return await trainLoop({
       label: opts.label ?? `VAE ${vae.name}`,
       steps: budget.steps,
       params: vae.params(),
       quiet: opts.quiet,
-      step: () => {
+      logEvery: opts.logEvery,
+      onLog:
+        calibration || opts.onLog
+          ? (row) => {
+              if (calibration) calibrateDecoderVariance(vae, calibration.x, calibration.rng);
+              opts.onLog?.(row);
+            }
+          : undefined,
+      step: (i) => {
+        if (budget.lrDecay !== undefined && budget.lrDecay !== 1 && i === Math.round(budget.steps * (1 - (budget.decayFrac ?? 0)))) {
+          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
+          (opt as unknown as { learningRate: number }).learningRate = budget.lr * budget.lrDecay;
+        }
+        const beta = budget.warmup ? budget.beta * Math.min(1, (i + 1) / budget.warmup) : budget.beta;
         const rows = gatherRows(data, dim, next());
-        if ((opts.binarize ?? "dynamic") === "dynamic") for (let i = 0; i < rows.length; i++) rows[i] = bin.uniform() < rows[i] ? 1 : 0;
+        if (binarize === "dynamic") for (let i = 0; i < rows.length; i++) rows[i] = bin.uniform() < rows[i] ? 1 : 0;
         const b = rows.length / dim;
         const x = tf.tensor2d(rows, [b, dim]);
         const eps = randn(noise, [b, vae.latent]) as tf.Tensor2D;
         let recon = 0;
         let kl = 0;
         const loss = opt.minimize(() => {
-          const t = vae.elboTerms(x, eps);
-          const l = tf.neg(tf.mean(tf.sub(t.recon, tf.mul(budget.beta, t.kl)))) as tf.Scalar;
+          const t = vae.elboTerms(x, eps, true);
+          const l = tf.neg(tf.mean(tf.sub(t.recon, tf.mul(beta, t.kl)))) as tf.Scalar;
           recon = -tf.mean(t.recon).dataSync()[0];
           kl = tf.mean(t.kl).dataSync()[0];
           return l;
@@ -154,6 +219,27 @@ export async function trainVAE(
   } finally {
     opt.dispose();
   }
+}
+
+/**
+ * Sets a Gaussian decoder's logvarX to the log of each coordinate's mean squared residual
+ * (x - m(z))^2 over the rows of x, z ~ q(z|x) drawn with `rng`: the variance that maximises the
+ * likelihood of those rows given the encoder and the decoder's mean (floored at 1e-6). Returns sigma.
+ */
+export function calibrateDecoderVariance(vae: VAE, x: Float32Array, rng: Rng): number[] {
+  if (!vae.logvarX) throw new Error(`calibrateDecoderVariance: VAE ${vae.name} has a Bernoulli decoder`);
+  const d = vae.config.inputDim;
+  const n = x.length / d;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`calibrateDecoderVariance: ${x.length} values are not rows of ${d}`);
+  const eps = randn(rng, [n, vae.latent]);
+  tf.tidy(() => {
+    const xs = tf.tensor2d(x, [n, d]);
+    const { mu, logvar } = vae.encode(xs);
+    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
+    vae.logvarX!.assign(tf.log(tf.add(tf.mean(tf.square(tf.sub(xs, vae.decodeLogits(z))), 0), GAUSSIAN_VAR_FLOOR)));
+  });
+  eps.dispose();
+  return Array.from(vae.logvarX.dataSync(), (lv) => Math.exp(0.5 * lv));
 }
 
 /**
@@ -181,7 +267,7 @@ export function iwaeLogLik(vae: VAE, x: Float32Array, k: number, rng: Rng, chunk
         const lvs = tf.tile(logvar, [c, 1]) as tf.Tensor2D;
         const z = tf.add(mus, tf.mul(tf.exp(tf.mul(0.5, lvs)), eps)) as tf.Tensor2D;
         const xs = tf.tile(tf.tensor2d(xi, [1, dim]), [c, 1]) as tf.Tensor2D;
-        return tf.sub(tf.add(bernoulliLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z)), logNormalDiag(z, mus, lvs));
+        return tf.sub(tf.add(vae.reconLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z)), logNormalDiag(z, mus, lvs));
       });
       const w = logw.dataSync();
       logw.dispose();
@@ -243,6 +329,21 @@ export function reconstruct(vae: VAE, x: Float32Array): Float32Array {
 /** Pixel means decoded from n prior samples z ~ N(0, I) (the usual "VAE samples" picture). */
 export function samplePrior(vae: VAE, n: number, rng: Rng): Float32Array {
   return decodeAll(vae, rng.normalArray(n * vae.latent));
+}
+
+/**
+ * n draws x ~ p(x) of the full generative model: z ~ N(0, I), then x ~ p(x|z), i.e. for a Gaussian
+ * decoder x = m(z) + exp(logvarX / 2) * eps, eps ~ N(0, I), and for a Bernoulli one binary pixels
+ * x_j ~ Bernoulli(sigmoid(logit_j)). All noise from `rng`: z first (n x latent), then the x noise.
+ */
+export function sampleVAE(vae: VAE, n: number, rng: Rng): Float32Array {
+  const mean = samplePrior(vae, n, rng);
+  if (!vae.logvarX) return mean.map((p) => (rng.uniform() < p ? 1 : 0));
+  const sd = Array.from(vae.logvarX.dataSync(), (lv) => Math.exp(0.5 * lv));
+  const d = sd.length;
+  const eps = rng.normalArray(mean.length);
+  for (let i = 0; i < mean.length; i++) mean[i] += sd[i % d] * eps[i];
+  return mean;
 }
 
 /**
@@ -428,7 +529,7 @@ function logJointOnGrid(vae: VAE, xi: Float32Array, zs: Float32Array): Float64Ar
   const t = tf.tidy(() => {
     const z = tf.tensor2d(zs, [zs.length, 1]);
     const xs = tf.tile(tf.tensor2d(xi, [1, d]), [zs.length, 1]) as tf.Tensor2D;
-    return tf.add(bernoulliLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z));
+    return tf.add(vae.reconLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z));
   });
   const v = Float64Array.from(t.dataSync());
   t.dispose();
@@ -466,7 +567,7 @@ export function gradientEstimators(vae: VAE, xRow: Float32Array, mu: number, sig
   const eps = rng.normalArray(n);
   const z = tf.tensor2d(eps.map((e) => mu + sigma * e), [n, 1]);
   const xs = tf.tidy(() => tf.tile(tf.tensor2d(xRow, [1, d]), [n, 1]) as tf.Tensor2D);
-  const f = (zz: tf.Tensor) => bernoulliLogLik(xs, vae.decodeLogits(zz as tf.Tensor2D));
+  const f = (zz: tf.Tensor) => vae.reconLogLik(xs, vae.decodeLogits(zz as tf.Tensor2D));
   const fz = f(z);
   const g = tf.grad((zz: tf.Tensor) => tf.sum(f(zz)))(z);
   const fv = fz.dataSync();
