@@ -17,6 +17,11 @@
  *                 (default; it stays off when the addon is not built), off, or both: each
  *                 workload is timed with it off and then on, one JSON line each, against one
  *                 PyTorch run in the same invocation. OpenBLAS runs 1 thread, like the peer.
+ *   --adam A      which Adam the workloads train with: tfjs (tf.train.adam, default), fused
+ *                 (lib/optim.ts: one kernel call per variable on wasm, same numbers), or both:
+ *                 each workload built twice and timed with the two Adams' steps alternating
+ *                 (so both see the same load), one JSON line each ("adam" field), against one
+ *                 PyTorch run in the same invocation.
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
@@ -24,7 +29,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../lib/backend";
 import { WASM_KERNEL_PATCHES, nativeBlasInfo, registerWasmKernels, restoreWasmKernels, setNativeBlas, type WasmKernelPatch } from "../lib/wasm-kernels";
-import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from "./workloads";
+import { ADAM_KINDS, WORKLOADS, WORKLOAD_NAMES, type AdamKind, type Workload, type WorkloadName } from "./workloads";
 
 export interface BenchArgs {
   workloads: WorkloadName[];
@@ -36,12 +41,13 @@ export interface BenchArgs {
   patches: "all" | "none" | WasmKernelPatch[];
   batch?: number;
   native: "on" | "off" | "both";
+  adam: AdamKind | "both";
 }
 
 export class BenchArgError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const out: BenchArgs = { workloads: [], steps: 20, warmup: 3, soak: null, peer: true, fused: true, patches: "all", native: "on" };
+  const out: BenchArgs = { workloads: [], steps: 20, warmup: 3, soak: null, peer: true, fused: true, patches: "all", native: "on", adam: "tfjs" };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new BenchArgError(`${flag} needs a whole number >= ${min}, got ${v ?? "nothing"}`);
@@ -59,6 +65,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       const v = argv[++i] ?? "";
       if (v !== "on" && v !== "off" && v !== "both") throw new BenchArgError(`--native ${JSON.stringify(v)}: use on, off or both`);
       out.native = v;
+    }
+    else if (a === "--adam") {
+      const v = argv[++i] ?? "";
+      if (v !== "both" && !(ADAM_KINDS as readonly string[]).includes(v)) throw new BenchArgError(`--adam ${JSON.stringify(v)}: use ${ADAM_KINDS.join(", ")} or both`);
+      out.adam = v as BenchArgs["adam"];
     }
     else if (a === "--patches") {
       const v = argv[++i] ?? "";
@@ -95,6 +106,8 @@ export interface BenchResult {
   /** wasm: whether the native BLAS path (genlab-blas, OpenBLAS on 1 thread) ran matmuls; else false. */
   native_blas: boolean;
   native_blas_note?: string;
+  /** Which Adam the workload trained with (--adam). */
+  adam: AdamKind;
   soak?: { step: number; tensors: number; rss_mb: number }[];
 }
 
@@ -151,39 +164,51 @@ function nativeFields(): { native_blas: boolean; native_blas_note: string } {
   return { native_blas: true, native_blas_note: `genlab-blas: ${version}${core ? ` (${core})` : ""}, ${i.threads} thread (forced, like the 1-thread peer)` };
 }
 
-/** Benchmarks one workload on the current backend (no peer). */
-export function benchWorkload(name: WorkloadName, a: BenchArgs): Omit<BenchResult, "peer_ms_per_step" | "ratio" | "peer"> {
-  const inst = WORKLOADS[name].build({ fused: a.fused, batch: a.batch });
+/**
+ * Benchmarks one workload on the current backend (no peer), once per Adam in `adams` (default:
+ * the one --adam names). With several, their timed steps alternate, the order turning each step,
+ * so that all of them see the same load from other jobs on the machine; tensor counts and RSS
+ * are then those of the process holding all of them.
+ */
+export function benchWorkload(name: WorkloadName, a: BenchArgs, adams: AdamKind[] = [a.adam === "fused" ? "fused" : "tfjs"]): Omit<BenchResult, "peer_ms_per_step" | "ratio" | "peer">[] {
+  const insts: ReturnType<Workload["build"]>[] = [];
   try {
-    for (let i = 0; i < a.warmup; i++) inst.step();
+    for (const adam of adams) insts.push(WORKLOADS[name].build({ fused: a.fused, batch: a.batch, adam }));
+    for (const inst of insts) for (let i = 0; i < a.warmup; i++) inst.step();
     const t0 = tf.memory().numTensors;
     const r0 = rssMb();
-    const times: number[] = [];
+    const times: number[][] = insts.map(() => []);
     const soak: { step: number; tensors: number; rss_mb: number }[] = [];
     const n = a.soak ?? a.steps;
     const every = Math.max(1, Math.round(n / 10));
     if (a.soak) soak.push({ step: 0, tensors: t0, rss_mb: r0 });
     for (let i = 0; i < n; i++) {
-      const s = performance.now();
-      const loss = inst.step();
-      times.push(performance.now() - s);
-      if (!Number.isFinite(loss)) throw new Error(`${name}: loss is ${loss} at step ${i + 1}`);
+      for (let j = 0; j < insts.length; j++) {
+        const k = (i + j) % insts.length;
+        const s = performance.now();
+        const loss = insts[k].step();
+        times[k].push(performance.now() - s);
+        if (!Number.isFinite(loss)) throw new Error(`${name}: loss is ${loss} at step ${i + 1}`);
+      }
       if (a.soak && (i + 1) % every === 0) soak.push({ step: i + 1, tensors: tf.memory().numTensors, rss_mb: rssMb() });
     }
-    return {
+    const r1 = rssMb();
+    const t1 = tf.memory().numTensors;
+    return adams.map((adam, k) => ({
       workload: name,
       backend: tf.getBackend() === "tensorflow" ? "tfjs-node" : tf.getBackend(),
-      ms_per_step: round(median(times)),
+      ms_per_step: round(median(times[k])),
       steps: n,
-      rss_mb: { start: r0, end: rssMb() },
-      tensors: { start: t0, end: tf.memory().numTensors },
+      rss_mb: { start: r0, end: r1 },
+      tensors: { start: t0, end: t1 },
       fused: a.fused,
       patches: tf.getBackend() === "wasm" ? (Array.isArray(a.patches) ? a.patches.join(",") : a.patches) : "n/a",
       ...nativeFields(),
+      adam,
       ...(a.soak ? { soak } : {}),
-    };
+    }));
   } finally {
-    inst.dispose();
+    for (const inst of insts) inst.dispose();
   }
 }
 
@@ -207,18 +232,19 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`bench: native BLAS ${n.on ? `loaded (${n.config}); OpenBLAS forced to ${n.threads} thread, like the PyTorch peer` : n.reason}; --native ${a.native}`);
   }
   const modes: ("on" | "off")[] = wasm && a.native === "both" ? ["off", "on"] : [a.native === "off" ? "off" : "on"];
+  const adams: AdamKind[] = a.adam === "both" ? [...ADAM_KINDS] : [a.adam];
   let peerWarned = false;
   let failed = 0;
   for (const w of a.workloads) {
-    const runs: ReturnType<typeof benchWorkload>[] = [];
+    const runs: ReturnType<typeof benchWorkload> = [];
     for (const mode of modes) {
       if (wasm) setNativeBlas(mode === "on");
       try {
-        runs.push(benchWorkload(w, a));
+        runs.push(...benchWorkload(w, a, adams));
       } catch (e) {
         failed++;
         const error = (e as Error).message.split("\n")[0];
-        console.log(JSON.stringify({ workload: w, backend: tf.getBackend(), ms_per_step: null, peer: "pytorch", peer_ms_per_step: null, ratio: null, ...nativeFields(), error }));
+        console.log(JSON.stringify({ workload: w, backend: tf.getBackend(), ms_per_step: null, peer: "pytorch", peer_ms_per_step: null, ratio: null, ...nativeFields(), adam: a.adam, error }));
       }
     }
     if (wasm) setNativeBlas(true);
@@ -234,7 +260,7 @@ export async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function printResult(res: ReturnType<typeof benchWorkload>, peer: PeerResult): void {
+function printResult(res: ReturnType<typeof benchWorkload>[number], peer: PeerResult): void {
   const w = res.workload;
   const out: BenchResult = {
     workload: w,
@@ -251,6 +277,7 @@ function printResult(res: ReturnType<typeof benchWorkload>, peer: PeerResult): v
     patches: res.patches,
     native_blas: res.native_blas,
     ...(res.native_blas_note ? { native_blas_note: res.native_blas_note } : {}),
+    adam: res.adam,
     ...(res.soak ? { soak: res.soak } : {}),
   };
   console.log(JSON.stringify(out));

@@ -7,6 +7,7 @@
  * (a scalar dataSync, so the step is finished when it returns on every backend).
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam as fusedAdam } from "../lib/optim";
 import { Rng } from "../lib/random";
 
 export const WORKLOAD_NAMES = ["vae-mlp", "dcgan", "realnvp", "toy-gan", "wgan-gp"] as const;
@@ -18,6 +19,17 @@ export interface WorkloadOptions {
   fused: boolean;
   /** Batch size override (tests use a tiny batch). */
   batch?: number;
+  /** Which Adam: tfjs's tf.train.adam (default) or lib/optim.ts's adam(), one kernel call per
+   * variable on wasm (same numbers). */
+  adam?: AdamKind;
+}
+
+export const ADAM_KINDS = ["tfjs", "fused"] as const;
+export type AdamKind = (typeof ADAM_KINDS)[number];
+
+/** The Adam constructor a workload uses (same signature as tf.train.adam). */
+function adamOf(opts: WorkloadOptions): (lr: number, beta1?: number, beta2?: number) => tf.Optimizer {
+  return opts.adam === "fused" ? fusedAdam : (lr, beta1, beta2) => tf.train.adam(lr, beta1, beta2);
 }
 
 export interface WorkloadInstance {
@@ -119,6 +131,7 @@ function disposeAll(ts: tf.Tensor[], opts: tf.Optimizer[]): void {
 // vae-mlp: 784-400-20 (ReLU), Bernoulli decoder, batch 128, Adam(1e-3)
 
 function vaeMlp(opts: WorkloadOptions): WorkloadInstance {
+  const adam = adamOf(opts);
   const B = opts.batch ?? 128;
   const rng = new Rng(1);
   const enc = new Linear(rng, 784, 400);
@@ -129,7 +142,7 @@ function vaeMlp(opts: WorkloadOptions): WorkloadInstance {
   const vars = [enc, mu, logvar, dec1, dec2].flatMap((l) => l.vars());
   const x = tf.tensor2d(rng.uniformArray(B * 784).map((u) => (u < 0.13 ? 1 : 0)), [B, 784]);
   const eps = tf.tensor2d(rng.normalArray(B * 20), [B, 20]);
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3);
   const f = opts.fused;
   return {
     step: () =>
@@ -173,6 +186,7 @@ function convVar(rng: Rng, kh: number, kw: number, a: number, b: number, fanIn: 
 }
 
 function dcgan(opts: WorkloadOptions): WorkloadInstance {
+  const adam = adamOf(opts);
   const B = opts.batch ?? 64;
   const Z = 100;
   const rng = new Rng(2);
@@ -193,8 +207,8 @@ function dcgan(opts: WorkloadOptions): WorkloadInstance {
   const dVars = [dW1, dB1, dW2, dB2, ...dFc.vars()];
   const real = tf.tensor4d(rng.uniformArray(B * 784, -1, 1), [B, 28, 28, 1]);
   const z = tf.tensor2d(rng.normalArray(B * Z), [B, Z]);
-  const optD = tf.train.adam(2e-4, 0.5);
-  const optG = tf.train.adam(2e-4, 0.5);
+  const optD = adam(2e-4, 0.5);
+  const optG = adam(2e-4, 0.5);
   const f = opts.fused;
   const G = (zz: tf.Tensor): tf.Tensor => {
     let h = tf.relu(gBn0.apply(gFc.apply(zz, "linear", f)));
@@ -228,6 +242,7 @@ function dcgan(opts: WorkloadOptions): WorkloadInstance {
 // s = tanh(raw s); standard normal base; NLL per example; batch 128, Adam(1e-3).
 
 function realnvp(opts: WorkloadOptions): WorkloadInstance {
+  const adam = adamOf(opts);
   const B = opts.batch ?? 128;
   const D = 784;
   const H = D / 2;
@@ -235,7 +250,7 @@ function realnvp(opts: WorkloadOptions): WorkloadInstance {
   const nets = [...Array(8)].map(() => new Mlp(rng, [H, 512, 512, D], "relu", "linear"));
   const vars = nets.flatMap((n) => n.vars());
   const x = tf.tensor2d(rng.uniformArray(B * D), [B, D]);
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3);
   const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
   return {
     step: () =>
@@ -277,14 +292,15 @@ function ringSamples(rng: Rng, n: number): Float32Array {
 }
 
 function toyGan(opts: WorkloadOptions): WorkloadInstance {
+  const adam = adamOf(opts);
   const B = opts.batch ?? 256;
   const rng = new Rng(4);
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
   const Dn = new Mlp(rng, [2, 128, 128, 1], "leakyRelu", "linear");
   const real = tf.tensor2d(ringSamples(rng, B), [B, 2]);
   const z = tf.tensor2d(rng.normalArray(B * 2), [B, 2]);
-  const optD = tf.train.adam(2e-4, 0.5);
-  const optG = tf.train.adam(2e-4, 0.5);
+  const optD = adam(2e-4, 0.5);
+  const optG = adam(2e-4, 0.5);
   const f = opts.fused;
   return {
     step: () => {
@@ -301,6 +317,7 @@ function toyGan(opts: WorkloadOptions): WorkloadInstance {
 }
 
 function wganGp(opts: WorkloadOptions): WorkloadInstance {
+  const adam = adamOf(opts);
   const B = opts.batch ?? 256;
   const rng = new Rng(5);
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
@@ -308,8 +325,8 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
   const real = tf.tensor2d(ringSamples(rng, B), [B, 2]);
   const z = tf.tensor2d(rng.normalArray(B * 2), [B, 2]);
   const alpha = tf.tensor2d(rng.uniformArray(B), [B, 1]);
-  const optD = tf.train.adam(1e-4, 0.5, 0.9);
-  const optG = tf.train.adam(1e-4, 0.5, 0.9);
+  const optD = adam(1e-4, 0.5, 0.9);
+  const optG = adam(1e-4, 0.5, 0.9);
   const f = opts.fused;
   const critic = (x: tf.Tensor) => C.apply(x, false);
   const gradOfCritic = tf.grad((x: tf.Tensor) => tf.sum(critic(x)));

@@ -22,6 +22,10 @@
  *   with dilation = the forward stride and the forward padding gives [inC, kh, kw, outC]; one
  *   more transpose gives the filter gradient. All three steps are existing wasm kernels
  *   (Transpose, and Conv2D, which runs on XNNPACK).
+ * - FusedAdam (added; not a tfjs kernel): one variable's whole Adam update in one call, for
+ *   lib/optim.ts (tf.train.adam issues 14 kernel calls per variable per step), as one pass
+ *   of a small hand-assembled WebAssembly SIMD function over the backend's own memory. Checked
+ *   bit for bit against tfjs's ops and tf.train.adam in test/optim.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
@@ -36,7 +40,7 @@ type Backend = {
 };
 
 /** Names of the kernels this module wraps or adds, in the order they are registered. */
-export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu"] as const;
+export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu", "FusedAdam"] as const;
 export type WasmKernelPatch = (typeof WASM_KERNEL_PATCHES)[number];
 
 /** The wasm backend's own kernels (or null where it has none), saved before the first patch. */
@@ -797,6 +801,144 @@ function leakyReluKernel(original: tf.KernelConfig | null): KernelFunc {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// FusedAdam: one variable's Adam step (lib/optim.ts) in one call instead of tf.train.adam's 14
+// kernel calls per variable (each 10-30 us of tfjs overhead on the toy GANs' small variables).
+// The arithmetic is tfjs's AdamOptimizer, op for op, each op in float32 as the wasm (and cpu)
+// kernels do it, so the results are the same bits. It runs as one pass over the wasm heap in a
+// small WebAssembly function (f32x4 SIMD, scalar for the last n mod 4 elements) that imports the
+// backend's own memory: a plain JS loop with Math.fround was measured at 15-30 ns per element,
+// slower than tfjs's 14 XNNPACK passes on vae-mlp's 314k-element weights (bench/RESULTS.md).
+
+/** Inputs x (the variable), m, v (its moments) and g (its gradient), all float32 of one size. */
+export const FUSED_ADAM = "FusedAdam";
+export interface FusedAdamAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** The bias corrections 1 - beta1^t and 1 - beta2^t as tfjs computes them (float32). */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+}
+
+/**
+ * adam(x, m, v, g, x1, m1, v1, n: i32 (byte offsets, count); b1, c1, b2, c2, d1, d2, eps, nlr: f32):
+ * for each i, m1 = m*b1 + g*c1; v1 = v*b2 + (g*g)*c2; x1 = x + ((m1/d1) / (sqrt(v1/d2) + eps))*nlr,
+ * where c = 1 - beta (rounded to float32 after the subtraction, as tfjs's scalar is), d = 1 - beta^t
+ * and nlr = -lr. With `simd`, groups of four elements first (f32x4 lanes round exactly as f32).
+ */
+function adamModule(simd: boolean): Uint8Array {
+  const uleb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return out;
+  };
+  const str = (t: string): number[] => [...uleb(t.length), ...Buffer.from(t, "latin1")];
+  const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+  const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+  // params 0-7: x m v g x1 m1 v1 n; 8-15: b1 c1 b2 c2 d1 d2 eps nlr
+  // locals 16 offset, 17 simd end, 18 end; 19-26 the eight scalars splatted; 27-29 g m v (v128); 30-32 g m v (f32)
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const at = (base: number) => [...get(base), ...get(16), 0x6a]; // base + offset
+  const SIMD = (op: number) => [0xfd, ...uleb(op)];
+  const v = { load: [...SIMD(0x00), 2, 0], store: [...SIMD(0x0b), 2, 0], splat: SIMD(0x13), sqrt: SIMD(0xe3), add: SIMD(0xe4), mul: SIMD(0xe6), div: SIMD(0xe7) };
+  const f = { load: [0x2a, 2, 0], store: [0x38, 2, 0], sqrt: [0x91], add: [0x92], mul: [0x94], div: [0x95] };
+  // One element (or four): the same sequence of operations for both types; k(i) = scalar i's local.
+  const update = (o: typeof f, k: (i: number) => number[], G: number, M: number, V: number, step: number): number[] => [
+    ...at(3), ...o.load, ...set(G),
+    ...at(1), ...o.load, ...k(8), ...o.mul, ...get(G), ...k(9), ...o.mul, ...o.add, ...set(M),
+    ...at(2), ...o.load, ...k(10), ...o.mul, ...get(G), ...get(G), ...o.mul, ...k(11), ...o.mul, ...o.add, ...set(V),
+    ...at(5), ...get(M), ...o.store,
+    ...at(6), ...get(V), ...o.store,
+    ...at(4), ...at(0), ...o.load,
+    ...get(M), ...k(12), ...o.div,
+    ...get(V), ...k(13), ...o.div, ...o.sqrt, ...k(14), ...o.add,
+    ...o.div, ...k(15), ...o.mul, ...o.add, ...o.store,
+    ...get(16), 0x41, step, 0x6a, ...set(16),
+  ];
+  const loop = (endLocal: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(16), ...get(endLocal), 0x4f, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+  const body = [
+    ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
+    ...(simd
+      ? [
+          ...get(7), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(17), // simd end = (n & -4) << 2
+          ...[8, 9, 10, 11, 12, 13, 14, 15].flatMap((p) => [...get(p), ...v.splat, ...set(p + 11)]),
+          ...loop(17, update(v, (i) => get(i + 11), 27, 28, 29, 16)),
+        ]
+      : []),
+    ...loop(18, update(f, (i) => get(i), 30, 31, 32, 4)),
+    0x0b,
+  ];
+  const locals = vec([[3, I32], ...(simd ? [[11, V128]] : [[11, F32]]), [3, F32]]);
+  const code = [...locals, ...body];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([...Array(8).fill([I32]), ...Array(8).fill([F32])]), 0]])),
+    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x00]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...str("adam"), 0x00, 0]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+type AdamFn = (x: number, m: number, v: number, g: number, x1: number, m1: number, v1: number, n: number, ...scalars: number[]) => void;
+/** The little of the WebAssembly API used here (TypeScript's lib here has no WebAssembly types). */
+const WA = (globalThis as unknown as {
+  WebAssembly: {
+    Memory: abstract new (...a: never[]) => object;
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+    validate(bytes: Uint8Array): boolean;
+  };
+}).WebAssembly;
+/** The adam function instantiated on each wasm backend's memory. */
+const adamFns = new WeakMap<object, AdamFn>();
+let adamBytes: Uint8Array | undefined;
+
+function adamFn(backend: unknown): AdamFn {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (!(memory instanceof WA.Memory)) throw new Error("FusedAdam: cannot reach the wasm backend's memory (tfjs-backend-wasm changed?)");
+  let fn = adamFns.get(memory);
+  if (!fn) {
+    if (!adamBytes) {
+      const withSimd = adamModule(true);
+      adamBytes = WA.validate(withSimd) ? withSimd : adamModule(false);
+    }
+    const inst = new WA.Instance(new WA.Module(adamBytes), { env: { memory } });
+    fn = inst.exports.adam as AdamFn;
+    adamFns.set(memory, fn);
+  }
+  return fn;
+}
+
+/** Returns [new x, new m, new v]; the inputs are left as they are. */
+function fusedAdamKernel(): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, m, v, g } = inputs as unknown as Record<"x" | "m" | "v" | "g", TensorInfo>;
+    const n = sizeOf(x.shape);
+    for (const [k, t] of Object.entries({ x, m, v, g })) {
+      if (t.dtype !== "float32") throw new Error(`FusedAdam takes float32 tensors; ${k} is ${t.dtype}`);
+      if (sizeOf(t.shape) !== n) throw new Error(`FusedAdam: ${k} has shape [${t.shape}], x has [${x.shape}]`);
+    }
+    const a = attrs as unknown as FusedAdamAttrs;
+    const fn = adamFn(backend);
+    const b = backend as unknown as Backend & { getMemoryOffset(id: object): number };
+    const outs = [b.makeOutput(x.shape, "float32"), b.makeOutput(x.shape, "float32"), b.makeOutput(x.shape, "float32")];
+    const [px, pm, pv, pg, px1, pm1, pv1] = [x, m, v, g, ...outs].map((t) => b.getMemoryOffset(t.dataId));
+    // f32 parameters round to float32 on the way in: 1 - beta1 and -lr as tfjs's scalar tensors.
+    fn(px, pm, pv, pg, px1, pm1, pv1, n, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.lr);
+    return outs as unknown as tf.TensorInfo[];
+  };
+}
+
 const BUILDERS: Record<WasmKernelPatch, (original: tf.KernelConfig | null) => KernelFunc> = {
   BatchMatMul: batchMatMul,
   _FusedMatMul: batchMatMul,
@@ -809,4 +951,5 @@ const BUILDERS: Record<WasmKernelPatch, (original: tf.KernelConfig | null) => Ke
   Sum: reduceLeading(false),
   Mean: reduceLeading(true),
   LeakyRelu: leakyReluKernel,
+  FusedAdam: fusedAdamKernel,
 };
