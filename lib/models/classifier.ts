@@ -3,6 +3,7 @@
  * shared loop. Used by the tour on 2-D toys and by notebook 01 as the discriminative model.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { MLP, type Activation } from "../nn";
 import { Rng } from "../random";
@@ -85,7 +86,7 @@ export async function trainClassifier(
     }
   }
   const next = batchStream(n, budget.batchSize, new Rng(opts.seed).fork("batches"));
-  const opt = tf.train.adam(budget.lr);
+  const opt = adam(budget.lr);
   const wd = opts.weightDecay ?? 0;
   try {
     return await trainLoop({

@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
@@ -160,7 +161,7 @@ export interface AdversarialObjective {
 export function ganObjective(loss: GeneratorLoss = "nonsaturating", realLabel = 1): AdversarialObjective {
   return {
     name: `GAN (${loss})`,
-    begin: (b) => ({ d: tf.train.adam(b.lrD, b.beta1), g: tf.train.adam(b.lrG, b.beta1) }),
+    begin: (b) => ({ d: adam(b.lrD, b.beta1), g: adam(b.lrG, b.beta1) }),
     dLoss: (gan, real, fake, training) => ({ loss: discriminatorLoss(gan.logits(real, training), gan.logits(fake, training), realLabel) }),
     gLoss: (gan, fake, training) => generatorLoss(gan.logits(fake, training), loss),
   };
@@ -614,7 +615,7 @@ export async function trainDiscriminator(
   },
 ): Promise<History> {
   const dim = D.sizes[0];
-  const opt = o.betas ? tf.train.adam(o.lr, o.betas[0], o.betas[1]) : tf.train.adam(o.lr);
+  const opt = o.betas ? adam(o.lr, o.betas[0], o.betas[1]) : adam(o.lr);
   const lossFn = o.loss ?? ((r: tf.Tensor2D, f: tf.Tensor2D) => discriminatorLoss(D.apply(r), D.apply(f)));
   const vars = Object.values(D.params());
   try {
@@ -776,7 +777,7 @@ export function invertGenerator(gan: GAN, targets: Float32Array, o: { starts: nu
   const rows = m * o.starts;
   const z = tf.variable(randn(new Rng(o.seed), [rows, L]));
   const tgt = tf.tidy(() => tf.reshape(tf.tile(tf.tensor3d(targets, [m, 1, d]), [1, o.starts, 1]), [rows, d]));
-  const opt = tf.train.adam(o.lr);
+  const opt = adam(o.lr);
   // The sum over rows of per-row MSE: each row's gradient is independent of the others.
   const perRow = () => tf.mean(tf.square(tf.sub(gan.generate(z as tf.Tensor2D), tgt)), 1);
   for (let i = 0; i < o.steps; i++) opt.minimize(() => tf.sum(perRow()) as tf.Scalar, false, [z]);

@@ -18,6 +18,7 @@
  * samples) and the B5 experiment for a critic (G's gradient while the critic trains to optimum).
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { klDivergence } from "../eval/classes";
 import { spearman } from "../eval/correlation";
 import { qualityScorer } from "../eval/mnist-classifier";
@@ -126,7 +127,7 @@ export function wganObjective(method: WGANMethod): AdversarialObjective {
       name: "WGAN-GP",
       begin: (b) => {
         lambda = need(b, "lambda", "WGAN-GP");
-        return { d: tf.train.adam(b.lrD, b.beta1, need(b, "beta2", "WGAN-GP")), g: tf.train.adam(b.lrG, b.beta1, b["beta2"]) };
+        return { d: adam(b.lrD, b.beta1, need(b, "beta2", "WGAN-GP")), g: adam(b.lrG, b.beta1, b["beta2"]) };
       },
       dLoss: (gan, real, fake, training, rng) => criticLoss((x) => gan.logits(x, training), real, fake, { lambda, rng }),
       gLoss,
