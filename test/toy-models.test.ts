@@ -10,7 +10,7 @@ import { dataDir } from "../lib/env";
 import { type ModeCoverage } from "../lib/eval/modes";
 import { Rng } from "../lib/random";
 import { runOrLoad, type RunSpec } from "../lib/runs";
-import { Flow } from "../lib/models/flow";
+import { Flow, trainFlow } from "../lib/models/flow";
 import { VAE, calibrateDecoderVariance, sampleVAE } from "../lib/models/vae";
 import { B11_SUCCESS, b11Run, b11Success, b11Summary, checkB11Result, type B11Run } from "../lib/models/b11";
 import { TOY_FLOW_CONFIG, TOY_VAE_CONFIG, decoderSigma, fitToyVAE, newToyVAE, sampleToyVAE, scoreToyFlow, scoreToyVAE, toyMixture, toyParamCounts } from "../lib/models/toys";
@@ -141,6 +141,26 @@ describe("Gaussian-decoder VAE", () => {
     assert.deepEqual(scoreToyFlow(flow, mix, 0), scoreToyFlow(flow, mix, 0));
     tf.dispose(Object.values(flow.params()));
   });
+});
+
+test("trainFlow with clipNorm: the same maths as without when the clip never binds, and the norm logged", async () => {
+  await initBackend({ quiet: true });
+  const data = new Rng(3).normalArray(2 * 64);
+  const run = async (clipNorm?: number) => {
+    const f = new Flow("clip", { dim: 2, couplings: 2, hidden: [8], kind: "affine" }, new Rng(1));
+    randomise(f.params(), 5, 0.2);
+    const h = await trainFlow(f, data, { steps: 3, batchSize: 16, lr: 1e-2, ...(clipNorm === undefined ? {} : { clipNorm }) }, { seed: 2, quiet: true });
+    const w = Object.values(f.params()).flatMap((v) => Array.from(v.dataSync()));
+    tf.dispose(Object.values(f.params()));
+    return { h, w };
+  };
+  const plain = await run();
+  const loose = await run(1e30);
+  const tight = await run(1e-3);
+  plain.w.forEach((v, i) => assert.ok(Math.abs(v - loose.w[i]) < 1e-6, `parameter ${i}: ${v} vs ${loose.w[i]}`));
+  assert.ok(!plain.h.keys().includes("gradNorm"));
+  assert.ok(loose.h.column("gradNorm").every((g) => g > 1e-3 && Number.isFinite(g)));
+  assert.ok(tight.w.some((v, i) => Math.abs(v - plain.w[i]) > 1e-6), "a binding clip changes the updates");
 });
 
 describe("runOrLoad", () => {

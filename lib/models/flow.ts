@@ -24,6 +24,7 @@ import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, logDetFromCholesky } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng } from "../random";
+import { globalNorm } from "./gan";
 import { trainLoop, type History, type HistoryRow } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
@@ -424,6 +425,8 @@ export interface FlowBudget extends Record<string, number> {
   lr: number;
   // Optional keys (read with defaults, so budgets without them, and weights trained before them, are unchanged):
   //   lrDecay, decayFrac: the learning rate is multiplied by lrDecay for the last decayFrac of the steps (default 1: no decay).
+  //   clipNorm: the gradient is scaled down to this global norm when longer (default: no clipping); its
+  //             norm before clipping is then logged as gradNorm.
 }
 
 /**
@@ -444,6 +447,7 @@ export async function trainFlow(
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const noise = rng.fork("dequantise");
   const opt = tf.train.adam(budget.lr);
+  const vars = Object.values(flow.params());
   try {
     return await trainLoop({
       label: opts.label ?? `flow ${flow.name}`,
@@ -462,12 +466,26 @@ export async function trainFlow(
         const b = rows.length / d;
         const enc = opts.pre ? opts.pre.encode(rows, d, noise) : { x: rows, logdet: null };
         const x = tf.tensor2d(enc.x, [b, d]);
-        const loss = opt.minimize(() => tf.neg(tf.mean(flow.logProb(x))) as tf.Scalar, true)!;
+        const nllOf = () => tf.neg(tf.mean(flow.logProb(x))) as tf.Scalar;
+        const clip = budget["clipNorm"];
+        let loss: tf.Scalar;
+        let clipped: Record<string, tf.Tensor> = {};
+        if (clip === undefined) loss = opt.minimize(nllOf, true)!;
+        else {
+          const { value, grads } = tf.variableGrads(nllOf, vars);
+          const norm = globalNorm(grads);
+          const scale = norm > clip ? clip / norm : 1;
+          const scaled = Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, scale) }));
+          opt.applyGradients(scaled);
+          tf.dispose([...Object.values(grads), ...scaled.map((t) => t.tensor)]);
+          loss = value;
+          clipped = { gradNorm: tf.scalar(norm) };
+        }
         x.dispose();
-        if (!enc.logdet) return { loss };
+        if (!enc.logdet) return { loss, ...clipped };
         const pre = enc.logdet.reduce((s, v) => s + v, 0) / b;
         const nll = loss.dataSync()[0];
-        return { loss, bpd: tf.scalar(((nll - pre) / d + Math.log(256)) / Math.LN2) };
+        return { loss, ...clipped, bpd: tf.scalar(((nll - pre) / d + Math.log(256)) / Math.LN2) };
       },
     });
   } finally {
