@@ -6,9 +6,11 @@
  *   GAN (MLP, notebook 03)            fitMnistGAN(xTrain)            (lib/models/gan.ts)
  *   WGAN-GP (MLP, notebook 04)        fitMnistWGAN(xTrain, xTest)    (lib/models/wgan.ts)
  *   RealNVP (MLP couplings, nb 05)    fitMnistFlow(pixels)
+ *   MADE (autoregressive, nb 06)      fitMnistMADE(xTrain, heldOut)
  */
 import type { FitResult } from "../weights";
 import { Flow, LogitPreprocess, checkerboardOrder, fitFlow, type FlowConfig } from "./flow";
+import { MADE, fitMADE } from "./made";
 import { VAE, fitVAE } from "./vae";
 
 export { fitMnistGAN } from "./gan";
@@ -34,4 +36,12 @@ export async function fitMnistFlow(pixels: Uint8Array): Promise<{ flow: Flow; fi
   const pre = mnistFlowPreprocess();
   const r = await fitFlow({ model: "flow-mnist-realnvp", config: MNIST_FLOW_CONFIG, data: pixels, pre, seed: 501, steps: 8000 });
   return { ...r, pre };
+}
+
+/** Notebook 06's MADE (weights made-mnist): one hidden layer of 500, the paper's MNIST model. */
+export const MNIST_MADE = { model: "made-mnist", hidden: [500], seed: 606, steps: 8000 } as const;
+
+/** The MNIST MADE on pixel probabilities `xTrain` (binarised afresh every batch); `heldOut`: binary rows whose NLL is logged. */
+export function fitMnistMADE(xTrain: Float32Array, heldOut?: Float32Array): Promise<{ made: MADE; fit: FitResult }> {
+  return fitMADE({ ...MNIST_MADE, hidden: [...MNIST_MADE.hidden], data: xTrain, heldOut });
 }

@@ -164,7 +164,8 @@ async function fitToy<M extends HasParams, B extends Budget>(
  * or trained (GENLAB_TRAIN, lib/weights.ts), with mode coverage logged over training.
  */
 export async function fitToyVAE(dataset: string, seed: number, o: { quiet?: boolean } = {}): Promise<{ vae: VAE; fit: FitResult; mix: Mixture }> {
-  const r = await fitToy(dataset, seed, { model: toyVaeModel(dataset, seed), build: newToyVAE, budget: TOY_VAE_BUDGET, train: trainToyVAE, sample: (v, n, rng) => sampleToyVAE(v, n, rng), quiet: o.quiet });
+  // Explicit type arguments: tslab's TypeScript (5.0) infers B as Budget here and rejects trainToyVAE.
+  const r = await fitToy<VAE, VAEBudget & Budget>(dataset, seed, { model: toyVaeModel(dataset, seed), build: newToyVAE, budget: TOY_VAE_BUDGET, train: trainToyVAE, sample: (v, n, rng) => sampleToyVAE(v, n, rng), quiet: o.quiet });
   return { vae: r.net, fit: r.fit, mix: r.mix };
 }
 
@@ -213,7 +214,7 @@ export function trainToyFlow(flow: Flow, mix: Mixture, budget: FlowBudget, seed:
 
 /** The toy RealNVP on one of TOY_DATASETS, loaded from data/weights/flow-pacgan-<dataset>-s<seed> or trained. */
 export async function fitToyFlow(dataset: string, seed: number, o: { quiet?: boolean } = {}): Promise<{ flow: Flow; fit: FitResult; mix: Mixture }> {
-  const r = await fitToy(dataset, seed, {
+  const r = await fitToy<Flow, FlowBudget>(dataset, seed, {
     model: toyFlowModel(dataset, seed),
     build: (name, s) => new Flow(name, TOY_FLOW_CONFIG, new Rng(s)),
     budget: TOY_FLOW_BUDGET,
