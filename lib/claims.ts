@@ -259,6 +259,10 @@ function invalidEntry(v: unknown): string | undefined {
 const claimOrder = (id: string) => (id.charCodeAt(0) - 65) * 1000 + Number(id.slice(1));
 
 /** The claims table from the saved results; see the module comment. Never throws on bad results files. */
+function isReadError(e: ResultsEntry): e is ResultsReadError {
+  return e.error !== undefined;
+}
+
 export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
   const read = opts.results !== undefined ? { results: opts.results, errors: [] } : readResultsSafely(opts.resultsDir);
   const nbDir = opts.notebooksDir ?? path.join(projectRoot(), "notebooks");
@@ -266,8 +270,9 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
   const errors = [...read.errors];
   const ok: Record<string, ResultsFile> = {};
   for (const [nb, entry] of Object.entries(read.results)) {
-    if (entry.error !== undefined) errors.push(entry);
-    else ok[nb] = entry;
+    // A type guard, not `entry.error !== undefined`: tslab compiles without strictNullChecks, where that does not narrow.
+    if (isReadError(entry)) errors.push(entry);
+    else ok[nb] = entry as ResultsFile;
   }
   const known = new Map(CLAIMS.map((c) => [c.id, c]));
   const byId = new Map<string, ClaimRow[]>();
