@@ -125,12 +125,14 @@ export async function runOrLoad<B extends RunBudget, T>(spec: RunSpec<B, T>): Pr
   }
   if (mode === "shipped") console.log(`${spec.name}: no shipped results at ${shown(file)}; computing with the full budget`);
   else console.log(`${spec.name}: GENLAB_TRAIN=${mode}: computing from scratch (seeds ${seeds.join(", ")})`);
+  // The code that computes, read before it runs (a long computation may outlive edits of lib/).
+  const version = codeVersion();
   const t0 = Date.now();
   const result = await spec.compute(budget, seeds);
   const record: RunRecord<B, T> = {
     format: RUN_FORMAT,
     name: spec.name,
-    codeVersion: codeVersion(),
+    codeVersion: version,
     seeds: [...seeds],
     budget,
     mode,
