@@ -173,7 +173,7 @@ export function wganFamily(method: WGANMethod): string {
 /**
  * A toy WGAN (`method`) on one of notebook 03's mixtures, loaded or trained (GENLAB_TRAIN), with mode
  * coverage and the critic's W1 estimate logged over training. Weights: <family>-<dataset>-s<seed>.
- * Seed 0 on the ring keeps snapshots (wganToySnapshots, the animation of notebook 04; about 0.8 MB)
+ * WGAN-GP's seed 0 on the ring keeps snapshots (wganToySnapshots, the animation of notebook 04; 0.8 MB)
  * unless `snapshots` says otherwise, so every caller trains and loads the same files.
  */
 export async function fitToyWGAN(
@@ -183,7 +183,7 @@ export async function fitToyWGAN(
   o: { variant?: string; budget?: Partial<Record<string, number>>; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean } = {},
 ): ReturnType<typeof fitToyGAN> {
   const full = { ...WGAN_TOY_BUDGET[method].full, ...o.budget } as GANBudget;
-  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, objective: wganObjective(method), snapshots: o.snapshots ?? (seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet });
+  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, objective: wganObjective(method), snapshots: o.snapshots ?? (method === "gp" && seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet });
 }
 
 // ---------------------------------------------------------------------------------------------
