@@ -20,6 +20,7 @@
  * likelihood and into bits per dimension. All noise comes from seeded Rngs.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, logDetFromCholesky } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
@@ -446,7 +447,7 @@ export async function trainFlow(
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const noise = rng.fork("dequantise");
-  const opt = tf.train.adam(budget.lr);
+  const opt = adam(budget.lr);
   const vars = Object.values(flow.params());
   try {
     return await trainLoop({

@@ -28,6 +28,7 @@
  * 500 units and one mask: 88.40 nats; NADE (fixed order): 88.33 nats. See MADE_PUBLISHED.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import type { TrainMode } from "../env";
 import { ProgressBar } from "../progress";
@@ -377,7 +378,7 @@ export async function trainMADE(
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const bin = rng.fork("binarize");
-  const opt = tf.train.adam(budget.lr);
+  const opt = adam(budget.lr);
   const lrFinal = budget.lrFinal;
   const vars = made.trainable();
   const weights = made.layersWeights();

@@ -21,6 +21,7 @@
  * All noise comes from a seeded Rng, so the same seed gives the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
@@ -174,7 +175,7 @@ export async function trainVAE(
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const noise = rng.fork("noise");
   const bin = rng.fork("binarize");
-  const opt = tf.train.adam(budget.lr);
+  const opt = adam(budget.lr);
   const binarize = opts.binarize ?? (vae.logvarX ? "none" : "dynamic");
   const calibration = vae.logvarX ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") } : null;
   try {
