@@ -224,5 +224,6 @@ test("trackingCorrelation: rank correlation over finite rows, null when too few"
   assert.deepEqual(t, { rho: 1, n: 5 });
   assert.equal(trackingCorrelation(rows, "w1", "rkl", 4), null);
   const neg = trackingCorrelation(rows, (r) => -r.w1, "rkl");
+  assert.equal(trackingCorrelation(rows, "w1", (r) => -r.rkl)!.rho, -1);
   assert.equal(neg!.rho, -1);
 });

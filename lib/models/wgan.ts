@@ -434,12 +434,20 @@ export function criticGradNorms(gan: GAN, real: Sampler, n: number, rng: Rng): F
 
 /**
  * How well a training curve tracks sample quality: Spearman's rank correlation between history
- * column `estimate` (e.g. w1) and column `quality` (e.g. rkl or fd; lower is better) over the rows
+ * column `estimate` (e.g. w1) and column `quality` (e.g. rkl or fd, lower is better; or a function
+ * of the row such as 1 - hq) over the rows
  * where both are finite, skipping the first `skip` rows. Null when fewer than 3 such rows.
  */
-export function trackingCorrelation(rows: readonly HistoryRow[], estimate: string | ((r: HistoryRow) => number), quality: string, skip = 0): { rho: number; n: number } | null {
-  const get = typeof estimate === "string" ? (r: HistoryRow) => r[estimate] : estimate;
-  const use = rows.slice(skip).filter((r) => Number.isFinite(get(r)) && Number.isFinite(r[quality]));
+export function trackingCorrelation(
+  rows: readonly HistoryRow[],
+  estimate: string | ((r: HistoryRow) => number),
+  quality: string | ((r: HistoryRow) => number),
+  skip = 0,
+): { rho: number; n: number } | null {
+  const col = (c: string | ((r: HistoryRow) => number)) => (typeof c === "string" ? (r: HistoryRow) => r[c] : c);
+  const e = col(estimate);
+  const q = col(quality);
+  const use = rows.slice(skip).filter((r) => Number.isFinite(e(r)) && Number.isFinite(q(r)));
   if (use.length < 3) return null;
-  return { rho: spearman(use.map(get), use.map((r) => r[quality])), n: use.length };
+  return { rho: spearman(use.map(e), use.map(q)), n: use.length };
 }
