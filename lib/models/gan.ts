@@ -446,7 +446,8 @@ export function toyGanModel(dataset: string, seed: number, variant = "", family 
   return `${family}-${dataset}${variant ? `-${variant}` : ""}-s${seed}`;
 }
 
-function toyMixture(dataset: string): Mixture {
+/** One of TOY_DATASETS by name (an unknown name is an error listing the known ones). */
+export function toyMixture(dataset: string): Mixture {
   const make = TOY_DATASETS[dataset];
   if (!make) throw new Error(`unknown toy data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`);
   return make();

@@ -28,18 +28,14 @@ import { Rng } from "../random";
 import { type History, type HistoryRow } from "../train";
 import { fitOrLoad, type Budget, type FitResult } from "../weights";
 import { Flow, flowParamCount, flowSample, trainFlow, type FlowBudget, type FlowConfig } from "./flow";
-import { TOY_DATASETS, modeColumns } from "./gan";
+import { modeColumns, toyMixture } from "./gan";
 import { VAE, samplePrior, sampleVAE, trainVAE, type VAEBudget, type VAEConfig } from "./vae";
 
 /** Points drawn once from the mixture to train a toy VAE or flow on. */
 export const TOY_TRAIN_POINTS = 50_000;
 
-/** One of TOY_DATASETS (lib/models/gan.ts) by name. */
-export function toyMixture(dataset: string): Mixture {
-  const make = TOY_DATASETS[dataset];
-  if (!make) throw new Error(`unknown toy data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`);
-  return make();
-}
+/** One of TOY_DATASETS (lib/models/gan.ts) by name: the same lookup as the GANs'. */
+export { toyMixture };
 
 /** The training set of a toy VAE or flow: TOY_TRAIN_POINTS points of `mix`, seeded `new Rng(seed).fork("data")`. */
 export function toyTrainingSet(mix: Mixture, seed: number, n = TOY_TRAIN_POINTS): Float32Array {
