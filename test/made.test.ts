@@ -1,4 +1,4 @@
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,25 +11,12 @@ import { toFloat, binarizeStatic } from "../lib/data/batch";
 import { MADE, fitMADE, madeDegrees, madeMasks, madeNll, sampleMADE, trainMADE, type MADEConfig } from "../lib/models/made";
 import { Rng } from "../lib/random";
 import { weightsFile } from "../lib/weights";
+import { tempGenlabDirs } from "./support/temp-env";
 
-let tmp = "";
-const savedEnv: Record<string, string | undefined> = {};
+tempGenlabDirs("genlab-made-");
 
 before(async () => {
   await initBackend({ quiet: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "genlab-made-"));
-  for (const k of ["GENLAB_DATA", "GENLAB_OUT", "GENLAB_TRAIN"]) savedEnv[k] = process.env[k];
-  process.env.GENLAB_DATA = path.join(tmp, "data");
-  process.env.GENLAB_OUT = path.join(tmp, "out");
-  delete process.env.GENLAB_TRAIN;
-});
-
-after(() => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /**

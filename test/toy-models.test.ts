@@ -1,7 +1,6 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
@@ -12,31 +11,11 @@ import { Rng } from "../lib/random";
 import { runOrLoad, type RunSpec } from "../lib/runs";
 import { Flow, trainFlow } from "../lib/models/flow";
 import { VAE, calibrateDecoderVariance, sampleVAE } from "../lib/models/vae";
+import { tempEnv } from "./support/temp-env";
 import { B11_SUCCESS, b11Run, b11Success, b11Summary, checkB11Result, type B11Run } from "../lib/models/b11";
 import { TOY_FLOW_CONFIG, TOY_VAE_CONFIG, decoderSigma, fitToyVAE, newToyVAE, sampleToyVAE, scoreToyFlow, scoreToyVAE, toyMixture, toyParamCounts } from "../lib/models/toys";
 
 const LOG_2PI = Math.log(2 * Math.PI);
-
-/** Inside a describe: a fresh temporary folder for the tests, with environment variables set from it, all undone afterwards. */
-function tempEnv(prefix: string, vars: (dir: string) => Record<string, string>): { dir: string } {
-  const state = { dir: "" };
-  const saved: Record<string, string | undefined> = {};
-  before(() => {
-    state.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    for (const [k, v] of Object.entries(vars(state.dir))) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-  });
-  after(() => {
-    fs.rmSync(state.dir, { recursive: true, force: true });
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-  return state;
-}
 
 /** Sets every parameter of a model to seeded random values. */
 function randomise(params: Record<string, tf.Variable>, seed: number, std = 0.5): void {

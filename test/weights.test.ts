@@ -1,4 +1,4 @@
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,31 +10,18 @@ import { MLP, disposeParams } from "../lib/nn";
 import { Rng } from "../lib/random";
 import { History } from "../lib/train";
 import { fitOrLoad, weightsFile, type FitSpec } from "../lib/weights";
+import { tempGenlabDirs } from "./support/temp-env";
 
 type B = { steps: number };
 
-let tmp = "";
-const savedEnv: Record<string, string | undefined> = {};
+const tmp = tempGenlabDirs("genlab-weights-");
 
 before(async () => {
   await initBackend({ quiet: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "genlab-weights-"));
-  for (const k of ["GENLAB_DATA", "GENLAB_OUT", "GENLAB_TRAIN"]) savedEnv[k] = process.env[k];
-  process.env.GENLAB_DATA = path.join(tmp, "data");
-  process.env.GENLAB_OUT = path.join(tmp, "out");
-  delete process.env.GENLAB_TRAIN;
 });
 
-after(() => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const dataFile = (model: string) => path.join(tmp, "data", "weights", `${model}.safetensors`);
-const outFile = (model: string) => path.join(tmp, "out", "weights", `${model}.safetensors`);
+const dataFile = (model: string) => path.join(tmp.dir, "data", "weights", `${model}.safetensors`);
+const outFile = (model: string) => path.join(tmp.dir, "out", "weights", `${model}.safetensors`);
 
 /** Captures console.log while `fn` runs. */
 async function logged<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
