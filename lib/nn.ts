@@ -77,6 +77,37 @@ export class Dense implements HasParams {
   }
 }
 
+/**
+ * A 2-D convolution y = act(conv(x, W) + b) on NHWC tensors, stride 1, "same" padding, with
+ * variables `<name>.w` [k, k, in, out] and `<name>.b` [out].
+ */
+export class Conv2D implements HasParams {
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+  constructor(
+    readonly name: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: number,
+    rng: Rng,
+    readonly act: Activation = "linear",
+    init: Init = act === "relu" || act === "leakyRelu" ? "he" : "glorot",
+  ) {
+    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["kernel", kernel]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2D ${name}: ${what} must be a positive integer, got ${v}`);
+    }
+    const k2 = kernel * kernel;
+    this.w = tf.tidy(() => tf.variable(tf.tensor4d(initValues(rng, k2 * inChannels, k2 * outChannels, k2 * inChannels * outChannels, init), [kernel, kernel, inChannels, outChannels])));
+    this.b = tf.tidy(() => tf.variable(tf.zeros([outChannels])));
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return activate(tf.add(tf.conv2d(x as tf.Tensor4D, this.w as tf.Tensor4D, 1, "same"), this.b), this.act);
+  }
+  params(): Record<string, tf.Variable> {
+    return { [`${this.name}.w`]: this.w, [`${this.name}.b`]: this.b };
+  }
+}
+
 /** A multilayer perceptron: sizes [in, h1, ..., out], `hidden` activation between, `output` at the end. */
 export class MLP implements HasParams {
   readonly layers: Dense[];

@@ -32,6 +32,8 @@ export interface FitSpec<B extends Budget> {
   metrics?: () => Record<string, number>;
   /** Override the mode (default: GENLAB_TRAIN). */
   mode?: TrainMode;
+  /** Say nothing when shipped weights load (for callers that load many and print one summary); a stale-budget note still prints. */
+  quietLoad?: boolean;
 }
 
 export interface FitResult {
@@ -77,7 +79,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
       throw err;
     }
     const stale = Object.entries(spec.budget.full).filter(([k, v]) => meta.budget[k] !== v);
-    console.log(`${spec.model}: loaded shipped weights ${shown(file)} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
+    if (!spec.quietLoad) console.log(`${spec.model}: loaded shipped weights ${shown(file)} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
     if (stale.length) {
       console.log(`${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`);
     }

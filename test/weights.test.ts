@@ -108,8 +108,15 @@ test("shipped, with a file: loads it without training; values and history are th
   assert.deepEqual(fs.readFileSync(dataFile("ship-load")), before, "the file is not rewritten");
   assert.equal(lines.length, 1, lines.join("\n"));
   assert.match(lines[0], /ship-load: loaded shipped weights .*ship-load\.safetensors \(seed 1, steps 7, code .*, \d{4}-\d\d-\d\d\)/);
+  // quietLoad: the same load, without the line
+  const c = setup("ship-load", { seed: 98 });
+  const quiet = await logged(() => fitOrLoad({ ...c.spec, quietLoad: true }));
+  assert.equal(quiet.value.source, "shipped");
+  assert.deepEqual(c.values(), saved);
+  assert.deepEqual(quiet.lines, []);
   a.dispose();
   b.dispose();
+  c.dispose();
 });
 
 test("shipped, with a file but no history beside it: loads, history is null", async () => {

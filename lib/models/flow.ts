@@ -47,6 +47,29 @@ export interface FlowConfig {
   scaling?: boolean;
 }
 
+/**
+ * What every flow here offers (the MLP-coupling Flow below, the convolutional multi-scale
+ * ConvFlow of conv-flow.ts): rows of `dim` values in, rows of `dim` latent values out.
+ */
+export interface FlowModel extends HasParams {
+  readonly name: string;
+  readonly dim: number;
+  /** x -> z with log|det dz/dx| per row; `trace` receives every layer's output as rows. */
+  forward(x: tf.Tensor2D, trace?: (y: tf.Tensor2D) => void): { z: tf.Tensor2D; logdet: tf.Tensor1D };
+  /** z -> x, the exact inverse. */
+  inverse(z: tf.Tensor2D): tf.Tensor2D;
+  /** log p(x) = log N(f(x); 0, I) + log|det df/dx| per row (nats). */
+  logProb(x: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** log p(x) by the change of variables, for any FlowModel's forward pass. */
+export function changeOfVariablesLogProb(flow: FlowModel, x: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const { z, logdet } = flow.forward(x);
+    return tf.add(standardNormalLogProb(z), logdet) as tf.Tensor1D;
+  });
+}
+
 /** One coupling layer: which columns condition ([0, k) or [k, dim)) and the network computing t (and s). */
 class Coupling {
   constructor(
@@ -58,7 +81,7 @@ class Coupling {
   ) {}
 }
 
-export class Flow implements HasParams {
+export class Flow implements FlowModel {
   readonly layers: Coupling[] = [];
   readonly logScale: tf.Variable | null;
   readonly clamp: number;
@@ -157,10 +180,7 @@ export class Flow implements HasParams {
 
   /** log p(x) = log N(f(x); 0, I) + log|det df/dx| per row (nats). */
   logProb(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => {
-      const { z, logdet } = this.forward(x);
-      return tf.add(standardNormalLogProb(z), logdet) as tf.Tensor1D;
-    });
+    return changeOfVariablesLogProb(this, x);
   }
 }
 
@@ -199,32 +219,32 @@ function mapBatches(x: Float32Array, dim: number, outDim: number, batch: number,
 }
 
 /** log p(x) (nats, in the flow's space) of every row of x. */
-export function flowLogProb(flow: Flow, x: Float32Array, batch = 500): Float64Array {
+export function flowLogProb(flow: FlowModel, x: Float32Array, batch = 500): Float64Array {
   return Float64Array.from(mapBatches(x, flow.dim, 1, batch, (t) => flow.logProb(t)));
 }
 
 /** z = f(x) for every row (encoding is one forward pass). */
-export function flowEncode(flow: Flow, x: Float32Array, batch = 500): Float32Array {
+export function flowEncode(flow: FlowModel, x: Float32Array, batch = 500): Float32Array {
   return mapBatches(x, flow.dim, flow.dim, batch, (t) => flow.forward(t).z);
 }
 
 /** x = f^-1(z) for every row. */
-export function flowDecode(flow: Flow, z: Float32Array, batch = 500): Float32Array {
+export function flowDecode(flow: FlowModel, z: Float32Array, batch = 500): Float32Array {
   return mapBatches(z, flow.dim, flow.dim, batch, (t) => flow.inverse(t));
 }
 
 /** log|det df/dx| from the layers, for every row. */
-export function flowLogDet(flow: Flow, x: Float32Array, batch = 500): Float64Array {
+export function flowLogDet(flow: FlowModel, x: Float32Array, batch = 500): Float64Array {
   return Float64Array.from(mapBatches(x, flow.dim, 1, batch, (t) => flow.forward(t).logdet));
 }
 
 /** n samples x = f^-1(z), z ~ N(0, T^2 I): temperature T < 1 trades diversity for typicality. */
-export function flowSample(flow: Flow, n: number, rng: Rng, temperature = 1): Float32Array {
+export function flowSample(flow: FlowModel, n: number, rng: Rng, temperature = 1): Float32Array {
   return flowDecode(flow, rng.normalArray(n * flow.dim, 0, temperature));
 }
 
 /** Straight lines in z between f(xa_i) and f(xb_i) for each row pair, decoded: rows [pair 0 step 0..steps-1, pair 1 ...]. */
-export function flowInterpolate(flow: Flow, xa: Float32Array, xb: Float32Array, steps: number): Float32Array {
+export function flowInterpolate(flow: FlowModel, xa: Float32Array, xb: Float32Array, steps: number): Float32Array {
   const d = flow.dim;
   const za = flowEncode(flow, xa), zb = flowEncode(flow, xb);
   const pairs = za.length / d;
@@ -239,7 +259,7 @@ export function flowInterpolate(flow: Flow, xa: Float32Array, xb: Float32Array, 
 }
 
 /** The points after every layer: [x, after coupling 1, ..., after scaling = z] (n x dim each). */
-export function flowTrace(flow: Flow, x: Float32Array): Float32Array[] {
+export function flowTrace(flow: FlowModel, x: Float32Array): Float32Array[] {
   const kept: tf.Tensor2D[] = [];
   const t = tf.tensor2d(x, [x.length / flow.dim, flow.dim]);
   const { z, logdet } = flow.forward(t, (y) => kept.push(y));
@@ -253,7 +273,7 @@ export function flowTrace(flow: Flow, x: Float32Array): Float32Array[] {
  * rounding scales with (about 1e-7 of the value), so inputs far from 0 are not held to a tighter
  * standard than inputs near it; for values in [-1, 1] (pixels) it is the absolute error.
  */
-export function roundTripError(flow: Flow, x: Float32Array): number {
+export function roundTripError(flow: FlowModel, x: Float32Array): number {
   const back = flowDecode(flow, flowEncode(flow, x));
   let m = 0;
   for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(back[i] - x[i]) / Math.max(1, Math.abs(x[i])));
@@ -262,17 +282,23 @@ export function roundTripError(flow: Flow, x: Float32Array): number {
 
 /**
  * The full Jacobian dz/dx of one input row by automatic differentiation (row i of the result is
- * dz_i/dx), in one backward pass: the row is copied dim times and copy i contributes only z_i.
+ * dz_i/dx): the row is copied once per Jacobian row and copy i contributes only z_i, in backward
+ * passes of at most `chunk` copies (memory: a 784-D convolutional flow keeps its activations for
+ * every copy).
  */
-export function flowJacobian(flow: Flow, xRow: Float32Array): Float64Array {
+export function flowJacobian(flow: FlowModel, xRow: Float32Array, chunk = 128): Float64Array {
   const d = flow.dim;
-  const J = tf.tidy(() => {
-    const xs = tf.tile(tf.tensor2d(xRow, [1, d]), [d, 1]);
-    const eye = tf.eye(d);
-    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(flow.forward(x as tf.Tensor2D).z, eye)))(xs);
-  });
-  const out = Float64Array.from(J.dataSync());
-  J.dispose();
+  const out = new Float64Array(d * d);
+  for (let a = 0; a < d; a += chunk) {
+    const k = Math.min(chunk, d - a);
+    const J = tf.tidy(() => {
+      const xs = tf.tile(tf.tensor2d(xRow, [1, d]), [k, 1]);
+      const sel = tf.oneHot(tf.range(a, a + k, 1, "int32"), d).toFloat();
+      return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(flow.forward(x as tf.Tensor2D).z, sel)))(xs);
+    });
+    out.set(J.dataSync(), a * d);
+    J.dispose();
+  }
   return out;
 }
 
@@ -290,7 +316,7 @@ export function logAbsDet(J: Float64Array, d: number): number {
 }
 
 /** For each row: log|det J| summed by the layers against the brute-force determinant of the autodiff Jacobian. */
-export function logDetCheck(flow: Flow, x: Float32Array): { layers: Float64Array; bruteForce: Float64Array; maxAbsError: number } {
+export function logDetCheck(flow: FlowModel, x: Float32Array): { layers: Float64Array; bruteForce: Float64Array; maxAbsError: number } {
   const d = flow.dim;
   const n = x.length / d;
   const layers = flowLogDet(flow, x);
@@ -304,7 +330,7 @@ export function logDetCheck(flow: Flow, x: Float32Array): { layers: Float64Array
 }
 
 /** The integral of a 2-D flow's density over a grid of points (Riemann sum with the cell area). */
-export function densityIntegral(flow: Flow, points: Float32Array, cellArea: number): number {
+export function densityIntegral(flow: FlowModel, points: Float32Array, cellArea: number): number {
   if (flow.dim !== 2) throw new Error(`densityIntegral needs a 2-D flow, this one has dim ${flow.dim}`);
   return flowLogProb(flow, points, 4096).reduce((s, lp) => s + Math.exp(lp), 0) * cellArea;
 }
@@ -412,7 +438,7 @@ export function checkerboardOrder(h: number, w: number): Int32Array {
 }
 
 /** bits/dim of each row of grey levels under flow + preprocessing, with seeded dequantisation noise. */
-export function imageBitsPerDim(flow: Flow, pre: LogitPreprocess, levels: ArrayLike<number>, noise: Rng): Float64Array {
+export function imageBitsPerDim(flow: FlowModel, pre: LogitPreprocess, levels: ArrayLike<number>, noise: Rng): Float64Array {
   const { x, logdet } = pre.encode(levels, flow.dim, noise);
   return bitsPerDim(flowLogProb(flow, x), logdet, flow.dim);
 }
@@ -436,7 +462,7 @@ export interface FlowBudget extends Record<string, number> {
  * `logEvery` and `onLog` go to trainLoop (e.g. to add mode coverage to the history rows).
  */
 export async function trainFlow(
-  flow: Flow,
+  flow: FlowModel,
   data: ArrayLike<number>,
   budget: FlowBudget,
   opts: { seed: number; pre?: LogitPreprocess; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
@@ -494,10 +520,12 @@ export async function trainFlow(
   }
 }
 
-export interface FitFlowOptions {
+export interface FitFlowOptions<F extends FlowModel = Flow> {
   /** Weights file stem, e.g. "flow-moons-realnvp". */
   model: string;
-  config: FlowConfig;
+  /** An MLP-coupling Flow of this config, unless `build` makes another FlowModel (e.g. a ConvFlow). */
+  config?: FlowConfig;
+  build?: (name: string, rng: Rng) => F;
   data: ArrayLike<number>;
   seed: number;
   /** Full-budget steps (smoke: `smokeSteps`, default 20). */
@@ -505,20 +533,26 @@ export interface FitFlowOptions {
   smokeSteps?: number;
   batchSize?: number;
   lr?: number;
+  /** The learning rate is multiplied by `factor` for the last `frac` of the steps. */
+  decay?: { factor: number; frac: number };
   pre?: LogitPreprocess;
   label?: string;
 }
 
 /** Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
-export async function fitFlow(o: FitFlowOptions): Promise<{ flow: Flow; fit: FitResult }> {
-  const flow = new Flow(o.model, o.config, new Rng(o.seed));
-  const base = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3 };
+export async function fitFlow<F extends FlowModel = Flow>(o: FitFlowOptions<F>): Promise<{ flow: F; fit: FitResult }> {
+  let flow: F;
+  if (o.build) flow = o.build(o.model, new Rng(o.seed));
+  else if (o.config) flow = new Flow(o.model, o.config, new Rng(o.seed)) as FlowModel as F;
+  else throw new Error(`fitFlow ${o.model}: give a config (an MLP-coupling Flow) or a build function`);
+  const base: Record<string, number> = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3 };
+  if (o.decay) Object.assign(base, { lrDecay: o.decay.factor, decayFrac: o.decay.frac });
   const fit = await fitOrLoad({
     model: o.model,
     params: flow.params(),
     seed: o.seed,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: o.smokeSteps ?? 20 } },
-    train: (b) => trainFlow(flow, o.data, b, { seed: o.seed + 1, pre: o.pre, label: o.label ?? o.model }),
+    train: (b) => trainFlow(flow, o.data, b as FlowBudget, { seed: o.seed + 1, pre: o.pre, label: o.label ?? o.model }),
   });
   return { flow, fit };
 }

@@ -396,6 +396,8 @@ export interface FitGANOptions {
   metrics?: (gan: GAN) => Record<string, number>;
   label?: string;
   quiet?: boolean;
+  /** No line per loaded shipped model (see FitSpec.quietLoad). */
+  quietLoad?: boolean;
 }
 
 export interface FitGANResult {
@@ -420,6 +422,7 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
       return r.history;
     },
     metrics: o.metrics ? () => o.metrics!(gan) : undefined,
+    quietLoad: o.quietLoad,
   });
   const file = weightsFile(o.model, trainMode()).replace(/\.safetensors$/, ".snapshots.json");
   if (fit.source === "trained" && snaps) writeJsonAtomic(file, snaps);
@@ -480,6 +483,7 @@ export async function fitToyGAN(
     objective?: AdversarialObjective;
     snapshots?: TrainGANOptions["snapshots"];
     quiet?: boolean;
+    quietLoad?: boolean;
   } = {},
 ): Promise<FitGANResult & { mix: Mixture }> {
   const mix = toyMixture(dataset);
@@ -495,6 +499,7 @@ export async function fitToyGAN(
     evaluate: modeColumns(mix),
     snapshots: o.snapshots,
     quiet: o.quiet,
+    quietLoad: o.quietLoad,
     metrics: (gan) => modeColumns(mix)(generateSamples(gan, 2500, new Rng(seed).fork("score"))),
   });
   return { ...r, mix };

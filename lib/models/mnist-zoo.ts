@@ -6,10 +6,16 @@
  *   GAN (MLP, notebook 03)            fitMnistGAN(xTrain)            (lib/models/gan.ts)
  *   WGAN-GP (MLP, notebook 04)        fitMnistWGAN(xTrain, xTest)    (lib/models/wgan.ts)
  *   RealNVP (MLP couplings, nb 05)    fitMnistFlow(pixels)
+ *   RealNVP (conv, multi-scale, 05)   fitMnistConvFlow(pixels)
  *   MADE (autoregressive, nb 06)      fitMnistMADE(xTrain, heldOut)
  */
 import type { FitResult } from "../weights";
-import { Flow, LogitPreprocess, checkerboardOrder, fitFlow, type FlowConfig } from "./flow";
+import type { Dataset } from "../data/mnist";
+import { disposeParams } from "../nn";
+import { Rng } from "../random";
+import { runOrLoad, type RunOutcome } from "../runs";
+import { Flow, LogitPreprocess, checkerboardOrder, fitFlow, flowParamCount, imageBitsPerDim, type FlowConfig, type FlowModel } from "./flow";
+import { ConvFlow, type ConvFlowConfig } from "./conv-flow";
 import { MADE, MADE_MNIST, fitMADE } from "./made";
 import { VAE, fitVAE } from "./vae";
 
@@ -35,6 +41,99 @@ export function mnistFlowPreprocess(): LogitPreprocess {
 export async function fitMnistFlow(pixels: Uint8Array): Promise<{ flow: Flow; fit: FitResult; pre: LogitPreprocess }> {
   const pre = mnistFlowPreprocess();
   const r = await fitFlow({ model: "flow-mnist-realnvp", config: MNIST_FLOW_CONFIG, data: pixels, pre, seed: 501, steps: 8000 });
+  return { ...r, pre };
+}
+
+/** Mean held-out and training bits/dim of an MNIST flow: one seeded dequantisation draw per digit (seeds 60 and 61, notebook 05's). */
+export function mnistFlowBitsPerDim(flow: FlowModel, pre: LogitPreprocess, mnist: Dataset, nTrain: number): { test: Float64Array; train: Float64Array; bpdTest: number; bpdTrain: number } {
+  const test = imageBitsPerDim(flow, pre, mnist.test.pixels, new Rng(60));
+  const train = imageBitsPerDim(flow, pre, mnist.train.pixels.subarray(0, nTrain * 784), new Rng(61));
+  const avg = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+  return { test, train, bpdTest: avg(test), bpdTrain: avg(train) };
+}
+
+export interface MlpFlowRun {
+  bpdTest: number;
+  bpdTrain: number;
+  params: number;
+  steps: number;
+  batchSize: number;
+  trainMinutes: number | null;
+  /** Provenance of the weights that were evaluated. */
+  weights: { codeVersion: string; mode: string; createdAt: string; backend: string };
+  /** The training curve (dequantised training batches). */
+  history: { step: number[]; bpd: number[] } | null;
+}
+
+/**
+ * Notebook 05's first MNIST flow, the MLP-coupling RealNVP (fitMnistFlow), as a shipped run record
+ * (data/runs/flow-mnist-mlp.json) rather than shipped weights: its 2.9M parameters would take 11.8 MB
+ * of data/, and notebook 05 needs only its numbers and training curve next to the convolutional
+ * flow. GENLAB_TRAIN=full (or a missing record) trains it again (about 14 minutes) and re-evaluates it.
+ */
+export async function mnistMlpFlowRun(mnist: Dataset, nTrainEval: number): Promise<RunOutcome<{ steps: number; nTrainEval: number }, MlpFlowRun>> {
+  return runOrLoad({
+    name: "flow-mnist-mlp",
+    seeds: { full: [501], smoke: [501] },
+    budget: { full: { steps: 8000, nTrainEval }, smoke: { steps: 20, nTrainEval } },
+    compute: async () => {
+      const { flow, fit, pre } = await fitMnistFlow(mnist.train.pixels);
+      try {
+        const b = mnistFlowBitsPerDim(flow, pre, mnist, nTrainEval);
+        const h = fit.history;
+        return {
+          bpdTest: b.bpdTest,
+          bpdTrain: b.bpdTrain,
+          params: flowParamCount(MNIST_FLOW_CONFIG),
+          steps: Number(fit.meta.budget.steps),
+          batchSize: Number(fit.meta.budget.batchSize),
+          trainMinutes: h && h.rows.length ? (h.last()!.seconds as number) / 60 : null,
+          weights: { codeVersion: fit.meta.codeVersion, mode: fit.meta.mode, createdAt: fit.meta.createdAt, backend: fit.meta.backend },
+          history: h ? { step: h.rows.map((r) => r.step as number), bpd: h.rows.map((r) => r.bpd as number) } : null,
+        };
+      } finally {
+        disposeParams(flow.params());
+      }
+    },
+  });
+}
+
+/**
+ * Notebook 05's convolutional multi-scale RealNVP (Dinh et al. 2016; UvA tutorial 11's layout):
+ * 4 checkerboard couplings on 1 x 28 x 28 (32 hidden channels), squeeze, 2 channel couplings on
+ * 4 x 14 x 14 (48), split half to the latent, squeeze, 4 channel couplings on 4 x 7 x 7 (64);
+ * each coupling's network is 3 x 3 convolutions in -> hidden -> hidden -> 2 x out (ReLU); a final
+ * learned scale per dimension.
+ */
+export const MNIST_CONV_FLOW_CONFIG: ConvFlowConfig = {
+  height: 28,
+  width: 28,
+  channels: 1,
+  depth: 1,
+  levels: [
+    { mask: "checkerboard", couplings: 4, hidden: 32 },
+    { mask: "channel", couplings: 2, hidden: 48, squeeze: true, split: true },
+    { mask: "channel", couplings: 4, hidden: 64, squeeze: true },
+  ],
+};
+
+/** The MLP flow's dequantisation + logit (alpha 1e-6), with the pixels in image order (the convolutions need the grid). */
+export function mnistConvFlowPreprocess(): LogitPreprocess {
+  return new LogitPreprocess(1e-6);
+}
+
+export const MNIST_CONV_FLOW = { model: "flow-mnist-convnvp", seed: 510, steps: 4000, batchSize: 64, lr: 1e-3, decay: { factor: 0.1, frac: 0.25 } } as const;
+
+/** The convolutional RealNVP on uint8 pixels (weights flow-mnist-convnvp), with its preprocessing. */
+export async function fitMnistConvFlow(pixels: Uint8Array): Promise<{ flow: ConvFlow; fit: FitResult; pre: LogitPreprocess }> {
+  const pre = mnistConvFlowPreprocess();
+  const r = await fitFlow<ConvFlow>({
+    ...MNIST_CONV_FLOW,
+    decay: { ...MNIST_CONV_FLOW.decay },
+    build: (name, rng) => new ConvFlow(name, MNIST_CONV_FLOW_CONFIG, rng),
+    data: pixels,
+    pre,
+  });
   return { ...r, pre };
 }
 
