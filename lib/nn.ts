@@ -48,6 +48,21 @@ function initValues(rng: Rng, fanIn: number, fanOut: number, n: number, init: In
   return rng.normalArray(n, 0, std);
 }
 
+/**
+ * The weight `<name>.w` of `shape` (drawn by `init` with the given fan-in and fan-out) and the zero
+ * bias `<name>.b` of the last dimension's size: the variables of Dense and Conv2D.
+ */
+function weightAndBias(kind: string, name: string, shape: number[], fanIn: number, fanOut: number, rng: Rng, init: Init): { w: tf.Variable; b: tf.Variable } {
+  if (typeof init === "object" && !(init.std >= 0 && Number.isFinite(init.std))) {
+    throw new Error(`${kind} ${name}: init std must be a finite number >= 0, got ${init.std}`);
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  return {
+    w: tf.tidy(() => tf.variable(tf.tensor(initValues(rng, fanIn, fanOut, n, init), shape))),
+    b: tf.tidy(() => tf.variable(tf.zeros([shape[shape.length - 1]]))),
+  };
+}
+
 /** A fully connected layer y = act(x W + b) with variables `<name>.w` [in, out] and `<name>.b` [out]. */
 export class Dense implements HasParams {
   readonly w: tf.Variable;
@@ -63,11 +78,7 @@ export class Dense implements HasParams {
     if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) {
       throw new Error(`Dense ${name}: inDim and outDim must be positive integers, got ${inDim} and ${outDim}`);
     }
-    if (typeof init === "object" && !(init.std >= 0 && Number.isFinite(init.std))) {
-      throw new Error(`Dense ${name}: init std must be a finite number >= 0, got ${init.std}`);
-    }
-    this.w = tf.tidy(() => tf.variable(tf.tensor2d(initValues(rng, inDim, outDim, inDim * outDim, init), [inDim, outDim])));
-    this.b = tf.tidy(() => tf.variable(tf.zeros([outDim])));
+    ({ w: this.w, b: this.b } = weightAndBias("Dense", name, [inDim, outDim], inDim, outDim, rng, init));
   }
   apply(x: tf.Tensor): tf.Tensor {
     return activate(tf.add(tf.matMul(x as tf.Tensor2D, this.w as tf.Tensor2D), this.b), this.act);
@@ -97,8 +108,7 @@ export class Conv2D implements HasParams {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2D ${name}: ${what} must be a positive integer, got ${v}`);
     }
     const k2 = kernel * kernel;
-    this.w = tf.tidy(() => tf.variable(tf.tensor4d(initValues(rng, k2 * inChannels, k2 * outChannels, k2 * inChannels * outChannels, init), [kernel, kernel, inChannels, outChannels])));
-    this.b = tf.tidy(() => tf.variable(tf.zeros([outChannels])));
+    ({ w: this.w, b: this.b } = weightAndBias("Conv2D", name, [kernel, kernel, inChannels, outChannels], k2 * inChannels, k2 * outChannels, rng, init));
   }
   apply(x: tf.Tensor): tf.Tensor {
     return activate(tf.add(tf.conv2d(x as tf.Tensor4D, this.w as tf.Tensor4D, 1, "same"), this.b), this.act);

@@ -62,6 +62,31 @@ export function runtimeLine(r: Runtimes[string] | undefined): string {
   return `**Run time on ${cores} cores** (measured by \`npm run reproduce\`, whole notebook including kernel start): ${part("shipped", "shipped weights")}; ${part("full", "`GENLAB_TRAIN=full`")}; ${part("smoke", "`GENLAB_TRAIN=smoke`")}.`;
 }
 
+/**
+ * The README's session table with its three run-time columns (shipped weights, full, smoke) rebuilt
+ * from the records: a row names its notebooks in backticks in the second column ("`00_tour` +
+ * `01_...`"), and each time column becomes the notebooks' times joined by " + ". Other rows and
+ * columns are left as they are, so the README never states a time that runtimes.json does not hold.
+ */
+export function readmeWithRuntimes(readme: string, all: Runtimes): string {
+  const modes: TrainMode[] = ["shipped", "full", "smoke"];
+  return readme
+    .split("\n")
+    .map((line) => {
+      const cells = line.split("|");
+      // | session | notebooks | topic | claims | shipped | full | smoke |  ->  9 pieces with the empty ends
+      if (cells.length !== 9 || !/^\s*\d+\s*$/.test(cells[1])) return line;
+      const stems = [...cells[2].matchAll(/`(\d\d_[A-Za-z0-9_]+)`/g)].map((m) => m[1]);
+      if (!stems.length) return line;
+      modes.forEach((m, i) => {
+        const times = stems.map((st) => all[st]?.[m]);
+        cells[5 + i] = ` ${times.every((t) => !t) ? "not measured yet" : times.map((t) => (t ? fmtDuration(t.seconds) : "not measured yet")).join(" + ")} `;
+      });
+      return cells.join("|");
+    })
+    .join("\n");
+}
+
 /** Names, sizes and modification times of the shipped weights: changes when a run trains. */
 function weightsStamp(): string {
   const dir = dataDir("weights");
@@ -88,6 +113,11 @@ function recordRuntime(nbFile: string, stem: string, mode: TrainMode, seconds: n
   const text = [cell.source].flat().join("").replace(RUNTIME_LINE, runtimeLine(all[stem]));
   cell.source = text.split(/(?<=\n)/);
   writeFileAtomic(nbFile, JSON.stringify(nb, null, 1) + "\n");
+  const readme = path.join(root, "README.md");
+  if (fs.existsSync(readme)) {
+    const before = fs.readFileSync(readme, "utf8"), after = readmeWithRuntimes(before, all);
+    if (after !== before) writeFileAtomic(readme, after);
+  }
 }
 
 async function main(): Promise<void> {

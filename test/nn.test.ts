@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
-import { Dense, MLP, activate, collectParams, countParams, disposeParams, type Activation } from "../lib/nn";
+import { Dense, MLP, activate, collectParams, countParams, disposeParams, type Activation, Conv2D } from "../lib/nn";
 import { Rng } from "../lib/random";
 
 function std(xs: ArrayLike<number>): { mean: number; std: number } {
@@ -240,4 +240,22 @@ test("leakyRelu's second-order gradient (gradient of the gradient norm) matches 
     disposeParams(params);
     assert.equal(tf.memory().numTensors, before, `${backend}: the second-order gradient leaks no tensor`);
   });
+});
+
+test("Conv2D: 'same' padding keeps the size; a centre-one kernel with zero bias is the identity; bad sizes and init are refused", async () => {
+  await initBackend({ quiet: true });
+  const c = new Conv2D("cv", 2, 2, 3, new Rng(1));
+  assert.deepEqual(c.w.shape, [3, 3, 2, 2]);
+  assert.deepEqual(Object.keys(c.params()), ["cv.w", "cv.b"]);
+  const k = new Float32Array(3 * 3 * 2 * 2);
+  for (let ch = 0; ch < 2; ch++) k[((1 * 3 + 1) * 2 + ch) * 2 + ch] = 1;
+  c.w.assign(tf.tensor4d(k, [3, 3, 2, 2]));
+  const x = tf.tensor4d(new Rng(2).normalArray(2 * 5 * 4 * 2), [2, 5, 4, 2]);
+  const y = c.apply(x);
+  assert.deepEqual(y.shape, [2, 5, 4, 2]);
+  assert.ok(Array.from(y.dataSync()).every((v, i) => Math.abs(v - x.dataSync()[i]) < 1e-6));
+  assert.throws(() => new Conv2D("bad", 0, 2, 3, new Rng(1)), /inChannels must be a positive integer/);
+  assert.throws(() => new Conv2D("bad", 1, 2, 3, new Rng(1), "relu", { std: -1 }), /Conv2D bad: init std/);
+  tf.dispose([x, y]);
+  disposeParams(c.params());
 });

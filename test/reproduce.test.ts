@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { runtimeLine, selectNotebooks } from "../scripts/reproduce";
+import { readmeWithRuntimes, runtimeLine, selectNotebooks } from "../scripts/reproduce";
 
 const ALL = ["00_tour.ipynb", "01_vae.ipynb", "01_vae_mnist.ipynb", "02_gan.ipynb", "03_flows.ipynb"];
 
@@ -68,4 +68,20 @@ test("reproduce run from the command line: a name that matches nothing exits wit
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^reproduce: no notebook matches "no-such-notebook"; there are: .*00_tour\.ipynb/m);
   assert.equal(r.stdout, "", "nothing ran");
+});
+
+test("readmeWithRuntimes: rebuilds the time columns of the session table from the records, and nothing else", () => {
+  const readme = [
+    "Intro | not a table row",
+    "| session | notebook | topic | claims | shipped weights | `GENLAB_TRAIN=full` | `GENLAB_TRAIN=smoke` |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 1 s + 2 s | typed in | 3 s |",
+    "| 2 | `02_vae` | the ELBO | A8 | 9 s | 9 s | 9 s |",
+  ].join("\n");
+  const r = (seconds: number) => ({ seconds, cores: 2, measuredAt: "2026-11-22" });
+  const out = readmeWithRuntimes(readme, { "00_tour": { shipped: r(14), full: r(19), smoke: r(11) }, "01_gen": { shipped: r(45), smoke: r(40) }, "02_vae": { shipped: r(92), full: r(668.7) } }).split("\n");
+  assert.equal(out[0], "Intro | not a table row");
+  assert.equal(out[1], readme.split("\n")[1]);
+  assert.equal(out[3], "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 14 s + 45 s | 19 s + not measured yet | 11 s + 40 s |");
+  assert.equal(out[4], "| 2 | `02_vae` | the ELBO | A8 | 1.5 min | 11.1 min | not measured yet |");
 });

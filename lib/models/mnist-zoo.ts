@@ -76,6 +76,14 @@ export async function mnistMlpFlowRun(mnist: Dataset, nTrainEval: number): Promi
     name: "flow-mnist-mlp",
     seeds: { full: [501], smoke: [501] },
     budget: { full: { steps: 8000, nTrainEval }, smoke: { steps: 20, nTrainEval } },
+    check: (r) => {
+      const o = r as Partial<MlpFlowRun> | null;
+      if (!o || typeof o !== "object") return "the result is not an object";
+      const bad = (["bpdTest", "bpdTrain", "params", "steps", "batchSize"] as const).filter((k) => typeof o[k] !== "number");
+      if (bad.length) return `the result lacks the numbers ${bad.join(", ")}`;
+      if (o.history !== null && !(o.history && Array.isArray(o.history.step) && Array.isArray(o.history.bpd) && o.history.step.length === o.history.bpd.length)) return "the history is not two columns of equal length";
+      return null;
+    },
     compute: async () => {
       const { flow, fit, pre } = await fitMnistFlow(mnist.train.pixels);
       try {

@@ -180,10 +180,10 @@ export async function fitToyWGAN(
   method: WGANMethod,
   dataset: string,
   seed: number,
-  o: { variant?: string; budget?: Partial<Record<string, number>>; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean; quietLoad?: boolean } = {},
+  o: { variant?: string; budget?: Partial<Record<string, number>>; config?: Partial<GANConfig>; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean; quietLoad?: boolean } = {},
 ): ReturnType<typeof fitToyGAN> {
   const full = { ...WGAN_TOY_BUDGET[method].full, ...o.budget } as GANBudget;
-  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, objective: wganObjective(method), snapshots: o.snapshots ?? (method === "gp" && seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet, quietLoad: o.quietLoad });
+  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, config: o.config, objective: wganObjective(method), snapshots: o.snapshots ?? (method === "gp" && seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet, quietLoad: o.quietLoad });
 }
 
 // ---------------------------------------------------------------------------------------------
