@@ -15,6 +15,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
+import { codeVersion } from "./version";
 import { writeJsonAtomic } from "./io";
 import { History } from "./train";
 
@@ -88,6 +89,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
   if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${shown(file)}; training with the full budget (${fmtBudget(budget)})`);
   else console.log(`${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`);
+  codeVersion(); // fixes the version of the code that trains (cached): edits made while it trains do not relabel it
   const history = await spec.train(budget);
   // The mode of this run (spec.mode may override GENLAB_TRAIN, which checkpointMeta reads).
   const meta: CheckpointMeta = { ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }), mode };
