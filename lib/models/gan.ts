@@ -93,20 +93,28 @@ export class GAN implements HasParams {
   }
   /** D's logit, [n, 1]; D(x) = sigmoid(logit). `training` turns on D's dropout (config.dDropout). */
   logits(x: tf.Tensor2D, training = false): tf.Tensor2D {
-    const p = this.config.dDropout ?? 0;
-    let h: tf.Tensor = this.config.dCenter ? tf.sub(tf.mul(x, 2), 1) : x;
-    const layers = this.D.layers;
-    for (let i = 0; i < layers.length; i++) {
-      h = layers[i].apply(h);
-      // Seeded from the GAN's Rng so a run is reproducible.
-      if (training && p > 0 && i + 1 < layers.length) h = tf.dropout(h, p, undefined, Math.floor(this.dropRng.uniform() * 2 ** 31));
-    }
-    return h as tf.Tensor2D;
+    return discriminatorLogits(this.D, x, { dropout: training ? (this.config.dDropout ?? 0) : 0, center: this.config.dCenter, rng: this.dropRng });
   }
   /** n noise vectors z ~ N(0, I) from `rng`. */
   noise(n: number, rng: Rng): tf.Tensor2D {
     return randn(rng, [n, this.noiseDim]) as tf.Tensor2D;
   }
+}
+
+/**
+ * An MLP discriminator's logit, [n, 1]: the input centred to 2x - 1 when `center` (see
+ * GANConfig.dCenter), and dropout at rate `dropout` after each hidden layer (0: none, as at
+ * evaluation), its masks seeded from `rng` so a run is reproducible.
+ */
+export function discriminatorLogits(D: MLP, x: tf.Tensor2D, o: { dropout?: number; center?: boolean; rng: Rng }): tf.Tensor2D {
+  const p = o.dropout ?? 0;
+  let h: tf.Tensor = o.center ? tf.sub(tf.mul(x, 2), 1) : x;
+  const layers = D.layers;
+  for (let i = 0; i < layers.length; i++) {
+    h = layers[i].apply(h);
+    if (p > 0 && i + 1 < layers.length) h = tf.dropout(h, p, undefined, Math.floor(o.rng.uniform() * 2 ** 31));
+  }
+  return h as tf.Tensor2D;
 }
 
 /**

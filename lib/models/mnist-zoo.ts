@@ -8,9 +8,11 @@
  *   RealNVP (MLP couplings, nb 05)    fitMnistFlow(pixels)
  *   RealNVP (conv, multi-scale, 05)   fitMnistConvFlow(pixels)
  *   MADE (autoregressive, nb 06)      fitMnistMADE(xTrain, heldOut)
+ *   VAE + adversarial term (nb 06)    fitMnistVAEGAN(xTrain)         (lib/models/vaegan.ts)
  */
 import type { FitResult } from "../weights";
 import type { Dataset } from "../data/mnist";
+import { fitVAEGAN, type VAEGAN, type VAEGANBudget, type VAEGANConfig } from "./vaegan";
 import { disposeParams } from "../nn";
 import { Rng } from "../random";
 import { runOrLoad, type RunOutcome } from "../runs";
@@ -27,6 +29,19 @@ export const MNIST_VAE = { model: "vae-mnist-z20", latent: 20, hidden: [200, 200
 
 export function fitMnistVAE(xTrain: Float32Array): Promise<{ vae: VAE; fit: FitResult }> {
   return fitVAE({ ...MNIST_VAE, hidden: [...MNIST_VAE.hidden], data: xTrain });
+}
+
+/**
+ * Notebook 06's VAE with an adversarial term (B9, lib/models/vaegan.ts): notebook 02's VAE (784-200-200,
+ * z = 20, Adam 1e-3, batches of 128, 8,000 steps, dynamic binarisation) and notebook 03's MNIST
+ * discriminator (784-512-256-1, leaky ReLU, dropout 0.3, Adam 2e-4 with beta1 0.5, real label 0.9).
+ */
+export const MNIST_VAEGAN_CONFIG: VAEGANConfig = { vae: { inputDim: 784, hidden: [200, 200], latent: 20 }, dHidden: [512, 256], dDropout: 0.3 };
+export const MNIST_VAEGAN = { model: "vaegan-mnist-z20", seed: 230, budget: { steps: 8000, batchSize: 128, lr: 1e-3, lrD: 2e-4, beta1D: 0.5, gamma: 5, realLabel: 0.9 } satisfies VAEGANBudget } as const;
+
+export function fitMnistVAEGAN(xTrain: Float32Array, budget: Partial<VAEGANBudget> = {}, model: string = MNIST_VAEGAN.model): Promise<{ model: VAEGAN; fit: FitResult }> {
+  const full = { ...MNIST_VAEGAN.budget, ...budget };
+  return fitVAEGAN({ model, config: MNIST_VAEGAN_CONFIG, budget: { full, smoke: { ...full, steps: 20 } }, data: xTrain, seed: MNIST_VAEGAN.seed });
 }
 
 /** Notebook 05's RealNVP: 8 affine couplings on the 784 logit pixels, checkerboard halves, s/t MLPs 392-256-256-784. */

@@ -127,9 +127,15 @@ export class VAE implements HasParams {
    */
   elboTerms(x: tf.Tensor2D, eps: tf.Tensor2D, batchVariance = false): { recon: tf.Tensor1D; kl: tf.Tensor1D } {
     return tf.tidy(() => {
-      const { mu, logvar } = this.encode(x);
-      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
+      const { mu, logvar, z } = this.posteriorSample(x, eps);
       return { recon: this.reconLogLik(x, this.decodeLogits(z), batchVariance), kl: gaussianKL(mu, logvar) };
+    });
+  }
+  /** q(z|x)'s mean and log-variance, and the reparameterised sample z = mu + exp(logvar / 2) * eps. */
+  posteriorSample(x: tf.Tensor2D, eps: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D; z: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const { mu, logvar } = this.encode(x);
+      return { mu, logvar, z: tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D };
     });
   }
   /** The training loss: mean over the batch of -(recon - beta * KL). beta = 0 is the blog post's loss. */
@@ -235,8 +241,7 @@ export function calibrateDecoderVariance(vae: VAE, x: Float32Array, rng: Rng): n
   const eps = randn(rng, [n, vae.latent]);
   tf.tidy(() => {
     const xs = tf.tensor2d(x, [n, d]);
-    const { mu, logvar } = vae.encode(xs);
-    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
+    const { z } = vae.posteriorSample(xs, eps as tf.Tensor2D);
     vae.logvarX!.assign(tf.log(tf.add(tf.mean(tf.square(tf.sub(xs, vae.decodeLogits(z))), 0), GAUSSIAN_VAR_FLOOR)));
   });
   eps.dispose();

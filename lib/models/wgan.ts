@@ -23,7 +23,7 @@ import { klDivergence } from "../eval/classes";
 import { spearman } from "../eval/correlation";
 import { qualityScorer } from "../eval/mnist-classifier";
 import { grid2d } from "../grid";
-import { MLP } from "../nn";
+import { MLP, disposeParams } from "../nn";
 import { Rng, randu } from "../random";
 import {
   GAN,
@@ -33,7 +33,9 @@ import {
   generateSamples,
   generatorGradNorm,
   rowSampler,
+  scoreToy,
   trainDiscriminator,
+  TOY_GAN_BUDGET,
   type AdversarialObjective,
   type FitGANResult,
   type GANBudget,
@@ -42,6 +44,8 @@ import {
   type TrainGANOptions,
 } from "./gan";
 import { type HistoryRow } from "../train";
+import { type ModeCoverage } from "../eval/modes";
+import { runOrLoad, type RunOutcome } from "../runs";
 
 // ---------------------------------------------------------------------------------------------
 // Losses.
@@ -184,6 +188,87 @@ export async function fitToyWGAN(
 ): ReturnType<typeof fitToyGAN> {
   const full = { ...WGAN_TOY_BUDGET[method].full, ...o.budget } as GANBudget;
   return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, config: o.config, objective: wganObjective(method), snapshots: o.snapshots ?? (method === "gp" && seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet, quietLoad: o.quietLoad });
+}
+
+/**
+ * The networks of the WGAN-GP authors' toy script (gan_toy.py): 3 hidden layers of 512 ReLU units
+ * for G and the critic (notebook 03's are 128 wide, the critic leaky ReLU), 5,000 generator steps of
+ * 256 with the toy budget above (lambda 0.1). The variant name is part of the weights' file name.
+ */
+export const WGAN_GP_WIDE = {
+  variant: "w512x5000",
+  steps: 5000,
+  seeds: [0, 1, 2, 3, 4],
+  config: { gHidden: [512, 512, 512], dHidden: [512, 512, 512], dAct: "relu" } as Partial<GANConfig>,
+} as const;
+
+/** One seed of the wide grid run: PacGAN's score (scoreToy), the log over training, the weights' provenance. */
+export interface WideGridSeed {
+  seed: number;
+  modesCaptured: number;
+  modes: number;
+  hqFraction: number;
+  /** null when no sample was high quality (the KL is undefined). */
+  reverseKl: number | null;
+  hqCounts: number[];
+  nearestCounts: number[];
+  n: number;
+  trainMinutes: number | null;
+  weights: { model: string; codeVersion: string; mode: string; createdAt: string; backend: string };
+  history: { step: number[]; modes: number[]; hq: number[] } | null;
+}
+
+export interface WideGridRun {
+  perSeed: WideGridSeed[];
+  /** 1,500 samples of seed 0 (x0, y0, x1, ...), rounded to 1e-4, for a scatter plot. */
+  samples: number[];
+}
+
+/** The wide run's per-seed score as the ModeCoverage that coverageSummary reads (null KL back to NaN). */
+export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
+  return { modesCaptured: s.modesCaptured, modes: s.modes, hqFraction: s.hqFraction, reverseKl: s.reverseKl ?? NaN, hqCounts: s.hqCounts, nearestCounts: s.nearestCounts, n: s.n };
+}
+
+/**
+ * WGAN-GP with the authors' 512-unit networks on PacGAN's 5 x 5 grid, five seeds (notebook 04's
+ * target of >= 24/25 modes). 4.1 MB of weights a seed is too much to ship five, so the scores ship as
+ * a run record (data/runs/wgan-gp-grid25-w512.json, lib/runs.ts); GENLAB_TRAIN=full retrains the
+ * five models (about 30 min each on one core) and rescores them.
+ */
+export async function wganGpWideGridRun(): Promise<RunOutcome<{ steps: number; width: number }, WideGridRun>> {
+  const width = WGAN_GP_WIDE.config.gHidden![0];
+  return runOrLoad({
+    name: "wgan-gp-grid25-w512",
+    seeds: { full: [...WGAN_GP_WIDE.seeds], smoke: [0] },
+    budget: { full: { steps: WGAN_GP_WIDE.steps, width }, smoke: { steps: TOY_GAN_BUDGET.smoke.steps, width } },
+    check: (r) => {
+      const o = r as Partial<WideGridRun> | null;
+      if (!o || !Array.isArray(o.perSeed) || !o.perSeed.length || !Array.isArray(o.samples)) return "the result lacks perSeed or samples";
+      const bad = o.perSeed.findIndex((s) => !s || typeof s.modesCaptured !== "number" || typeof s.hqFraction !== "number" || !Array.isArray(s.hqCounts) || !s.weights);
+      return bad >= 0 ? `seed entry ${bad} lacks its score or the weights' provenance` : null;
+    },
+    compute: async (_budget, seeds) => {
+      const perSeed: WideGridSeed[] = [];
+      let samples: number[] = [];
+      for (const seed of seeds) {
+        const r = await fitToyWGAN("gp", "grid25", seed, { variant: WGAN_GP_WIDE.variant, budget: { steps: WGAN_GP_WIDE.steps }, config: WGAN_GP_WIDE.config });
+        try {
+          const c = scoreToy(r.gan, r.mix, seed), h = r.fit.history, m = r.fit.meta;
+          perSeed.push({
+            seed, modesCaptured: c.modesCaptured, modes: c.modes, hqFraction: c.hqFraction, reverseKl: Number.isFinite(c.reverseKl) ? c.reverseKl : null,
+            hqCounts: c.hqCounts, nearestCounts: c.nearestCounts, n: c.n,
+            trainMinutes: h && h.rows.length ? (h.last()!.seconds as number) / 60 : null,
+            weights: { model: m.model, codeVersion: m.codeVersion, mode: m.mode, createdAt: m.createdAt, backend: m.backend },
+            history: h ? { step: h.rows.map((x) => x.step as number), modes: h.rows.map((x) => x.modes as number), hq: h.rows.map((x) => x.hq as number) } : null,
+          });
+          if (seed === seeds[0]) samples = Array.from(generateSamples(r.gan, 1500, new Rng(44)), (v) => Math.round(v * 1e4) / 1e4);
+        } finally {
+          disposeParams(r.gan.params());
+        }
+      }
+      return { perSeed, samples };
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
