@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { adam as fusedAdam } from "../lib/optim";
 import { Rng } from "../lib/random";
+import { leakyReluGradReady } from "../lib/wasm-kernels";
 
 export const WORKLOAD_NAMES = ["vae-mlp", "dcgan", "realnvp", "toy-gan", "wgan-gp"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -278,8 +279,8 @@ function realnvp(opts: WorkloadOptions): WorkloadInstance {
 // ---------------------------------------------------------------------------------------------
 // toy-gan: G 2-128-128-2 (ReLU), D 2-128-128-1 (leaky ReLU 0.2), batch 256, Adam(2e-4, 0.5),
 // non-saturating BCE losses. wgan-gp: the same pair, WGAN losses with gradient penalty
-// (lambda 10) on random interpolates, Adam(1e-4, 0.5, 0.9); the critic uses the
-// second-order-safe leaky ReLU and no fused kernels.
+// (lambda 10) on random interpolates, Adam(1e-4, 0.5, 0.9); the critic's leaky ReLU is
+// second-order safe (as lib/nn.ts picks it) and it uses no fused kernels.
 
 function ringSamples(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(2 * n);
@@ -321,7 +322,9 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
   const B = opts.batch ?? 256;
   const rng = new Rng(5);
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
-  const C = new Mlp(rng, [2, 128, 128, 1], "leakyReluSO", "linear");
+  // lib/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad (its
+  // second derivative is right), else the second-order-safe composite.
+  const C = new Mlp(rng, [2, 128, 128, 1], leakyReluGradReady() ? "leakyRelu" : "leakyReluSO", "linear");
   const real = tf.tensor2d(ringSamples(rng, B), [B, 2]);
   const z = tf.tensor2d(rng.normalArray(B * 2), [B, 2]);
   const alpha = tf.tensor2d(rng.uniformArray(B), [B, 1]);

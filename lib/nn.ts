@@ -6,12 +6,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "./random";
+import { leakyReluGradReady } from "./wasm-kernels";
 
 export type Activation = "linear" | "relu" | "leakyRelu" | "tanh" | "sigmoid" | "softplus" | "elu";
 
 /**
- * Applies an activation. leakyRelu is written as relu(x) - a*relu(-x): tfjs's own leakyRelu has
- * no second-order gradient (PLATFORM.md), and the gradient penalty of WGAN-GP needs one.
+ * Applies an activation. leakyRelu is one LeakyRelu kernel where the backend has genlab's
+ * LeakyReluGrad kernel (wasm, lib/wasm-kernels.ts), which gives it a correct second derivative;
+ * elsewhere it is written as relu(x) - a*relu(-x), because tfjs's own leakyRelu gradient has no
+ * second derivative through x (PLATFORM.md) and the gradient penalty of WGAN-GP needs one. Both
+ * forms give the same values and gradients (test/nn.test.ts).
  */
 export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor {
   switch (act) {
@@ -20,7 +24,7 @@ export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor 
     case "relu":
       return tf.relu(x);
     case "leakyRelu":
-      return tf.sub(tf.relu(x), tf.mul(alpha, tf.relu(tf.neg(x))));
+      return leakyReluGradReady() ? tf.leakyRelu(x, alpha) : leakyReluComposite(x, alpha);
     case "tanh":
       return tf.tanh(x);
     case "sigmoid":
@@ -36,6 +40,11 @@ export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor 
 }
 
 /** Anything that owns named variables. */
+/** leakyRelu as relu(x) - a*relu(-x): ops whose second derivatives tfjs computes correctly. */
+export function leakyReluComposite(x: tf.Tensor, alpha = 0.2): tf.Tensor {
+  return tf.sub(tf.relu(x), tf.mul(alpha, tf.relu(tf.neg(x))));
+}
+
 export interface HasParams {
   params(): Record<string, tf.Variable>;
 }

@@ -26,6 +26,10 @@
  *   lib/optim.ts (tf.train.adam issues 14 kernel calls per variable per step), as one pass
  *   of a small hand-assembled WebAssembly SIMD function over the backend's own memory. Checked
  *   bit for bit against tfjs's ops and tf.train.adam in test/optim.test.ts.
+ * - LeakyReluGrad (added; not a tfjs kernel): LeakyRelu's gradient in one SIMD pass instead of
+ *   tfjs's Greater + Multiply + Select, registered as LeakyRelu's gradient with a gradient of its
+ *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/nn.ts then uses it for the
+ *   critics of WGAN-GP). Checked bit for bit against tfjs's gradient in test/wasm-kernels.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
@@ -40,7 +44,7 @@ type Backend = {
 };
 
 /** Names of the kernels this module wraps or adds, in the order they are registered. */
-export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu", "FusedAdam"] as const;
+export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu", "LeakyReluGrad", "FusedAdam"] as const;
 export type WasmKernelPatch = (typeof WASM_KERNEL_PATCHES)[number];
 
 /** The wasm backend's own kernels (or null where it has none), saved before the first patch. */
@@ -69,6 +73,7 @@ export function registerWasmKernels(opts: { only?: readonly WasmKernelPatch[] } 
     tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc, ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}) });
     active.add(name);
   }
+  if (active.has("LeakyReluGrad")) installLeakyReluGradient();
 }
 
 /** Puts back the wasm backend's own kernels (for before/after measurements and tests). */
@@ -802,6 +807,168 @@ function leakyReluKernel(original: tf.KernelConfig | null): KernelFunc {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Small hand-assembled WebAssembly functions over the wasm backend's own memory (FusedAdam,
+// LeakyReluGrad): one module per function, one export, the memory imported as env.memory.
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const str = (t: string): number[] => [...uleb(t.length), ...Buffer.from(t, "latin1")];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const get = (i: number) => [0x20, i];
+const set = (i: number) => [0x21, i];
+const SIMD = (op: number) => [0xfd, ...uleb(op)];
+/** while (local[counter] < local[end]) body (the body advances the counter). */
+const loopWhile = (counter: number, end: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(end), 0x4f, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+
+/** A module exporting one function `name` (no result) with these parameter types, locals ([count, type]) and body. */
+function wasmModule(name: string, params: number[], locals: [number, number][], body: number[]): Uint8Array {
+  const code = [...vec(locals), ...body, 0x0b];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), 0]])),
+    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x00]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...str(name), 0x00, 0]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+/** The little of the WebAssembly API used here (TypeScript's lib here has no WebAssembly types). */
+const WA = (globalThis as unknown as {
+  WebAssembly: {
+    Memory: abstract new (...a: never[]) => object;
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+    validate(bytes: Uint8Array): boolean;
+  };
+}).WebAssembly;
+/** Each function's bytes (SIMD when this engine validates it, else scalar), and its instance on each backend's memory. */
+const wasmBytes = new Map<string, Uint8Array>();
+const wasmFns = new WeakMap<object, Map<string, unknown>>();
+
+function wasmFn(backend: unknown, name: string, build: (simd: boolean) => Uint8Array): unknown {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (!(memory instanceof WA.Memory)) throw new Error(`${name}: cannot reach the wasm backend's memory (tfjs-backend-wasm changed?)`);
+  let fns = wasmFns.get(memory);
+  if (!fns) wasmFns.set(memory, (fns = new Map()));
+  let fn = fns.get(name);
+  if (!fn) {
+    let bytes = wasmBytes.get(name);
+    if (!bytes) {
+      const withSimd = build(true);
+      bytes = WA.validate(withSimd) ? withSimd : build(false);
+      wasmBytes.set(name, bytes);
+    }
+    fn = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports[name];
+    fns.set(name, fn);
+  }
+  return fn;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LeakyReluGrad (added; not a tfjs kernel): tfjs's gradient of LeakyRelu is where(x > 0, dy,
+// dy * alpha), three kernels, and the wasm Greater and Select with a broadcast scalar are slow
+// (about 200 and 120 us on a 256 x 128 batch: 1.9 of toy-gan's 12 ms per step, bench/profile.ts).
+// One SIMD pass computes the same bits: out = x > 0 ? dy : dy * alpha (NaN and 0 take dy * alpha,
+// as Greater says false). `installLeakyReluGradient` makes it LeakyRelu's gradient on backends
+// that have it (tfjs's own otherwise), and gives it a gradient of its own, so tf.leakyRelu gets a
+// correct second derivative (tfjs's fails: PLATFORM.md).
+
+/** Inputs dy and x (float32, one size), attr alpha; output dx = x > 0 ? dy : dy * alpha. */
+export const LEAKY_RELU_GRAD = "LeakyReluGrad";
+
+/** lrg(dy, x, out, n: i32 (byte offsets, count); alpha: f32). */
+function leakyReluGradModule(simd: boolean): Uint8Array {
+  // params 0 dy, 1 x, 2 out, 3 n, 4 alpha; locals 5 offset, 6 simd end, 7 end; 8 alpha x4, 9 zero x4, 10 dy x4 (v128; f32 unused without SIMD); 11 dy (f32)
+  const at = (base: number) => [...get(base), ...get(5), 0x6a];
+  const v = { load: [...SIMD(0x00), 2, 0], store: [...SIMD(0x0b), 2, 0], splat: SIMD(0x13), mul: SIMD(0xe6), gt: SIMD(0x44), bitselect: SIMD(0x52) };
+  const f = { load: [0x2a, 2, 0], store: [0x38, 2, 0], mul: [0x94], gt: [0x5e], zero: [0x43, 0, 0, 0, 0] };
+  const four = [...at(2), ...at(0), ...v.load, ...set(10), ...get(10), ...get(10), ...get(8), ...v.mul, ...at(1), ...v.load, ...get(9), ...v.gt, ...v.bitselect, ...v.store, ...get(5), 0x41, 16, 0x6a, ...set(5)];
+  const one = [...at(2), ...at(0), ...f.load, ...set(11), ...get(11), ...get(11), ...get(4), ...f.mul, ...at(1), ...f.load, ...f.zero, ...f.gt, 0x1b, ...f.store, ...get(5), 0x41, 4, 0x6a, ...set(5)];
+  const body = [
+    ...get(3), 0x41, 2, 0x74, ...set(7), // end = n << 2
+    ...(simd
+      ? [...get(3), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(6), ...get(4), ...v.splat, ...set(8), ...f.zero, ...v.splat, ...set(9), ...loopWhile(5, 6, four)]
+      : []),
+    ...loopWhile(5, 7, one),
+  ];
+  return wasmModule("lrg", [I32, I32, I32, I32, F32], [[3, I32], simd ? [3, V128] : [3, F32], [1, F32]], body);
+}
+
+function leakyReluGradKernel(): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x } = inputs as unknown as Record<"dy" | "x", TensorInfo>;
+    const n = sizeOf(x.shape);
+    if (dy.dtype !== "float32" || x.dtype !== "float32") throw new Error(`LeakyReluGrad takes float32 tensors; got dy ${dy.dtype}, x ${x.dtype}`);
+    if (sizeOf(dy.shape) !== n) throw new Error(`LeakyReluGrad: dy has shape [${dy.shape}], x has [${x.shape}]`);
+    const b = backend as unknown as Backend & { getMemoryOffset(id: object): number };
+    const out = b.makeOutput(x.shape, "float32");
+    if (n > 0) (wasmFn(backend, "lrg", leakyReluGradModule) as (...a: number[]) => void)(b.getMemoryOffset(dy.dataId), b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), n, (attrs as unknown as { alpha: number }).alpha);
+    return out as unknown as tf.TensorInfo;
+  };
+}
+
+/** dx = x > 0 ? dy : dy * alpha, by the LeakyReluGrad kernel of the current backend (wasm only). */
+export function leakyReluGrad(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
+  return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x } as unknown as tf.NamedTensorMap, { alpha } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** tfjs's own LeakyRelu gradient (the fallback), and the two gradient configs genlab registers. */
+let tfjsLeakyGrad: tf.GradConfig | null = null;
+let leakyGrad: tf.GradConfig | null = null;
+let leakyGradGrad: tf.GradConfig | null = null;
+
+/**
+ * Makes LeakyReluGrad the gradient of LeakyRelu wherever the current backend has the kernel and
+ * the tensors are float32 (tfjs's own gradient otherwise), and registers LeakyReluGrad's gradient:
+ * linear in dy (the same kernel on the upstream gradient), zero in x almost everywhere.
+ */
+function installLeakyReluGradient(): void {
+  tfjsLeakyGrad ??= tf.getGradient("LeakyRelu");
+  const tfjs = tfjsLeakyGrad;
+  leakyGrad ??= {
+    kernelName: "LeakyRelu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const x = saved[0];
+      if (x.dtype === "float32" && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return { x: () => leakyReluGrad(dy as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha) };
+      return tfjs.gradFunc(dy, saved, attrs);
+    },
+  };
+  leakyGradGrad ??= {
+    kernelName: LEAKY_RELU_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved, attrs) => {
+      const x = saved[0];
+      return { dy: () => leakyReluGrad(ddx as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha), x: () => tf.zerosLike(x) };
+    },
+  };
+  for (const g of [leakyGrad, leakyGradGrad]) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
+}
+
+/**
+ * True when tf.leakyRelu runs on genlab's kernels here (the backend has LeakyReluGrad), so its
+ * gradient is one kernel and its second derivative is right; then (re)installs the gradients:
+ * loading a second copy of tfjs-core (danfojs-node brings one) re-registers tfjs's own gradients
+ * in the registry all copies share. lib/nn.ts asks before each leaky ReLU.
+ */
+export function leakyReluGradReady(): boolean {
+  if (!tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return false;
+  if (!leakyGrad || tf.getGradient("LeakyRelu") !== leakyGrad || tf.getGradient(LEAKY_RELU_GRAD) !== leakyGradGrad) installLeakyReluGradient();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // FusedAdam: one variable's Adam step (lib/optim.ts) in one call instead of tf.train.adam's 14
 // kernel calls per variable (each 10-30 us of tfjs overhead on the toy GANs' small variables).
 // The arithmetic is tfjs's AdamOptimizer, op for op, each op in float32 as the wasm (and cpu)
@@ -829,26 +996,9 @@ export interface FusedAdamAttrs {
  * and nlr = -lr. With `simd`, groups of four elements first (f32x4 lanes round exactly as f32).
  */
 function adamModule(simd: boolean): Uint8Array {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n) b |= 0x80;
-      out.push(b);
-    } while (n);
-    return out;
-  };
-  const str = (t: string): number[] => [...uleb(t.length), ...Buffer.from(t, "latin1")];
-  const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-  const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
   // params 0-7: x m v g x1 m1 v1 n; 8-15: b1 c1 b2 c2 d1 d2 eps nlr
   // locals 16 offset, 17 simd end, 18 end; 19-26 the eight scalars splatted; 27-29 g m v (v128); 30-32 g m v (f32)
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
   const at = (base: number) => [...get(base), ...get(16), 0x6a]; // base + offset
-  const SIMD = (op: number) => [0xfd, ...uleb(op)];
   const v = { load: [...SIMD(0x00), 2, 0], store: [...SIMD(0x0b), 2, 0], splat: SIMD(0x13), sqrt: SIMD(0xe3), add: SIMD(0xe4), mul: SIMD(0xe6), div: SIMD(0xe7) };
   const f = { load: [0x2a, 2, 0], store: [0x38, 2, 0], sqrt: [0x91], add: [0x92], mul: [0x94], div: [0x95] };
   // One element (or four): the same sequence of operations for both types; k(i) = scalar i's local.
@@ -864,59 +1014,24 @@ function adamModule(simd: boolean): Uint8Array {
     ...o.div, ...k(15), ...o.mul, ...o.add, ...o.store,
     ...get(16), 0x41, step, 0x6a, ...set(16),
   ];
-  const loop = (endLocal: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(16), ...get(endLocal), 0x4f, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
   const body = [
     ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
     ...(simd
       ? [
           ...get(7), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(17), // simd end = (n & -4) << 2
           ...[8, 9, 10, 11, 12, 13, 14, 15].flatMap((p) => [...get(p), ...v.splat, ...set(p + 11)]),
-          ...loop(17, update(v, (i) => get(i + 11), 27, 28, 29, 16)),
+          ...loopWhile(16, 17, update(v, (i) => get(i + 11), 27, 28, 29, 16)),
         ]
       : []),
-    ...loop(18, update(f, (i) => get(i), 30, 31, 32, 4)),
-    0x0b,
+    ...loopWhile(16, 18, update(f, (i) => get(i), 30, 31, 32, 4)),
   ];
-  const locals = vec([[3, I32], ...(simd ? [[11, V128]] : [[11, F32]]), [3, F32]]);
-  const code = [...locals, ...body];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([...Array(8).fill([I32]), ...Array(8).fill([F32])]), 0]])),
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str("adam"), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+  return wasmModule("adam", [...Array(8).fill(I32), ...Array(8).fill(F32)], [[3, I32], simd ? [11, V128] : [11, F32], [3, F32]], body);
 }
 
 type AdamFn = (x: number, m: number, v: number, g: number, x1: number, m1: number, v1: number, n: number, ...scalars: number[]) => void;
-/** The little of the WebAssembly API used here (TypeScript's lib here has no WebAssembly types). */
-const WA = (globalThis as unknown as {
-  WebAssembly: {
-    Memory: abstract new (...a: never[]) => object;
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-    validate(bytes: Uint8Array): boolean;
-  };
-}).WebAssembly;
-/** The adam function instantiated on each wasm backend's memory. */
-const adamFns = new WeakMap<object, AdamFn>();
-let adamBytes: Uint8Array | undefined;
 
 function adamFn(backend: unknown): AdamFn {
-  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  if (!(memory instanceof WA.Memory)) throw new Error("FusedAdam: cannot reach the wasm backend's memory (tfjs-backend-wasm changed?)");
-  let fn = adamFns.get(memory);
-  if (!fn) {
-    if (!adamBytes) {
-      const withSimd = adamModule(true);
-      adamBytes = WA.validate(withSimd) ? withSimd : adamModule(false);
-    }
-    const inst = new WA.Instance(new WA.Module(adamBytes), { env: { memory } });
-    fn = inst.exports.adam as AdamFn;
-    adamFns.set(memory, fn);
-  }
-  return fn;
+  return wasmFn(backend, "adam", adamModule) as AdamFn;
 }
 
 /** Returns [new x, new m, new v]; the inputs are left as they are. */
@@ -951,5 +1066,6 @@ const BUILDERS: Record<WasmKernelPatch, (original: tf.KernelConfig | null) => Ke
   Sum: reduceLeading(false),
   Mean: reduceLeading(true),
   LeakyRelu: leakyReluKernel,
+  LeakyReluGrad: leakyReluGradKernel,
   FusedAdam: fusedAdamKernel,
 };

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
-import { Dense, MLP, activate, collectParams, countParams, disposeParams, type Activation, Conv2D } from "../lib/nn";
+import { Dense, MLP, activate, leakyReluComposite, collectParams, countParams, disposeParams, type Activation, Conv2D } from "../lib/nn";
 import { Rng } from "../lib/random";
 
 function std(xs: ArrayLike<number>): { mean: number; std: number } {
@@ -172,6 +172,18 @@ test("leakyRelu: values equal tf.leakyRelu and the gradient is 1 or alpha", asyn
       });
       tf.dispose([x, y, ref, gy]);
     }
+  });
+});
+
+test("leakyRelu: the one-kernel form (where the backend has LeakyReluGrad) and relu(x) - a relu(-x) give the same bits, values and gradients", async () => {
+  await onBackends(() => {
+    const x = tf.tensor2d(new Rng(31).normalArray(256 * 128), [256, 128]), w = tf.tensor2d(new Rng(32).normalArray(256 * 128), [256, 128]);
+    const both = (f: (t: tf.Tensor) => tf.Tensor) => [f(x).dataSync(), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x).dataSync()];
+    const [y1, g1] = tf.tidy(() => both((t) => activate(t, "leakyRelu", 0.2)));
+    const [y2, g2] = tf.tidy(() => both((t) => leakyReluComposite(t, 0.2)));
+    assert.equal(y1.findIndex((v, i) => v !== y2[i]), -1, "values");
+    assert.equal(g1.findIndex((v, i) => v !== g2[i]), -1, "gradients");
+    tf.dispose([x, w]);
   });
 });
 

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../lib/random";
-import { WASM_KERNEL_PATCHES, activeWasmKernels, registerWasmKernels, restoreWasmKernels } from "../lib/wasm-kernels";
+import { WASM_KERNEL_PATCHES, activeWasmKernels, leakyReluGrad, leakyReluGradReady, registerWasmKernels, restoreWasmKernels } from "../lib/wasm-kernels";
 
 const rng = new Rng(42);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
@@ -209,6 +209,57 @@ describe("Sum, Mean, LeakyRelu", () => {
         tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), v)))(t),
       ];
     });
+  });
+});
+
+describe("LeakyReluGrad", () => {
+  const specials = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40, 3.4e38, -3.4e38];
+  const inputs = (n: number) => { const x = rand([n]), dy = rand([n]); specials.forEach((v, i) => { if (i < n) x[i] = v; if (i + 3 < n) dy[i + 3] = v; }); return { x, dy }; };
+  test("equals tfjs's where(x > 0, dy, dy * alpha) bit for bit (sizes 1 to 32771, SIMD body and scalar tail, special values)", async () => {
+    await tf.setBackend("wasm");
+    for (const n of [1, 3, 4, 5, 17, 256 * 128, 256 * 128 + 3]) for (const alpha of [0.2, 0.01, 1.5]) {
+      const { x, dy } = inputs(n);
+      const got = tf.tidy(() => leakyReluGrad(tf.tensor(dy), tf.tensor(x), alpha).dataSync().slice());
+      const ref = tf.tidy(() => { const xt = tf.tensor(x), d = tf.tensor(dy); return tf.where(tf.greater(xt, 0), d, tf.mul(d, alpha)).dataSync().slice(); });
+      const bad = Array.from(got).findIndex((v, i) => !Object.is(v, ref[i]));
+      assert.equal(bad, -1, `n ${n}, alpha ${alpha}: element ${bad}: x ${x[bad]}, dy ${dy[bad]}: ${got[bad]} vs ${ref[bad]}`);
+    }
+    const empty = leakyReluGrad(tf.tensor([]), tf.tensor([]), 0.2);
+    assert.deepEqual(empty.shape, [0]);
+    empty.dispose();
+  });
+  test("is LeakyRelu's gradient on wasm (same as cpu's, no temporaries leaked) and rejects what it cannot take", async () => {
+    const x = rand([7, 9]);
+    await same("leakyRelu gradient", () => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), tf.sin(v))))(tf.tensor(x, [7, 9])), 1e-6);
+    await tf.setBackend("wasm");
+    assert.throws(() => leakyReluGrad(tf.tensor([1, 2]), tf.tensor([1, 2, 3]), 0.2), /shape/);
+    assert.throws(() => leakyReluGrad(tf.tensor([1, 2], [2], "int32"), tf.tensor([1, 2]), 0.2), /float32/);
+  });
+  test("gives tf.leakyRelu a correct second derivative through x, as a gradient penalty needs (closed form); tfjs's own has none", async () => {
+    const x = rand([64]), w0 = rand([64]);
+    // p(w) = sum((d/dx sum(leakyRelu(w * x)))^2) = sum((w s)^2), s = (w x > 0 ? 1 : alpha): dp/dw = 2 w s^2.
+    const penaltyGrad = () => tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(tf.tensor(x)))))(tf.tensor(w0));
+    await tf.setBackend("wasm");
+    const got = tf.tidy(() => penaltyGrad().dataSync().slice());
+    for (let i = 0; i < 64; i++) {
+      const sgn = Math.fround(w0[i] * x[i]) > 0 ? 1 : 0.2, want = 2 * w0[i] * sgn * sgn;
+      assert.ok(Math.abs(got[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)), `element ${i}: ${got[i]} vs ${want}`);
+    }
+    await tf.setBackend("cpu");
+    assert.throws(() => tf.tidy(penaltyGrad), /gradient function not found for Greater/, "tfjs's own LeakyRelu gradient (cpu) has no second derivative through x");
+    await tf.setBackend("wasm");
+  });
+  test("survives a second copy of tfjs-core re-registering tfjs's gradients (danfojs-node brings one; lib/table.ts loads it)", async () => {
+    await tf.setBackend("wasm");
+    assert.ok(leakyReluGradReady());
+    const ours = tf.getGradient("LeakyRelu");
+    await import("danfojs-node");
+    const penalty = () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(tf.tensor([1, -2])))))(tf.tensor([0.5, 1.5])).dataSync().slice());
+    if (tf.getGradient("LeakyRelu") !== ours) assert.throws(penalty, /Greater/, "tfjs's own gradient is back, without a second derivative");
+    assert.ok(leakyReluGradReady());
+    assert.equal(tf.getGradient("LeakyRelu"), ours);
+    const g = penalty();
+    assert.ok(Math.abs(g[0] - 1) < 1e-6 && Math.abs(g[1] - 2 * 1.5 * 0.04) < 1e-6, `${Array.from(g)}`);
   });
 });
 

@@ -11,7 +11,8 @@
  * The Lipschitz constraint is approximated by clipping every critic weight to [-c, c] (WGAN) or by
  * the gradient penalty on points x^ between real and fake samples (WGAN-GP). The penalty needs a
  * gradient of a gradient: the critic's activations must have correct second derivatives in tfjs
- * (relu, and leaky ReLU written as relu(x) - a relu(-x), lib/nn.ts; not tanh, sigmoid, elu:
+ * (relu, and leaky ReLU as lib/nn.ts applies it: genlab's LeakyReluGrad kernel on wasm, else
+ * relu(x) - a relu(-x); not tanh, sigmoid, elu:
  * PLATFORM.md), checked against finite differences in test/wgan.test.ts.
  *
  * Also here: the parallel-lines example of the WGAN paper (JS, KL and W1 in closed form and from
