@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { adam as fusedAdam } from "../lib/optim";
 import { Rng } from "../lib/random";
 import { leakyReluGradReady } from "../lib/wasm-kernels";
+import { leakyReluComposite } from "../lib/nn";
 
 export const WORKLOAD_NAMES = ["vae-mlp", "dcgan", "realnvp", "toy-gan", "wgan-gp"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -87,8 +88,8 @@ function activation(x: tf.Tensor, act: Act): tf.Tensor {
     case "leakyRelu":
       return tf.leakyRelu(x, 0.2);
     case "leakyReluSO":
-      // relu(x) - a*relu(-x): has a second-order gradient in tfjs (lib/nn.ts, PLATFORM.md).
-      return tf.sub(tf.relu(x), tf.mul(0.2, tf.relu(tf.neg(x))));
+      // relu(x) - a*relu(-x): has a second-order gradient in tfjs (PLATFORM.md).
+      return leakyReluComposite(x, 0.2);
     case "tanh":
       return tf.tanh(x);
   }

@@ -39,12 +39,12 @@ export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor 
   }
 }
 
-/** Anything that owns named variables. */
 /** leakyRelu as relu(x) - a*relu(-x): ops whose second derivatives tfjs computes correctly. */
 export function leakyReluComposite(x: tf.Tensor, alpha = 0.2): tf.Tensor {
   return tf.sub(tf.relu(x), tf.mul(alpha, tf.relu(tf.neg(x))));
 }
 
+/** Anything that owns named variables. */
 export interface HasParams {
   params(): Record<string, tf.Variable>;
 }

@@ -29,7 +29,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../optim";
-import { batchStream, gatherRows } from "../data/batch";
+import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import type { TrainMode } from "../env";
 import { ProgressBar } from "../progress";
 import { Rng } from "../random";
@@ -401,8 +401,8 @@ export async function trainMADE(
           // tfjs's Adam reads its learning rate at every update; the field is protected in the typings.
           (opt as unknown as { learningRate: number }).learningRate = lrFinal + 0.5 * (budget.lr - lrFinal) * (1 + Math.cos((Math.PI * i) / Math.max(1, budget.steps - 1)));
         }
-        const rows = gatherRows(data, D, next());
-        if ((opts.binarize ?? "dynamic") === "dynamic") for (let k = 0; k < rows.length; k++) rows[k] = bin.uniform() < rows[k] ? 1 : 0;
+        const picked = gatherRows(data, D, next());
+        const rows = (opts.binarize ?? "dynamic") === "dynamic" ? binarizeDynamic(picked, bin) : picked;
         const x = tf.tensor2d(rows, [rows.length / D, D]);
         const loss = opt.minimize(() => made.loss(x), true, vars)!;
         x.dispose();

@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../optim";
-import { batchStream, gatherRows } from "../data/batch";
+import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
@@ -204,8 +204,8 @@ export async function trainVAE(
           (opt as unknown as { learningRate: number }).learningRate = budget.lr * budget.lrDecay;
         }
         const beta = budget.warmup ? budget.beta * Math.min(1, (i + 1) / budget.warmup) : budget.beta;
-        const rows = gatherRows(data, dim, next());
-        if (binarize === "dynamic") for (let i = 0; i < rows.length; i++) rows[i] = bin.uniform() < rows[i] ? 1 : 0;
+        const picked = gatherRows(data, dim, next());
+        const rows = binarize === "dynamic" ? binarizeDynamic(picked, bin) : picked;
         const b = rows.length / dim;
         const x = tf.tensor2d(rows, [b, dim]);
         const eps = randn(noise, [b, vae.latent]) as tf.Tensor2D;

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../optim";
-import { batchStream, gatherRows } from "../data/batch";
+import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
 import { trainLoop, type History } from "../train";
@@ -113,7 +113,7 @@ export async function trainVAEGAN(m: VAEGAN, data: Float32Array, budget: VAEGANB
       step: () => {
         const grey = gatherRows(data, dim, next());
         const b = grey.length / dim;
-        const xb = grey.map((p) => (bin.uniform() < p ? 1 : 0));
+        const xb = binarizeDynamic(grey, bin);
         const [xg, xbT] = [tf.tensor2d(grey, [b, dim]), tf.tensor2d(xb, [b, dim])];
         const eps = randn(noise, [b, L]) as tf.Tensor2D;
         const zp = randn(noise, [b, L]) as tf.Tensor2D;
