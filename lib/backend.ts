@@ -9,6 +9,7 @@
  *
  * GENLAB_BACKEND=auto|node-gpu|node|wasm|cpu forces a choice (an unavailable one is an error).
  */
+import { nativeBlasSetting } from "./env";
 import * as tf from "@tensorflow/tfjs";
 import { describeNativeBlas, registerWasmKernels } from "./wasm-kernels";
 
@@ -98,6 +99,7 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
 export async function initBackend(opts: { quiet?: boolean } = {}): Promise<BackendInfo> {
   if (!pending) {
     const choice = parseBackendChoice(process.env.GENLAB_BACKEND);
+    nativeBlasSetting(); // an unknown GENLAB_NATIVE_BLAS fails here, before anything starts
     pending = start(choice).then((i) => (current = i));
     pending.catch(() => (pending = undefined));
   }

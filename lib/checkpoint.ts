@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as os from "os";
 import { trainMode } from "./env";
-import { writeFileAtomic } from "./io";
+import { hashProblem, restoreHint, writeRecorded } from "./integrity";
 import { codeVersion } from "./version";
 
 /** What a checkpoint says about itself; stored as JSON under the "genlab" metadata key. */
@@ -140,7 +140,7 @@ export function saveCheckpoint(file: string, tensors: Record<string, tf.Tensor>,
   const lengthBytes = Buffer.alloc(8);
   lengthBytes.writeBigUInt64LE(BigInt(headerBytes.length), 0);
   const out = Buffer.concat([lengthBytes, headerBytes, ...chunks]);
-  writeFileAtomic(file, out);
+  writeRecorded(file, out);
   return out.length;
 }
 
@@ -394,11 +394,15 @@ function validateMeta(meta: unknown): string[] {
 // Helpers
 
 function readWhole(file: string): Buffer {
+  let buf: Buffer;
   try {
-    return fs.readFileSync(file);
+    buf = fs.readFileSync(file);
   } catch (err) {
     return fail(file, describeFsError(err));
   }
+  const problem = hashProblem(file, buf);
+  if (problem) fail(file, `${problem}; ${restoreHint(file)}`);
+  return buf;
 }
 
 function describeFsError(err: unknown): string {

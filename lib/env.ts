@@ -7,6 +7,7 @@
  * - GENLAB_OUT: the output folder, absolute or relative to the root; default out/.
  * - GENLAB_TRAIN: the run mode, see trainMode().
  * - GENLAB_BACKEND: the tfjs backend, see lib/backend.ts.
+ * - GENLAB_NATIVE_BLAS: the optional OpenBLAS accelerator, see nativeBlasSetting().
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -66,4 +67,18 @@ export function trainMode(env: NodeJS.ProcessEnv = process.env): TrainMode {
 /** Picks the value for the current mode: `budget({full: 5000, smoke: 20})`. */
 export function byMode<T>(values: { full: T; smoke: T }, mode: TrainMode = trainMode()): T {
   return mode === "smoke" ? values.smoke : values.full;
+}
+
+/**
+ * Reads GENLAB_NATIVE_BLAS: unset, empty, 1, on, true or yes = use the accelerator when it is
+ * built; 0, off, false or no = never. Anything else is an error (a typo must not silently pick).
+ */
+export function nativeBlasSetting(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = (env.GENLAB_NATIVE_BLAS ?? "").trim().toLowerCase();
+  if (["", "1", "on", "true", "yes"].includes(raw)) return true;
+  if (["0", "off", "false", "no"].includes(raw)) return false;
+  throw new Error(
+    `GENLAB_NATIVE_BLAS=${JSON.stringify(env.GENLAB_NATIVE_BLAS)} is not a setting: use 0 to run ` +
+      "without the OpenBLAS accelerator, 1 (or leave it unset) to use it when it is built",
+  );
 }

@@ -1,12 +1,14 @@
 /**
  * The first cell of every notebook: start the backend, say which one runs and why, say the run
- * mode, load Plotly for the figures, and open the notebook's results record.
+ * mode and the notebook's measured run times (data/runtimes.json), load Plotly for the figures,
+ * and open the notebook's results record.
  */
 import { backendName, describeBackend, initBackend, type BackendInfo } from "./backend";
 import { showMarkdown } from "./display";
-import { trainMode, type TrainMode } from "./env";
+import { dataDir, trainMode, type TrainMode } from "./env";
 import { plotlyInit } from "./plot";
 import { openResults, setBackendNameProvider, type Results } from "./results";
+import { readRuntimes, runtimeLine } from "./runtimes";
 import { codeVersion } from "./version";
 
 export interface NotebookContext {
@@ -30,5 +32,6 @@ export async function setupNotebook(name: string): Promise<NotebookContext> {
   const results = openResults(name);
   console.log(describeBackend(backend));
   showMarkdown(`**${name}** · backend **${backend.choice}** (${backend.reason}) · run mode: ${MODE_TEXT[mode]} · code ${codeVersion()}`);
+  showMarkdown(runtimeLine(readRuntimes(dataDir("runtimes.json"))[name]));
   return { name, backend, mode, results };
 }

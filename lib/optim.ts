@@ -20,9 +20,12 @@
  * Differences from tf.train.adam: the moments are kept per variable (by name) rather than by
  * position in the list of gradients, so calling minimize with another variable list does not mix
  * up moments (tfjs would); beta1^t and beta2^t are JS numbers rounded to float32, not two scalar
- * tensors; getWeights/setWeights (saving the optimiser's state) are not implemented.
+ * tensors; getWeights/setWeights save and restore the whole state (moments by variable name, the
+ * step count, beta1^t and beta2^t) for a training run's resume checkpoint (lib/resume.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
 import { FUSED_ADAM, type FusedAdamAttrs } from "./wasm-kernels";
 
 interface Moments {
@@ -122,6 +125,41 @@ export class FusedAdam extends tf.Optimizer {
     }
     this.moments.clear();
     super.dispose();
+  }
+
+  /** The state as named tensors: "iter", "accBeta1", "accBeta2", then "<variable>/m" and "<variable>/v". */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const out: NamedTensor[] = [
+      { name: "iter", tensor: tf.scalar(this.iterations, "int32") },
+      { name: "accBeta1", tensor: tf.scalar(this.accBeta1) },
+      { name: "accBeta2", tensor: tf.scalar(this.accBeta2) },
+    ];
+    for (const [name, s] of this.moments) {
+      out.push({ name: `${name}/m`, tensor: s.m.clone() }, { name: `${name}/v`, tensor: s.v.clone() });
+    }
+    return out;
+  }
+
+  /** Puts back a state from getWeights (the moments are copied; the tensors stay the caller's). */
+  override async setWeights(weights: NamedTensor[]): Promise<void> {
+    const byName = new Map(weights.map((w) => [w.name, w.tensor]));
+    const need = (n: string) => {
+      const t = byName.get(n);
+      if (!t) throw new Error(`adam.setWeights: no "${n}" in the saved state`);
+      return t.dataSync()[0];
+    };
+    this.iterations_ = need("iter");
+    this.accBeta1 = need("accBeta1");
+    this.accBeta2 = need("accBeta2");
+    for (const s of this.moments.values()) tf.dispose([s.m, s.v]);
+    this.moments.clear();
+    for (const [n, t] of byName) {
+      const hit = /^(.*)\/m$/.exec(n);
+      if (!hit) continue;
+      const v = byName.get(`${hit[1]}/v`);
+      if (!v) throw new Error(`adam.setWeights: "${n}" has no "${hit[1]}/v"`);
+      this.moments.set(hit[1], { m: t.clone().variable(false), v: v.clone().variable(false) });
+    }
   }
 
   override getConfig(): tf.serialization.ConfigDict {

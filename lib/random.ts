@@ -26,6 +26,19 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
+/** What Rng.getState() returns. */
+export interface RngState {
+  seed: number;
+  s: number[];
+  spare: number | null;
+}
+
+/** Something whose state a resume checkpoint saves and puts back (a generator, a batch stream). */
+export interface Stateful {
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -57,6 +70,21 @@ export class Rng {
     // parents that differ only there (0 and 2^32, 0 and -2^32) still have different children.
     const lo = (Math.imul(this.seed >>> 0, 0x9e3779b1) ^ hashString(String(label))) >>> 0;
     return new Rng(Math.floor(this.seed / 2 ** 32) * 2 ** 32 + lo);
+  }
+
+  /** The generator's whole state (JSON-safe), for a training run's resume checkpoint. */
+  getState(): RngState {
+    return { seed: this.seed, s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  /** Puts back a state from getState() of a generator with the same seed. */
+  setState(st: RngState): void {
+    const ok = st && st.seed === this.seed && Array.isArray(st.s) && st.s.length === 4;
+    if (!ok || !st.s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
+      throw new Error(`Rng(${this.seed}).setState: not a state of this generator: ${JSON.stringify(st)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = st.s;
+    this.spare = st.spare;
   }
 
   /** Next 32-bit unsigned integer. */

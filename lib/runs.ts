@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
-import { writeFileAtomic } from "./io";
+import { hashProblem, writeRecorded } from "./integrity";
 import { codeVersion } from "./version";
 
 export const RUN_FORMAT = "genlab-run/1";
@@ -91,8 +91,16 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function readRun<B extends RunBudget, T>(file: string, expect: { name: string; seeds: number[]; budget: B; check?: (result: unknown) => string | null }): RunRecord<B, T> {
   const fix = `delete it or recompute it with GENLAB_TRAIN=full (which overwrites ${shown(file)})`;
   let rec: Record<string, unknown>;
+  let buf: Buffer;
   try {
-    rec = JSON.parse(fs.readFileSync(file, "utf8"));
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`run ${expect.name}: cannot read ${shown(file)} (${(err as Error).message}); ${fix}`);
+  }
+  const damaged = hashProblem(file, buf);
+  if (damaged) throw new Error(`run ${expect.name}: ${shown(file)} is ${damaged}; restore it with git or ${fix}`);
+  try {
+    rec = JSON.parse(buf.toString("utf8"));
   } catch (err) {
     throw new Error(`run ${expect.name}: ${shown(file)} is not readable JSON (${(err as Error).message}); ${fix}`);
   }
@@ -141,7 +149,7 @@ export async function runOrLoad<B extends RunBudget, T>(spec: RunSpec<B, T>): Pr
     seconds: (Date.now() - t0) / 1000,
     result,
   };
-  writeFileAtomic(file, strictJson(record, `run ${spec.name}`) + "\n");
+  writeRecorded(file, strictJson(record, `run ${spec.name}`) + "\n");
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   const back = readRun<B, T>(file, expect);
   console.log(`${spec.name}: saved ${shown(file)} (${fmtSeconds(record.seconds)})`);

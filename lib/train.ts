@@ -1,10 +1,12 @@
 /**
  * The training loop every model in genlab uses: seeded by its caller, one optimisation step per
  * call of `step`, losses read every step, a progress bar, a history of losses, and a guard that
- * stops on a NaN or infinite loss with a clear error and puts back the last good weights.
+ * stops on a NaN or infinite loss with a clear error and puts back the last good weights. With
+ * `resume`, a resume checkpoint every minute or so, and a restart goes on from it (lib/resume.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { ProgressBar } from "./progress";
+import { checkpointSeconds, loadResume, saveResume, type ResumeSpec } from "./resume";
 
 /** One row of the history: the step, wall-clock seconds since the start, and each loss. */
 export type HistoryRow = { step: number; seconds: number } & Record<string, number>;
@@ -87,6 +89,8 @@ export interface LoopOptions {
   history?: History;
   /** No progress bar (tests, inner loops). */
   quiet?: boolean;
+  /** Save resume checkpoints and go on from one if this run left it (needs `params`, no `history`). */
+  resume?: ResumeSpec;
 }
 
 /** Runs `steps` optimisation steps; returns the history. */
@@ -95,8 +99,16 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`${opts.label}: steps must be a whole number >= 0, got ${steps}`);
   const logEvery = Math.max(1, opts.logEvery ?? Math.ceil(steps / 200));
   const guardEvery = Math.max(1, opts.guardEvery ?? logEvery);
-  const history = opts.history ?? new History();
+  let history = opts.history ?? new History();
   const offset = history.last()?.step ?? 0;
+  let first = 0;
+  if (opts.resume) {
+    if (!opts.params || opts.history) throw new Error(`${opts.label}: resume needs params and a loop of its own (no history)`);
+    const back = await loadResume(opts.resume, opts.params);
+    if (back) [first, history] = [back.step, History.fromJSON(back.history)];
+  }
+  const saveEvery = opts.resume ? checkpointSeconds(opts.resume) * 1000 : Infinity;
+  let lastSave = Date.now();
   const bar = opts.quiet || steps === 0 ? null : new ProgressBar(steps, opts.label);
   const t0 = Date.now();
   let good: { step: number; values: Record<string, tf.Tensor> } | null = null;
@@ -107,7 +119,7 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
   const acc: Record<string, number> = {};
   let accN = 0;
   try {
-    for (let i = 0; i < steps; i++) {
+    for (let i = first; i < steps; i++) {
       if (opts.params && i % guardEvery === 0) {
         dropSnapshot(pending);
         pending = { step: offset + i + 1, values: tf.tidy(() => mapValues(opts.params!, (v) => v.clone())) };
@@ -148,6 +160,10 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
         accN = 0;
         history.push(row);
         if (opts.onLog) await opts.onLog(row);
+        if (opts.resume && i + 1 < steps && Date.now() - lastSave >= saveEvery) {
+          await saveResume(opts.resume, i + 1, opts.params!, history);
+          lastSave = Date.now();
+        }
       }
       if (bar) await bar.update(i + 1, losses);
     }

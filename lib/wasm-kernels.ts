@@ -31,6 +31,7 @@
  *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/nn.ts then uses it for the
  *   critics of WGAN-GP). Checked bit for bit against tfjs's gradient in test/wasm-kernels.test.ts.
  */
+import { nativeBlasSetting } from "./env";
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
 
@@ -155,8 +156,7 @@ const MIN_NATIVE_K = 4;
 let nativeCalls = 0;
 
 function loadNative(): { blas: NativeBlas | null; reason: string } {
-  const env = (process.env.GENLAB_NATIVE_BLAS ?? "").trim().toLowerCase();
-  if (["0", "off", "false", "no"].includes(env)) return { blas: null, reason: "switched off by GENLAB_NATIVE_BLAS=0" };
+  if (!nativeBlasSetting()) return { blas: null, reason: "switched off by GENLAB_NATIVE_BLAS=0" };
   const why: string[] = [];
   // The installed optionalDependency, then the package in the repository (a checkout whose
   // node_modules predates the dependency, or a notebook kernel resolving lib/ through a symlink).

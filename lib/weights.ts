@@ -16,7 +16,8 @@ import * as tf from "@tensorflow/tfjs";
 import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
 import { codeVersion } from "./version";
-import { writeJsonAtomic } from "./io";
+import { hashProblem, restoreHint, writeRecorded } from "./integrity";
+import { resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
 
 export type Budget = Record<string, number>;
@@ -27,8 +28,11 @@ export interface FitSpec<B extends Budget> {
   params: Record<string, tf.Variable>;
   seed: number;
   budget: { full: B; smoke: B };
-  /** Trains `params` in place with the given budget and returns the history. */
-  train: (budget: B) => Promise<History>;
+  /**
+   * Trains `params` in place with the given budget and returns the history. `ctx.resume`: where a
+   * resumable training function keeps its resume checkpoint (lib/resume.ts).
+   */
+  train: (budget: B, ctx: { resume: ResumeTarget }) => Promise<History>;
   /** Numbers to store with the weights (computed after training). */
   metrics?: () => Record<string, number>;
   /** Override the mode (default: GENLAB_TRAIN). */
@@ -60,8 +64,11 @@ function historyFile(weights: string): string {
 
 function readHistory(file: string): History | null {
   if (!fs.existsSync(file)) return null;
+  const buf = fs.readFileSync(file);
+  const damaged = hashProblem(file, buf);
+  if (damaged) throw new Error(`training history ${file} is ${damaged}; ${restoreHint(file)}`);
   try {
-    return History.fromJSON(JSON.parse(fs.readFileSync(file, "utf8")));
+    return History.fromJSON(JSON.parse(buf.toString("utf8")));
   } catch (err) {
     throw new Error(`training history ${file} is unreadable (${(err as Error).message}); delete it or retrain with GENLAB_TRAIN=full`);
   }
@@ -90,13 +97,18 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${shown(file)}; training with the full budget (${fmtBudget(budget)})`);
   else console.log(`${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`);
   codeVersion(); // fixes the version of the code that trains (cached): edits made while it trains do not relabel it
-  const history = await spec.train(budget);
+  const resume: ResumeTarget = {
+    file: resumeFile(spec.model),
+    identity: { model: spec.model, seed: spec.seed, budget, mode, code: codeVersion() },
+  };
+  const history = await spec.train(budget, { resume });
   // The mode of this run (spec.mode may override GENLAB_TRAIN, which checkpointMeta reads).
   const meta: CheckpointMeta = { ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }), mode };
   const bytes = saveCheckpoint(file, spec.params, meta);
-  writeJsonAtomic(historyFile(file), history);
+  writeRecorded(historyFile(file), JSON.stringify(history, null, 2) + "\n");
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   loadInto(file, spec.params);
+  fs.rmSync(resume.file, { force: true }); // the finished weights are saved: nothing to resume
   console.log(`${spec.model}: saved ${shown(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
   return { source: "trained", file, meta, history };
 }

@@ -4,7 +4,8 @@
  * notebook, out/results/<notebook>.json. NAME is a notebook's file name, its stem, or a unique
  * prefix ("00"). A failing cell fails the command and its real error is printed. GENLAB_TRAIN
  * chooses the run mode for every notebook; GENLAB_OUT (relative to the project) moves out/.
- * Afterwards, also when a notebook failed, it writes out/report.html (lib/report.ts) from what
+ * A successful run records its time in <out>/runtimes.json (never in a tracked file; `npm run
+ * runtimes` copies them into data/runtimes.json and the README). Afterwards, also when a notebook failed, it writes out/report.html (lib/report.ts) from what
  * out/ then holds: the claims table and the key figures.
  */
 import { spawnSync } from "child_process";
@@ -12,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "../lib/env";
-import { writeFileAtomic, writeJsonAtomic } from "../lib/io";
+import { recordRuntime } from "../lib/runtimes";
 
 const root = projectRoot();
 const nbDir = path.join(root, "notebooks");
@@ -48,45 +49,6 @@ export function selectNotebooks(all: string[], names: string[]): string[] {
   return [...new Set(chosen)]; // "00 00_tour" runs the notebook once
 }
 
-type Runtimes = Record<string, Partial<Record<TrainMode, { seconds: number; cores: number; measuredAt: string }>>>;
-const RUNTIME_LINE = /^\*\*Run time on .*$/m;
-
-function fmtDuration(s: number): string {
-  return s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`;
-}
-
-/** The header line every notebook carries, built from measured run times (data/runtimes.json). */
-export function runtimeLine(r: Runtimes[string] | undefined): string {
-  const part = (m: TrainMode, label: string) => `${label} ${r?.[m] ? `${fmtDuration(r[m]!.seconds)}` : "not measured yet"}`;
-  const cores = Object.values(r ?? {}).map((v) => v!.cores)[0] ?? 2;
-  return `**Run time on ${cores} cores** (measured by \`npm run reproduce\`, whole notebook including kernel start): ${part("shipped", "shipped weights")}; ${part("full", "`GENLAB_TRAIN=full`")}; ${part("smoke", "`GENLAB_TRAIN=smoke`")}.`;
-}
-
-/**
- * The README's session table with its three run-time columns (shipped weights, full, smoke) rebuilt
- * from the records: a row names its notebooks in backticks in the second column ("`00_tour` +
- * `01_...`"), and each time column becomes the notebooks' times joined by " + ". Other rows and
- * columns are left as they are, so the README never states a time that runtimes.json does not hold.
- */
-export function readmeWithRuntimes(readme: string, all: Runtimes): string {
-  const modes: TrainMode[] = ["shipped", "full", "smoke"];
-  return readme
-    .split("\n")
-    .map((line) => {
-      const cells = line.split("|");
-      // | session | notebooks | topic | claims | shipped | full | smoke |  ->  9 pieces with the empty ends
-      if (cells.length !== 9 || !/^\s*\d+\s*$/.test(cells[1])) return line;
-      const stems = [...cells[2].matchAll(/`(\d\d_[A-Za-z0-9_]+)`/g)].map((m) => m[1]);
-      if (!stems.length) return line;
-      modes.forEach((m, i) => {
-        const times = stems.map((st) => all[st]?.[m]);
-        cells[5 + i] = ` ${times.every((t) => !t) ? "not measured yet" : times.map((t) => (t ? fmtDuration(t.seconds) : "not measured yet")).join(" + ")} `;
-      });
-      return cells.join("|");
-    })
-    .join("\n");
-}
-
 /** Names, sizes and modification times of the shipped weights: changes when a run trains. */
 function weightsStamp(): string {
   const dir = dataDir("weights");
@@ -101,23 +63,13 @@ function weightsStamp(): string {
     .join("|");
 }
 
-/** Records a successful run's time and rewrites the notebook's run-time line from the record. */
-function recordRuntime(nbFile: string, stem: string, mode: TrainMode, seconds: number): void {
-  const file = dataDir("runtimes.json");
-  const all: Runtimes = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  all[stem] = { ...all[stem], [mode]: { seconds: Math.round(seconds * 10) / 10, cores: os.cpus().length, measuredAt: new Date().toISOString().slice(0, 10) } };
-  writeJsonAtomic(file, all);
-  const nb = JSON.parse(fs.readFileSync(nbFile, "utf8"));
-  const cell = nb.cells.find((c: { cell_type: string; source: string | string[] }) => c.cell_type === "markdown" && RUNTIME_LINE.test([c.source].flat().join("")));
-  if (!cell) return;
-  const text = [cell.source].flat().join("").replace(RUNTIME_LINE, runtimeLine(all[stem]));
-  cell.source = text.split(/(?<=\n)/);
-  writeFileAtomic(nbFile, JSON.stringify(nb, null, 1) + "\n");
-  const readme = path.join(root, "README.md");
-  if (fs.existsSync(readme)) {
-    const before = fs.readFileSync(readme, "utf8"), after = readmeWithRuntimes(before, all);
-    if (after !== before) writeFileAtomic(readme, after);
-  }
+/**
+ * Records a successful run's time in <out>/runtimes.json. Tracked files stay as they are:
+ * `npm run runtimes` copies the measurements into data/runtimes.json and the README on purpose.
+ */
+function recordRun(out: string, stem: string, mode: TrainMode, seconds: number): void {
+  const r = { seconds: Math.round(seconds * 10) / 10, cores: os.cpus().length, measuredAt: new Date().toISOString().slice(0, 10) };
+  recordRuntime(path.join(out, "runtimes.json"), stem, mode, r);
 }
 
 async function main(): Promise<void> {
@@ -169,7 +121,7 @@ async function main(): Promise<void> {
     // A "shipped" run that had to train (no weights shipped yet) is not a shipped-weights time.
     const trained = mode === "shipped" && weightsStamp() !== weightsBefore;
     if (!why && trained) console.log(`reproduce: ${stem} trained models in shipped mode (weights were missing); its run time is not recorded`);
-    if (!why && !trained) recordRuntime(path.join(nbDir, nb), stem, mode, seconds);
+    if (!why && !trained) recordRun(out, stem, mode, seconds);
   }
   console.log("\nreproduce summary:");
   for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);

@@ -65,10 +65,24 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# node_modules made before OpenBLAS was there: build the accelerator once now.
-if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && [ -e node_modules/genlab-blas ] && [ ! -d native/build ] && dpkg -s libopenblas-dev >/dev/null 2>&1; then
-  log "building the native BLAS accelerator (native/)"
-  npm rebuild genlab-blas --loglevel=error >/dev/null 2>&1 || log "warning: the native BLAS accelerator did not build; running without it"
+# The accelerator is missing although it could be built now: npm ci ran before OpenBLAS's headers
+# were there (npm then leaves the optional addon out), or its build failed. Build it in native/
+# (lib/wasm-kernels.ts loads it from there too) and say plainly why when that is not possible.
+ADDON=native/build/Release/genlab_blas.node
+if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && [ ! -f "$ADDON" ]; then
+  if ! { [ -f /usr/include/cblas.h ] || compgen -G "/usr/include/*/cblas.h" >/dev/null; }; then
+    log "accelerator: not built (no OpenBLAS headers: install libopenblas-dev); running on wasm alone, which is slower but gives the same results"
+  elif ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+    log "accelerator: not built (no C++ compiler: install g++ and make, e.g. apt-get install build-essential); running on wasm alone"
+  else
+    log "accelerator: OpenBLAS is there but the addon is not built; building it now (native/)"
+    if (cd native && npm run install --silent >/tmp/genlab-blas-build.log 2>&1); then
+      log "accelerator: built $ADDON"
+    else
+      log "warning: the accelerator did not build (log: /tmp/genlab-blas-build.log, last lines below); running on wasm alone"
+      tail -n 5 /tmp/genlab-blas-build.log | sed 's/^/[setup]   /'
+    fi
+  fi
 fi
 
 KERNEL_JSON=.jupyter/share/jupyter/kernels/tslab/kernel.json

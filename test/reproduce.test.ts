@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { readmeWithRuntimes, runtimeLine, selectNotebooks } from "../scripts/reproduce";
+import { selectNotebooks } from "../scripts/reproduce";
 
 const ALL = ["00_tour.ipynb", "01_vae.ipynb", "01_vae_mnist.ipynb", "02_gan.ipynb", "03_flows.ipynb"];
 
@@ -39,29 +39,6 @@ test("selectNotebooks: no match is an error listing what there is", () => {
   assert.throws(() => selectNotebooks(ALL, ["00", "99"]), /"99"/);
 });
 
-test("runtimeLine: measured modes in seconds below 90 s and minutes above, the others 'not measured yet'", () => {
-  assert.equal(
-    runtimeLine(undefined),
-    "**Run time on 2 cores** (measured by `npm run reproduce`, whole notebook including kernel start): " +
-      "shipped weights not measured yet; `GENLAB_TRAIN=full` not measured yet; `GENLAB_TRAIN=smoke` not measured yet.",
-  );
-  assert.equal(
-    runtimeLine({
-      shipped: { seconds: 45.4, cores: 4, measuredAt: "2025-01-01" },
-      full: { seconds: 612, cores: 4, measuredAt: "2025-01-01" },
-    }),
-    "**Run time on 4 cores** (measured by `npm run reproduce`, whole notebook including kernel start): " +
-      "shipped weights 45 s; `GENLAB_TRAIN=full` 10.2 min; `GENLAB_TRAIN=smoke` not measured yet.",
-  );
-  const line = (seconds: number) => runtimeLine({ smoke: { seconds, cores: 2, measuredAt: "x" } });
-  assert.match(line(89.4), /`GENLAB_TRAIN=smoke` 89 s\.$/);
-  assert.match(line(90), /`GENLAB_TRAIN=smoke` 1\.5 min\.$/);
-  assert.match(line(0.2), /`GENLAB_TRAIN=smoke` 0 s\.$/);
-  // The line is what recordRuntime matches to rewrite it in place.
-  assert.match(line(10), /^\*\*Run time on .*$/);
-  assert.ok(!line(10).includes("\n"));
-});
-
 test("reproduce run from the command line: a name that matches nothing exits with status 2 and says why", () => {
   const script = path.join(__dirname, "..", "scripts", "reproduce.ts");
   const r = spawnSync(process.execPath, ["--import", "tsx", script, "no-such-notebook"], { encoding: "utf8" });
@@ -70,18 +47,3 @@ test("reproduce run from the command line: a name that matches nothing exits wit
   assert.equal(r.stdout, "", "nothing ran");
 });
 
-test("readmeWithRuntimes: rebuilds the time columns of the session table from the records, and nothing else", () => {
-  const readme = [
-    "Intro | not a table row",
-    "| session | notebook | topic | claims | shipped weights | `GENLAB_TRAIN=full` | `GENLAB_TRAIN=smoke` |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 1 s + 2 s | typed in | 3 s |",
-    "| 2 | `02_vae` | the ELBO | A8 | 9 s | 9 s | 9 s |",
-  ].join("\n");
-  const r = (seconds: number) => ({ seconds, cores: 2, measuredAt: "2026-11-22" });
-  const out = readmeWithRuntimes(readme, { "00_tour": { shipped: r(14), full: r(19), smoke: r(11) }, "01_gen": { shipped: r(45), smoke: r(40) }, "02_vae": { shipped: r(92), full: r(668.7) } }).split("\n");
-  assert.equal(out[0], "Intro | not a table row");
-  assert.equal(out[1], readme.split("\n")[1]);
-  assert.equal(out[3], "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 14 s + 45 s | 19 s + not measured yet | 11 s + 40 s |");
-  assert.equal(out[4], "| 2 | `02_vae` | the ELBO | A8 | 1.5 min | 11.1 min | not measured yet |");
-});

@@ -194,6 +194,8 @@ describe("runOrLoad", () => {
     const file = path.join(tmp.dir, "data", "runs", "grid-test.json");
     await runOrLoad(spec(calls, { mode: "full" }));
     const good = fs.readFileSync(file, "utf8");
+    // Without the manifest (SHA256SUMS) each format check is reached; with it, test/bad-input.test.ts.
+    fs.rmSync(path.join(path.dirname(file), "SHA256SUMS"));
     const expectError = async (over: Partial<RunSpec<B, { total: number }>>, pattern: RegExp) => {
       await assert.rejects(runOrLoad(spec(calls, over)), (err: Error) => {
         assert.match(err.message, pattern);

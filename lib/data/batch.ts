@@ -3,7 +3,7 @@
  * minibatch orders, subsets and one-hot labels.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../random";
+import { Rng, type RngState, type Stateful } from "../random";
 import type { ImageSet } from "./mnist";
 
 function checkIndices(set: ImageSet, idx: ArrayLike<number>, who: string): void {
@@ -130,21 +130,51 @@ export function oneHot(labels: ArrayLike<number>, k: number): Float32Array {
  * With `dropLast` (the default) every batch has exactly `batchSize` indices and an epoch's short
  * tail is skipped; when n < batchSize each batch is the whole set, shuffled.
  */
-export function batchStream(n: number, batchSize: number, rng: Rng, opts: { dropLast?: boolean } = {}): () => Int32Array {
+export function batchStream(
+  n: number,
+  batchSize: number,
+  rng: Rng,
+  opts: { dropLast?: boolean } = {},
+): BatchStream {
   if (!Number.isInteger(n) || n < 1) throw new Error(`batchStream: n must be a positive integer, got ${n}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchStream: batchSize must be a positive integer, got ${batchSize}`);
   const dropLast = opts.dropLast ?? true;
   const size = Math.min(batchSize, n);
-  let epoch: Generator<Int32Array, void, undefined> = batchIndices(n, size, rng, { dropLast });
-  return () => {
-    let r = epoch.next();
-    if (r.done) {
-      epoch = batchIndices(n, size, rng, { dropLast });
-      r = epoch.next();
+  // The epoch's permutation, drawn when the epoch starts (as batchIndices draws it), where the next
+  // batch starts, and the generator's state just before the permutation was drawn (to redraw it).
+  let perm: Int32Array | null = null;
+  let start = 0;
+  let before: RngState | null = null;
+  const next = (() => {
+    if (perm === null || start >= n || (dropLast && n - start < size)) {
+      before = rng.getState();
+      perm = rng.permutation(n);
+      start = 0;
     }
-    return r.value as Int32Array;
+    const end = Math.min(n, start + size);
+    const out = perm.slice(start, end);
+    start = end;
+    return out;
+  }) as BatchStream;
+  next.getState = () => ({ rng: rng.getState(), before, start, n, size });
+  next.setState = (raw: unknown) => {
+    const st = raw as { rng: RngState; before: RngState | null; start: number; n: number; size: number };
+    if (st?.n !== n || st?.size !== size) {
+      throw new Error(`batchStream: a saved state of ${st?.n} rows in batches of ${st?.size}, not ${n} in ${size}`);
+    }
+    if (st.before) {
+      rng.setState(st.before);
+      perm = rng.permutation(n);
+    } else perm = null;
+    before = st.before;
+    start = st.start;
+    rng.setState(st.rng);
   };
+  return next;
 }
+
+/** A batch stream: call it for the next batch; its state can be saved and put back (resume). */
+export type BatchStream = (() => Int32Array) & Stateful;
 
 /** Rows `idx` of a row-major matrix `x` with `dim` columns, copied into a new Float32Array. */
 export function gatherRows(x: ArrayLike<number>, dim: number, idx: ArrayLike<number>): Float32Array {

@@ -17,14 +17,15 @@
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../optim";
-import { batchStream, gatherRows } from "../data/batch";
+import { batchStream, gatherRows, type BatchStream } from "../data/batch";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
 import { trainMode } from "../env";
 import { type Grid2D } from "../grid";
 import { writeJsonAtomic } from "../io";
 import { MLP, collectParams, type Activation, type HasParams } from "../nn";
-import { Rng, randn } from "../random";
+import { Rng, randn, type RngState, type Stateful } from "../random";
+import { resumeSpec, type ResumeTarget } from "../resume";
 import { trainLoop, type History, type HistoryRow } from "../train";
 import { fitOrLoad, weightsFile, type FitResult } from "../weights";
 
@@ -178,26 +179,40 @@ export function ganObjective(loss: GeneratorLoss = "nonsaturating", realLabel = 
 // ---------------------------------------------------------------------------------------------
 // Data samplers: a function that returns n fresh rows (n x dim, row-major), owning a seeded Rng.
 
-export type Sampler = (n: number) => Float32Array;
+/** A sampler may carry its state (its generator's), so a resumed run draws what it would have. */
+export type Sampler = ((n: number) => Float32Array) & Partial<Stateful>;
 
 /** Fresh draws from a 2-D mixture (lib/data/toys.ts) for every batch. */
 export function mixtureSampler(mix: Mixture, rng: Rng): Sampler {
-  return (n) => sampleMixture(mix, n, rng).x;
+  return Object.assign((n: number) => sampleMixture(mix, n, rng).x, {
+    getState: () => rng.getState(),
+    setState: (st: unknown) => rng.setState(st as RngState),
+  });
 }
 
 /** Minibatches of rows of a fixed data set (epochs of seeded shuffles). */
 export function rowSampler(x: Float32Array, dim: number, rng: Rng): Sampler {
   const n = x.length / dim;
   if (!Number.isInteger(n) || n < 1) throw new Error(`rowSampler: ${x.length} values are not rows of ${dim}`);
-  let next: (() => Int32Array) | null = null;
+  let next: BatchStream | null = null;
   let size = -1;
-  return (b) => {
+  const sample = (b: number) => {
     if (b !== size) {
       next = batchStream(n, b, rng);
       size = b;
     }
     return gatherRows(x, dim, next!());
   };
+  return Object.assign(sample, {
+    getState: () => ({ size, stream: next?.getState() ?? null, rng: rng.getState() }),
+    setState: (raw: unknown) => {
+      const st = raw as { size: number; stream: unknown; rng: RngState };
+      size = st.size;
+      next = st.stream === null ? null : batchStream(n, size, rng);
+      if (next) next.setState(st.stream);
+      rng.setState(st.rng);
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +245,8 @@ export interface GANSnapshot {
 }
 
 export interface TrainGANOptions {
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  resume?: ResumeTarget;
   seed: number;
   /** The standard GAN's generator loss (default non-saturating); ignored when `objective` is given. */
   loss?: GeneratorLoss;
@@ -325,8 +342,16 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
     if (sn && snapAt.has(step)) snaps.push(snapshot(gan, step, snapZ, sn.grid, sn.digits ?? 4, sn.raw ?? false));
   };
   take(0);
+  const snapState: Stateful = {
+    getState: () => snaps,
+    setState: (st) => void snaps.splice(0, snaps.length, ...(st as GANSnapshot[])),
+  };
+  const resume = opts.resume
+    ? resumeSpec(opts.resume, { d: optD, g: optG }, { noise, lossRng, snaps: snapState }, { data })
+    : undefined;
   try {
     const history = await trainLoop({
+      resume,
       label: opts.label ?? `${obj.name} ${gan.name}`,
       steps: budget.steps,
       params: gan.params(),
@@ -424,8 +449,8 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
     params: gan.params(),
     seed: o.seed,
     budget: o.budget,
-    train: async (b) => {
-      const r = await trainGAN(gan, o.data, b, { seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, evalSamples: o.evalSamples, snapshots: o.snapshots });
+    train: async (b, ctx) => {
+      const r = await trainGAN(gan, o.data, b, { resume: ctx.resume, seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, evalSamples: o.evalSamples, snapshots: o.snapshots });
       snaps = o.snapshots ? r.snapshots : null;
       return r.history;
     },
@@ -673,6 +698,64 @@ export function discriminatorFunction1D(D: MLP, lo: number, hi: number, n = 4001
     const t = Math.min(n - 1, Math.max(0, ((x - lo) / (hi - lo)) * (n - 1)));
     const i = Math.min(n - 2, Math.floor(t));
     return Math.min(1 - 1e-7, Math.max(1e-7, d[i] + (t - i) * (d[i + 1] - d[i])));
+  };
+}
+
+/** What notebook 03's A9 check measures: a trained D beside D*, on the 1-D toy's grid. */
+export interface DiscriminatorVsOptimal {
+  D: MLP;
+  /** The grid: 241 points of [-3, 3]. */
+  xs: number[];
+  dTrained: Float32Array;
+  dStar: number[];
+  /** max |D - D*| over the grid points where p_data + p_g > 0.05. */
+  maxErr: number;
+  /** E |D - D*| under the mixture (p_data + p_g) / 2, by the rectangle rule on the grid. */
+  meanErr: number;
+  /** V(trained D, G) by quadrature on [-8, 8]. */
+  vTrained: number;
+}
+
+/**
+ * Trains an MLP 1-64-64-1 discriminator on samples of `pData` (real) and `pG` (fake) only, with
+ * Adam (lr 2e-3, batches of 512), and compares it with D* = p_data / (p_data + p_g). `seed` seeds
+ * the weights, `seed + 1` the real and `seed + 2` the fake samples (notebook 03 uses seed 31).
+ */
+export async function discriminatorVsOptimal(
+  pData: Density1D,
+  pG: Density1D,
+  o: { seed: number; steps: number; quiet?: boolean },
+): Promise<DiscriminatorVsOptimal> {
+  const D = new MLP("d1", [1, 64, 64, 1], new Rng(o.seed), "leakyRelu", "linear");
+  const rD = new Rng(o.seed + 1);
+  const rG = new Rng(o.seed + 2);
+  await trainDiscriminator(D, (n) => pData.sample(n, rD), (n) => pG.sample(n, rG), {
+    steps: o.steps,
+    batchSize: 512,
+    lr: 2e-3,
+    label: "D on the 1-D toy",
+    quiet: o.quiet,
+  });
+  const xs = Array.from({ length: 241 }, (_, i) => -3 + i * 0.025);
+  const dTrained = discriminatorCurve(D, xs);
+  const dStar = xs.map((x) => optimalDiscriminator(pData, pG, x));
+  let maxErr = 0;
+  let meanErr = 0;
+  xs.forEach((x, i) => {
+    const mass = pData.pdf(x) + pG.pdf(x);
+    const err = Math.abs(dTrained[i] - dStar[i]);
+    if (mass > 0.05) maxErr = Math.max(maxErr, err);
+    meanErr += (mass / 2) * err * 0.025;
+  });
+  const vTrained = valueFunction1D(pData, pG, -8, 8, discriminatorFunction1D(D, -8, 8));
+  return { D, xs, dTrained, dStar, maxErr, meanErr, vTrained };
+}
+
+/** Notebook 03's 1-D toy (A9): a mixture of two Gaussians as data, one Gaussian as generator. */
+export function a9Toy(): { pData: Density1D; pG: Density1D } {
+  return {
+    pData: gaussianMixture1D("data", [{ mean: -1, sd: 0.4 }, { mean: 1.5, sd: 0.3, weight: 0.5 }]),
+    pG: gaussianMixture1D("generator", [{ mean: 0.5, sd: 0.8 }]),
   };
 }
 

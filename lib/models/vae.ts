@@ -25,7 +25,8 @@ import { adam } from "../optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
-import { Rng, randn } from "../random";
+import { Rng, randn, type Stateful } from "../random";
+import { resumeSpec, type ResumeTarget } from "../resume";
 import { trainLoop, type History, type HistoryRow } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
@@ -172,7 +173,16 @@ export async function trainVAE(
   vae: VAE,
   data: Float32Array,
   budget: VAEBudget,
-  opts: { seed: number; binarize?: "dynamic" | "none"; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
+  opts: {
+    seed: number;
+    binarize?: "dynamic" | "none";
+    label?: string;
+    quiet?: boolean;
+    logEvery?: number;
+    onLog?: (row: HistoryRow) => void;
+    /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+    resume?: ResumeTarget;
+  },
 ): Promise<History> {
   const dim = vae.config.inputDim;
   const n = data.length / dim;
@@ -184,8 +194,11 @@ export async function trainVAE(
   const opt = adam(budget.lr);
   const binarize = opts.binarize ?? (vae.logvarX ? "none" : "dynamic");
   const calibration = vae.logvarX ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") } : null;
+  const state: Record<string, Stateful> = { next, noise, bin, ...(calibration ? { calibrate: calibration.rng } : {}) };
+  const resume = opts.resume ? resumeSpec(opts.resume, { opt }, state) : undefined;
   try {
     return await trainLoop({
+      resume,
       label: opts.label ?? `VAE ${vae.name}`,
       steps: budget.steps,
       params: vae.params(),
@@ -674,7 +687,7 @@ export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResu
     params: vae.params(),
     seed: o.seed,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: 20 } },
-    train: (b) => trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model }),
+    train: (b, ctx) => trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model, resume: ctx.resume }),
   });
   return { vae, fit };
 }
