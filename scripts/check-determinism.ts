@@ -3,13 +3,18 @@
  * same seeds and mode must give the same out/results JSON, apart from timestamps and timings. Compares
  * DIR_A/results/<nb>.json with DIR_B/results/<nb>.json (every notebook in both when none is named),
  * ignoring keys that hold times (startedAt, updatedAt, and keys naming seconds, milliseconds or a
- * rate per time). Prints every path that differs and exits 1 if any does.
+ * rate per time) and durations quoted in texts (a verdict's summary: "0.20 ms per image"). Prints every path that differs and exits 1 if any does.
  */
 import * as fs from "fs";
 import * as path from "path";
 
 /** Keys whose values are wall-clock times or durations: they differ between identical runs. */
 export const TIMING_KEY = /^at$|(^|_)(startedAt|updatedAt|createdAt|measuredAt)$|seconds|Seconds|millis|Millis|(^|[_a-z])ms($|[A-Z_])|Ms($|[A-Z_])|perSecond|PerSecond|perHour|PerHour|wallTime|WallTime|[tT]ime$/;
+
+/** A text with its durations ("0.20 ms", "7.9 min", "12 s") replaced: summaries quote timings. */
+export function untimed(text: string): string {
+  return text.replace(/\d+(\.\d+)?\s*(ms|s|min|h|seconds|minutes|hours)\b/g, "<time>");
+}
 
 /** Paths (a.b[3].c) where a and b differ, timing keys left out. */
 export function resultDiffs(a: unknown, b: unknown, at = ""): string[] {
@@ -27,6 +32,7 @@ export function resultDiffs(a: unknown, b: unknown, at = ""): string[] {
       return resultDiffs(va, vb, p);
     });
   }
+  if (typeof a === "string" && typeof b === "string" && untimed(a) === untimed(b)) return [];
   if (Object.is(a, b)) return [];
   const show = (v: unknown) => JSON.stringify(v)?.slice(0, 80);
   return [`${at}: ${show(a)} vs ${show(b)}`];

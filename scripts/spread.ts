@@ -5,6 +5,7 @@
  * accelerator, wasm alone (GENLAB_NATIVE_BLAS=0) and tfjs's plain cpu backend, each in its own
  * process. It prints min, mean, max and standard deviation per backend and over all, and writes
  * out/spread/<NAME>.json. The notebooks' thresholds on these numbers are set from this spread.
+ * `--backends=wasm-only,cpu` runs a subset (labels: accelerator, wasm-only, cpu).
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -67,6 +68,14 @@ function main(): void {
     return;
   }
   const names = args.filter((a) => !a.startsWith("--"));
+  const only = args.find((a) => a.startsWith("--backends="))?.split("=")[1].split(",");
+  const keys = ["accelerator", "wasm-only", "cpu"];
+  const unknown = (only ?? []).filter((b) => !keys.includes(b));
+  if (unknown.length) {
+    console.error(`spread: unknown backend ${unknown.join(", ")}; use ${keys.join(", ")}`);
+    process.exit(2);
+  }
+  const backends = BACKENDS.filter((_, i) => !only || only.includes(keys[i]));
   for (const n of names) {
     if (!STATISTICS[n]) {
       console.error(`spread: no statistic ${JSON.stringify(n)}; there are: ${Object.keys(STATISTICS).join(", ")}`);
@@ -79,7 +88,7 @@ function main(): void {
     console.log(`spread ${name}: ${st.what}; seeds ${seeds.join(", ")}`);
     const rows: Record<string, unknown>[] = [];
     const all: number[] = [];
-    for (const b of BACKENDS) {
+    for (const b of backends) {
       const script = path.join(projectRoot(), "scripts", "spread.ts");
       const r = spawnSync(process.execPath, ["--import", "tsx", script, "--worker", name, seeds.join(",")], {
         env: { ...process.env, ...b.env },
