@@ -31,7 +31,7 @@
  *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/nn.ts then uses it for the
  *   critics of WGAN-GP). Checked bit for bit against tfjs's gradient in test/wasm-kernels.test.ts.
  */
-import { nativeBlasSetting } from "./env";
+import { nativeBlasSetting, projectRoot } from "./env";
 import * as tf from "@tensorflow/tfjs";
 import * as path from "node:path";
 
@@ -160,7 +160,8 @@ function loadNative(): { blas: NativeBlas | null; reason: string } {
   const why: string[] = [];
   // The installed optionalDependency, then the package in the repository (a checkout whose
   // node_modules predates the dependency, or a notebook kernel resolving lib/ through a symlink).
-  for (const spec of ["genlab-blas", path.join(__dirname, "..", "native")]) {
+  // (__dirname is notebooks/lib in a kernel, so the repository's native/ is found from the root.)
+  for (const spec of ["genlab-blas", path.join(projectRoot(), "native")]) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const blas = require(spec) as NativeBlas;

@@ -77,6 +77,8 @@ if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && [ ! -f "$ADDON" ]; then
   else
     log "accelerator: OpenBLAS is there but the addon is not built; building it now (native/)"
     if (cd native && npm run install --silent >/tmp/genlab-blas-build.log 2>&1); then
+      # the link npm makes for a file: dependency, so require("genlab-blas") finds it everywhere
+      [ -e node_modules/genlab-blas ] || ln -s ../native node_modules/genlab-blas
       log "accelerator: built $ADDON"
     else
       log "warning: the accelerator did not build (log: /tmp/genlab-blas-build.log, last lines below); running on wasm alone"

@@ -12,7 +12,16 @@ import * as path from "path";
 import { initBackend, backendName } from "../lib/backend";
 import { outDir, projectRoot } from "../lib/env";
 import { writeJsonAtomic } from "../lib/io";
-import { a9Toy, discriminatorVsOptimal } from "../lib/models/gan";
+import { ring8 } from "../lib/data/toys";
+import {
+  a9Toy,
+  discriminatorVsOptimal,
+  GAN,
+  mixtureSampler,
+  TOY_GAN_CONFIG,
+  vanishingGradients,
+} from "../lib/models/gan";
+import { Rng } from "../lib/random";
 
 interface Statistic {
   what: string;
@@ -26,7 +35,20 @@ async function a9(seed: number) {
   return discriminatorVsOptimal(pData, pG, { seed, steps: 1500, quiet: true });
 }
 
+/** Notebook 03's B5 run on disjoint supports: G's saturating-loss gradient, end over start. */
+async function b5(seed: number): Promise<number> {
+  const g = new GAN("b5-disj", TOY_GAN_CONFIG, new Rng(seed));
+  const o = { steps: 1500, every: 50, batchSize: 256, lr: 2e-3, seed: seed + 2, shift: [4, 4], quiet: true };
+  const rows = await vanishingGradients(g, mixtureSampler(ring8(), new Rng(seed + 1)), o);
+  return rows[rows.length - 1].saturating / rows[0].saturating;
+}
+
 const STATISTICS: Record<string, Statistic> = {
+  "b5-saturating": {
+    what: "notebook 03, B5: saturating |grad| end/start, D trained 1,500 steps vs a G shifted by (4, 4)",
+    seed: 51,
+    run: b5,
+  },
   "a9-max": {
     what: "notebook 03, A9: max |D - D*| of a 1-64-64-1 D after 1,500 Adam steps",
     seed: 31,
