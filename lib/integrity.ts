@@ -21,24 +21,38 @@ function manifestFile(file: string): string {
   return path.join(path.dirname(file), MANIFEST);
 }
 
-/** The manifest beside `file`, as name -> hash (empty when there is none). */
-export function readManifest(file: string): Map<string, string> {
-  const m = new Map<string, string>();
+/**
+ * The manifest beside `file`, as name -> hashes. A name has one hash, or two for the moment a
+ * save replaces the file (see writeRecorded); either is accepted.
+ */
+export function readManifest(file: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
   const f = manifestFile(file);
   if (!fs.existsSync(f)) return m;
   for (const line of fs.readFileSync(f, "utf8").split("\n")) {
     const hit = /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim());
-    if (hit) m.set(hit[2], hit[1]);
+    if (hit) m.set(hit[2], [...(m.get(hit[2]) ?? []), hit[1]]);
   }
   return m;
 }
 
+function writeManifest(file: string, m: Map<string, string[]>): void {
+  const names = [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lines = names.flatMap((n) => m.get(n)!.map((h) => `${h}  ${n}`));
+  writeFileAtomic(manifestFile(file), lines.join("\n") + "\n");
+}
+
+/** Sets the hashes the manifest beside `file` accepts for it (atomically). */
+function setHashes(file: string, hashes: string[]): void {
+  const m = readManifest(file);
+  if (hashes.length) m.set(path.basename(file), hashes);
+  else m.delete(path.basename(file));
+  writeManifest(file, m);
+}
+
 /** Records the hash of `data`, just written to `file`, in the manifest beside it (atomically). */
 export function recordHash(file: string, data: Uint8Array): void {
-  const m = readManifest(file);
-  m.set(path.basename(file), sha256(data));
-  const lines = [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, h]) => `${h}  ${n}`);
-  writeFileAtomic(manifestFile(file), lines.join("\n") + "\n");
+  setHashes(file, [sha256(data)]);
 }
 
 /** Why `data` is not what the manifest beside `file` recorded for it; null when it is, or is unlisted. */
@@ -46,18 +60,37 @@ export function hashProblem(file: string, data: Uint8Array): string | null {
   const want = readManifest(file).get(path.basename(file));
   if (want === undefined) return null;
   const got = sha256(data);
-  if (got === want) return null;
+  if (want.includes(got)) return null;
   return (
-    `damaged: its SHA-256 is ${got.slice(0, 12)}..., but ${MANIFEST} beside it says ${want.slice(0, 12)}... ` +
+    `damaged: its SHA-256 is ${got.slice(0, 12)}..., but ${MANIFEST} beside it says ${want[0].slice(0, 12)}... ` +
     "(truncated or changed after it was saved)"
   );
 }
 
-/** Writes `data` atomically (lib/io.ts) and records its hash in the manifest beside it. */
+/**
+ * Writes `data` atomically (lib/io.ts) and records its hash in the manifest beside it, so that a
+ * kill at any moment leaves a file the manifest accepts: first the new hash is added beside the
+ * old one, then the file is replaced, then the old hash goes. A failed write puts the old back.
+ */
 export function writeRecorded(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  writeFileAtomic(file, bytes);
-  recordHash(file, bytes);
+  const hash = sha256(bytes);
+  const old = readManifest(file).get(path.basename(file)) ?? [];
+  // An existing file the manifest does not list stays unlisted until it is replaced.
+  const listed = old.length > 0 || !fs.existsSync(file);
+  try {
+    if (listed) setHashes(file, [...new Set([...old, hash])]);
+  } catch (err) {
+    const what = fs.existsSync(file) ? "the previous one is unchanged" : "nothing was written";
+    throw new Error(`could not write ${file} (${what}): ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    writeFileAtomic(file, bytes);
+  } catch (err) {
+    if (listed) setHashes(file, old);
+    throw err;
+  }
+  setHashes(file, [hash]);
 }
 
 /** The usual remedy for a damaged file: git for the shipped ones, retraining for any. */

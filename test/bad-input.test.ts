@@ -47,7 +47,7 @@ test("saving records the file's SHA-256 in the SHA256SUMS beside it, in sha256su
   const file = path.join(tmp.dir, "ok", "a.safetensors");
   saveSmall(file, 1);
   const m = readManifest(file);
-  assert.match(m.get("a.safetensors") ?? "", /^[0-9a-f]{64}$/);
+  assert.match(m.get("a.safetensors")?.join(",") ?? "", /^[0-9a-f]{64}$/);
   assert.match(fs.readFileSync(path.join(tmp.dir, "ok", MANIFEST), "utf8"), /^[0-9a-f]{64} {2}a\.safetensors\n$/);
   assert.deepEqual(loadSmall(file), new Array(12).fill(1));
 });
@@ -138,4 +138,22 @@ test("a missing Fashion-MNIST: the error says where it looked and how to install
     () => loadFashionMnist({ dir: empty }),
     (e: Error) => e.message.startsWith("Fashion-MNIST not found") && e.message.includes(empty) && /apt-get install dataset-fashion-mnist/.test(e.message),
   );
+});
+
+test("a save killed half-way leaves a file the manifest accepts: old and new hash are both listed while it replaces", () => {
+  const dir = path.join(tmp.dir, "window");
+  const file = path.join(dir, "a.safetensors");
+  saveSmall(file, 1);
+  const oldBytes = fs.readFileSync(file);
+  saveSmall(file, 2);
+  const newBytes = fs.readFileSync(file);
+  const lines = fs.readFileSync(path.join(dir, MANIFEST), "utf8");
+  assert.equal(lines.trim().split("\n").length, 1, "after the save only the new hash is listed");
+  // The moment between "new hash added" and "file renamed": the manifest lists both.
+  const { sha256 } = require("../lib/integrity") as typeof import("../lib/integrity");
+  fs.writeFileSync(path.join(dir, MANIFEST), `${sha256(oldBytes)}  a.safetensors\n${sha256(newBytes)}  a.safetensors\n`);
+  fs.writeFileSync(file, oldBytes);
+  assert.deepEqual(loadSmall(file), new Array(12).fill(1), "the old file loads");
+  fs.writeFileSync(file, newBytes);
+  assert.deepEqual(loadSmall(file), new Array(12).fill(2), "the new file loads");
 });
