@@ -2,7 +2,7 @@
  * Damage detection for the files genlab writes and reads back: weights, histories and run records.
  * Each folder of them holds a manifest, SHA256SUMS, in the format of coreutils' sha256sum (so
  * `cd data/weights && sha256sum -c SHA256SUMS` checks the shipped files by hand). Saving a file
- * records its hash; reading a file that the manifest lists checks it, so a truncated or bit-flipped
+ * (writeRecorded) records its hash; reading a file that the manifest lists checks it, so a truncated or bit-flipped
  * file is an error naming it instead of silently wrong numbers. Files the manifest does not list
  * (made by hand, or by an older genlab) load unchecked.
  */
@@ -48,11 +48,6 @@ function setHashes(file: string, hashes: string[]): void {
   if (hashes.length) m.set(path.basename(file), hashes);
   else m.delete(path.basename(file));
   writeManifest(file, m);
-}
-
-/** Records the hash of `data`, just written to `file`, in the manifest beside it (atomically). */
-export function recordHash(file: string, data: Uint8Array): void {
-  setHashes(file, [sha256(data)]);
 }
 
 /** Why `data` is not what the manifest beside `file` recorded for it; null when it is, or is unlisted. */
