@@ -13,7 +13,13 @@
  */
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
-import { checkpointMeta, readCheckpoint, saveCheckpoint } from "./checkpoint";
+import {
+  assignChecked,
+  checkpointMeta,
+  entryTensor,
+  readCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint";
 import { outDir } from "./env";
 import { type Stateful } from "./random";
 
@@ -107,22 +113,12 @@ export async function loadResume(
     return null;
   }
   const fix = `delete ${spec.file} to start from step 0`;
-  const entry = (name: string) => {
-    const e = ck.entries[name];
-    if (!e) throw new Error(`resume checkpoint ${spec.file}: no tensor ${name}; ${fix}`);
-    return tf.tensor(e.data, e.shape, e.dtype === "F32" ? "float32" : "int32");
-  };
-  for (const [k, v] of Object.entries(params)) {
-    const t = entry(`param:${k}`);
-    if (!same(t.shape, v.shape)) throw new Error(`resume checkpoint ${spec.file}: ${k} has shape [${t.shape}], the model [${v.shape}]; ${fix}`);
-    v.assign(t);
-    t.dispose();
-  }
+  assignChecked(spec.file, ck, params, { prefix: "param:", hint: fix });
   for (const [name, opt] of Object.entries(spec.optimizers)) {
     const prefix = `opt:${name}:`;
     const ws = Object.keys(ck.entries)
       .filter((k) => k.startsWith(prefix))
-      .map((k) => ({ name: k.slice(prefix.length), tensor: entry(k) }));
+      .map((k) => ({ name: k.slice(prefix.length), tensor: entryTensor(ck.entries[k]) }));
     await opt.setWeights(ws);
     tf.dispose(ws.map((w) => w.tensor));
     (opt as unknown as { learningRate: number }).learningRate = json.learningRates[name];

@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
 import { codeVersion } from "./version";
-import { hashProblem, restoreHint, writeRecorded } from "./integrity";
+import { readChecked, writeRecorded } from "./integrity";
 import { resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
 
@@ -64,9 +64,7 @@ function historyFile(weights: string): string {
 
 function readHistory(file: string): History | null {
   if (!fs.existsSync(file)) return null;
-  const buf = fs.readFileSync(file);
-  const damaged = hashProblem(file, buf);
-  if (damaged) throw new Error(`training history ${file} is ${damaged}; ${restoreHint(file)}`);
+  const buf = readChecked(file, `training history ${file}`);
   try {
     return History.fromJSON(JSON.parse(buf.toString("utf8")));
   } catch (err) {
