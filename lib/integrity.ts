@@ -88,6 +88,12 @@ export function writeRecorded(file: string, data: string | Uint8Array): void {
   setHashes(file, [hash]);
 }
 
+/** Deletes `file` (when it is there) and its hashes in the manifest beside it. */
+export function removeRecorded(file: string): void {
+  fs.rmSync(file, { force: true });
+  if (readManifest(file).has(path.basename(file))) setHashes(file, []);
+}
+
 /**
  * The whole of `file`, checked against the manifest beside it (hashProblem), for every reader of
  * the files genlab records. An error starts with `what` (which names the file, e.g.

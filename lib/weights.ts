@@ -17,7 +17,7 @@ import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from ".
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
 import { codeVersion } from "./version";
 import { readChecked, writeRecorded } from "./integrity";
-import { resumeFile, type ResumeTarget } from "./resume";
+import { clearResume, resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
 
 export type Budget = Record<string, number>;
@@ -106,7 +106,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   writeRecorded(historyFile(file), JSON.stringify(history, null, 2) + "\n");
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   loadInto(file, spec.params);
-  fs.rmSync(resume.file, { force: true }); // the finished weights are saved: nothing to resume
+  clearResume(resume); // the finished weights are saved: nothing to resume
   console.log(`${spec.model}: saved ${shown(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
   return { source: "trained", file, meta, history };
 }
