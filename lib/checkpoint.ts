@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as os from "os";
 import { trainMode } from "./env";
-import { hashProblem, restoreHint, writeRecorded } from "./integrity";
+import { describeFsError, readChecked, writeRecorded } from "./integrity";
 import { codeVersion } from "./version";
 
 /** What a checkpoint says about itself; stored as JSON under the "genlab" metadata key. */
@@ -146,7 +146,7 @@ export function saveCheckpoint(file: string, tensors: Record<string, tf.Tensor>,
 
 /** Reads and validates a whole checkpoint. Data arrays are fresh copies (safe to keep). */
 export function readCheckpoint(file: string): Checkpoint {
-  const buf = readWhole(file);
+  const buf = readChecked(file, `checkpoint ${file}`);
   const parsed = parseHeader(file, buf, buf.length);
   const entries: Record<string, CheckpointEntry> = {};
   for (const e of parsed.tensors) {
@@ -164,14 +164,34 @@ export function readCheckpoint(file: string): Checkpoint {
  */
 export function loadInto(file: string, vars: Record<string, tf.Variable>): CheckpointMeta {
   const ckpt = readCheckpoint(file);
+  assignChecked(file, ckpt, vars);
+  return ckpt.meta;
+}
+
+/**
+ * The checks and assignment of loadInto on a checkpoint already read from `file`, for the tensors
+ * named `prefix` + variable name (the other tensors are not looked at when a prefix is given, e.g.
+ * "param:" in a resume checkpoint). `hint` ends the error (what to do about it).
+ */
+export function assignChecked(
+  file: string,
+  ckpt: Checkpoint,
+  vars: Record<string, tf.Variable>,
+  o: { prefix?: string; hint?: string } = {},
+): void {
+  const prefix = o.prefix ?? "";
+  const entry = (name: string): CheckpointEntry | undefined => ckpt.entries[prefix + name];
   const wanted = Object.keys(vars).sort(compareNames);
-  const found = Object.keys(ckpt.entries).sort(compareNames);
-  const missing = wanted.filter((n) => !(n in ckpt.entries));
+  const found = Object.keys(ckpt.entries)
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => n.slice(prefix.length))
+    .sort(compareNames);
+  const missing = wanted.filter((n) => entry(n) === undefined);
   const unexpected = found.filter((n) => !Object.prototype.hasOwnProperty.call(vars, n));
   const mismatches: string[] = [];
   const nonFinite: string[] = [];
   for (const name of wanted) {
-    const e = ckpt.entries[name];
+    const e = entry(name);
     if (e === undefined) continue;
     const v = vars[name];
     const expectedDtype = v.dtype === "float32" ? "F32" : v.dtype === "int32" ? "I32" : v.dtype;
@@ -188,19 +208,21 @@ export function loadInto(file: string, vars: Record<string, tf.Variable>): Check
     if (unexpected.length > 0) lines.push(`  unexpected in the file: ${unexpected.join(", ")}`);
     for (const m of mismatches) lines.push(`  mismatch ${m}`);
     for (const m of nonFinite) lines.push(`  non-finite ${m}`);
+    if (o.hint) lines.push(`  ${o.hint}`);
     throw new Error(lines.join("\n"));
   }
   // All checks passed: build every tensor first, then assign.
-  const values = wanted.map((name) => {
-    const e = ckpt.entries[name];
-    return tf.tensor(e.data, e.shape, e.dtype === "F32" ? "float32" : "int32");
-  });
+  const values = wanted.map((name) => entryTensor(entry(name)!));
   try {
     wanted.forEach((name, i) => vars[name].assign(values[i]));
   } finally {
     values.forEach((t) => t.dispose());
   }
-  return ckpt.meta;
+}
+
+/** A checkpoint entry as a new tensor (the caller disposes it). */
+export function entryTensor(e: CheckpointEntry): tf.Tensor {
+  return tf.tensor(e.data, e.shape, e.dtype === "F32" ? "float32" : "int32");
 }
 
 /** Meta, tensor list, parameter count and file size, reading only the header. */
@@ -392,25 +414,6 @@ function validateMeta(meta: unknown): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function readWhole(file: string): Buffer {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    return fail(file, describeFsError(err));
-  }
-  const problem = hashProblem(file, buf);
-  if (problem) fail(file, `${problem}; ${restoreHint(file)}`);
-  return buf;
-}
-
-function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === "ENOENT") return "file not found";
-  if (e.code === "EISDIR") return "is a directory, not a checkpoint file";
-  return `cannot read: ${e.message}`;
-}
 
 function firstNonFinite(values: Float32Array): { index: number; value: number; count: number } | undefined {
   let first = -1;

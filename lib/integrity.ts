@@ -88,6 +88,39 @@ export function writeRecorded(file: string, data: string | Uint8Array): void {
   setHashes(file, [hash]);
 }
 
+/** Deletes `file` (when it is there) and its hashes in the manifest beside it. */
+export function removeRecorded(file: string): void {
+  fs.rmSync(file, { force: true });
+  if (readManifest(file).has(path.basename(file))) setHashes(file, []);
+}
+
+/**
+ * The whole of `file`, checked against the manifest beside it (hashProblem), for every reader of
+ * the files genlab records. An error starts with `what` (which names the file, e.g.
+ * `checkpoint ${file}`): "<what>: file not found" (or "is a directory, not a file", "cannot read:
+ * <reason>"), or "<what>: damaged: its SHA-256 is ... (truncated or changed after it was saved);
+ * <hint>", the hint by default restoreHint(file).
+ */
+export function readChecked(file: string, what: string, hint = restoreHint(file)): Buffer {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${what}: ${describeFsError(err)}`, { cause: err });
+  }
+  const problem = hashProblem(file, buf);
+  if (problem) throw new Error(`${what}: ${problem}; ${hint}`);
+  return buf;
+}
+
+/** Why a file could not be read, in a few words ("file not found", ...). */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "ENOENT") return "file not found";
+  if (e.code === "EISDIR") return "is a directory, not a file";
+  return `cannot read: ${e.message}`;
+}
+
 /** The usual remedy for a damaged file: git for the shipped ones, retraining for any. */
 export function restoreHint(file: string): string {
   return `restore it (git checkout -- ${file}) or retrain it with GENLAB_TRAIN=full`;

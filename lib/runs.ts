@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
-import { hashProblem, writeRecorded } from "./integrity";
+import { readChecked, writeRecorded } from "./integrity";
 import { codeVersion } from "./version";
 
 export const RUN_FORMAT = "genlab-run/1";
@@ -90,15 +90,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export function readRun<B extends RunBudget, T>(file: string, expect: { name: string; seeds: number[]; budget: B; check?: (result: unknown) => string | null }): RunRecord<B, T> {
   const fix = `delete it or recompute it with GENLAB_TRAIN=full (which overwrites ${shown(file)})`;
+  const what = `run ${expect.name}: ${shown(file)}`;
+  const buf = readChecked(file, what, `restore it with git or ${fix}`);
   let rec: Record<string, unknown>;
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(`run ${expect.name}: cannot read ${shown(file)} (${(err as Error).message}); ${fix}`);
-  }
-  const damaged = hashProblem(file, buf);
-  if (damaged) throw new Error(`run ${expect.name}: ${shown(file)} is ${damaged}; restore it with git or ${fix}`);
   try {
     rec = JSON.parse(buf.toString("utf8"));
   } catch (err) {

@@ -6,7 +6,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ProgressBar } from "./progress";
-import { checkpointSeconds, loadResume, saveResume, type ResumeSpec } from "./resume";
+import {
+  checkpointSeconds,
+  loadResume,
+  saveResume,
+  type ResumeSpec,
+  type ResumeTarget,
+} from "./resume";
 
 /** One row of the history: the step, wall-clock seconds since the start, and each loss. */
 export type HistoryRow = { step: number; seconds: number } & Record<string, number>;
@@ -71,6 +77,21 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** The options of a model's training function (trainVAE, trainFlow, ...) besides its budget. */
+export interface TrainOptions {
+  /** Seeds every generator the training draws from. */
+  seed: number;
+  /** Label of the progress bar. */
+  label?: string;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** Go to trainLoop (e.g. to add mode coverage to the history rows). */
+  logEvery?: number;
+  onLog?: (row: HistoryRow) => void;
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  resume?: ResumeTarget;
+}
+
 export interface LoopOptions {
   /** Label of the progress bar. */
   label: string;
@@ -110,7 +131,8 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
   const saveEvery = opts.resume ? checkpointSeconds(opts.resume) * 1000 : Infinity;
   let lastSave = Date.now();
   const bar = opts.quiet || steps === 0 ? null : new ProgressBar(steps, opts.label);
-  const t0 = Date.now();
+  // A resumed run's clock goes on from the checkpoint's last row (the time lost is not counted).
+  const t0 = Date.now() - (first > 0 ? (history.last()?.seconds ?? 0) * 1000 : 0);
   let good: { step: number; values: Record<string, tf.Tensor> } | null = null;
   let pending: { step: number; values: Record<string, tf.Tensor> } | null = null;
   const dropSnapshot = (s: { values: Record<string, tf.Tensor> } | null) => {

@@ -16,8 +16,8 @@ import * as tf from "@tensorflow/tfjs";
 import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
 import { codeVersion } from "./version";
-import { hashProblem, restoreHint, writeRecorded } from "./integrity";
-import { resumeFile, type ResumeTarget } from "./resume";
+import { readChecked, writeRecorded } from "./integrity";
+import { clearResume, resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
 
 export type Budget = Record<string, number>;
@@ -64,9 +64,7 @@ function historyFile(weights: string): string {
 
 function readHistory(file: string): History | null {
   if (!fs.existsSync(file)) return null;
-  const buf = fs.readFileSync(file);
-  const damaged = hashProblem(file, buf);
-  if (damaged) throw new Error(`training history ${file} is ${damaged}; ${restoreHint(file)}`);
+  const buf = readChecked(file, `training history ${file}`);
   try {
     return History.fromJSON(JSON.parse(buf.toString("utf8")));
   } catch (err) {
@@ -108,7 +106,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   writeRecorded(historyFile(file), JSON.stringify(history, null, 2) + "\n");
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   loadInto(file, spec.params);
-  fs.rmSync(resume.file, { force: true }); // the finished weights are saved: nothing to resume
+  clearResume(resume); // the finished weights are saved: nothing to resume
   console.log(`${spec.model}: saved ${shown(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
   return { source: "trained", file, meta, history };
 }

@@ -11,11 +11,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { toFloat } from "../data/batch";
 import { loadMnist, type ImageSet } from "../data/mnist";
-import { accuracy, MLPClassifier, trainClassifier } from "../models/classifier";
+import { accuracy, MLPClassifier, trainClassifier, type Features } from "../models/classifier";
 import { classHistogram, klFromUniform } from "./classes";
 import { frechetFromStats, gaussianStats } from "./frechet";
 import { sharpness } from "./sharpness";
-import { Rng } from "../random";
+import { Rng, type Stateful } from "../random";
+import { resumePhases, type ResumeTarget } from "../resume";
 import { History } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 import { randomShifts } from "./images";
@@ -101,33 +102,56 @@ async function buildEvalClassifier(): Promise<EvalClassifier> {
   const xTrain = toFloat(ds.train);
   const xTest = toFloat(ds.test);
   const model = new MLPClassifier(EVAL_CLASSIFIER_MODEL, EVAL_CLASSIFIER_SIZES, new Rng(EVAL_CLASSIFIER_SEED));
+  const train = { x: xTrain, dim: 784, y: ds.train.labels };
   const testAcc = () => accuracy(model.predict({ x: xTest, dim: 784 }), ds.test.labels);
   const fit = await fitOrLoad({
     model: EVAL_CLASSIFIER_MODEL,
     params: model.params(),
     seed: EVAL_CLASSIFIER_SEED,
     budget: EVAL_CLASSIFIER_BUDGET,
-    train: async (b) => {
-      const rng = new Rng(EVAL_CLASSIFIER_SEED).fork("shifts");
-      const history = new History();
-      const per = Math.ceil(b.steps / PHASE_LR.length);
-      for (let p = 0; p < PHASE_LR.length; p++) {
-        const steps = Math.min(per, b.steps - p * per);
-        const h = await trainClassifier(
-          model,
-          { x: xTrain, dim: 784, y: ds.train.labels },
-          { steps, batchSize: b.batchSize, lr: PHASE_LR[p] },
-          { seed: EVAL_CLASSIFIER_SEED + p, label: `eval classifier (phase ${p + 1}/${PHASE_LR.length}, lr ${PHASE_LR[p]})`, augment: (rows) => randomShifts(rows, 28, 28, b.maxShift, rng) },
-        );
-        const offset = history.last()?.step ?? 0;
-        const t0 = history.last()?.seconds ?? 0;
-        for (const r of h.rows) history.push({ ...r, step: r.step + offset, seconds: r.seconds + t0 });
-      }
-      return history;
-    },
+    train: (b, ctx) => trainEvalClassifier(model, train, b, ctx),
     metrics: () => ({ testAccuracy: testAcc() }),
   });
   return new EvalClassifier(model, fit, testAcc());
+}
+
+/**
+ * The evaluation classifier's training (buildEvalClassifier; exported for test/resume.test.ts): the
+ * budget's steps split equally among the rates of PHASE_LR, each phase a trainClassifier run of its
+ * own (a fresh Adam, batches seeded EVAL_CLASSIFIER_SEED + phase), every minibatch shifted by up to
+ * `maxShift` pixels by one generator over all phases. The rows are 28 x 28 images. With ctx.resume
+ * each phase keeps a resume checkpoint (resumePhases), holding the history of the phases before it
+ * and the shifts' generator, so a killed run goes on in the phase it was in.
+ */
+export async function trainEvalClassifier(
+  model: MLPClassifier,
+  data: Features & { y: ArrayLike<number> },
+  b: EvalClassifierBudget,
+  ctx: { resume?: ResumeTarget } = {},
+): Promise<History> {
+  const rng = new Rng(EVAL_CLASSIFIER_SEED).fork("shifts");
+  const history = new History();
+  const earlier: Stateful = {
+    getState: () => history.rows,
+    setState: (rows) => void history.rows.splice(0, Infinity, ...History.fromJSON(rows).rows),
+  };
+  const phases = ctx.resume ? resumePhases(ctx.resume, PHASE_LR.length) : null;
+  const per = Math.ceil(b.steps / PHASE_LR.length);
+  for (let p = phases?.start ?? 0; p < PHASE_LR.length; p++) {
+    const steps = Math.min(per, b.steps - p * per);
+    const lr = PHASE_LR[p];
+    const h = await trainClassifier(model, data, { steps, batchSize: b.batchSize, lr }, {
+      seed: EVAL_CLASSIFIER_SEED + p,
+      label: `eval classifier (phase ${p + 1}/${PHASE_LR.length}, lr ${lr})`,
+      augment: (rows) => randomShifts(rows, 28, 28, b.maxShift, rng),
+      resume: phases?.phase(p),
+      state: { shifts: rng, earlier },
+    });
+    const offset = history.last()?.step ?? 0;
+    const t0 = history.last()?.seconds ?? 0;
+    for (const r of h.rows) history.push({ ...r, step: r.step + offset, seconds: r.seconds + t0 });
+  }
+  return history;
 }
 
 /** What genlab measures on a set of generated digits (notebooks 03, 04, 06). */

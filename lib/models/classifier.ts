@@ -6,8 +6,9 @@ import * as tf from "@tensorflow/tfjs";
 import { adam } from "../optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { MLP, type Activation } from "../nn";
-import { Rng } from "../random";
-import { trainLoop, type History } from "../train";
+import { Rng, type Stateful } from "../random";
+import { resumeSpec } from "../resume";
+import { trainLoop, type History, type TrainOptions } from "../train";
 
 /** Features as rows: n rows of `dim` float32 values. */
 export interface Features {
@@ -66,14 +67,16 @@ export async function trainClassifier(
   model: MLPClassifier,
   data: Features & { y: ArrayLike<number> },
   budget: ClassifierBudget,
-  opts: {
-    seed: number;
-    label?: string;
-    quiet?: boolean;
+  opts: Omit<TrainOptions, "logEvery" | "onLog"> & {
     /** Transforms each minibatch's rows before the step (data augmentation); gets the step index. */
     augment?: (rows: Float32Array, step: number) => Float32Array;
     /** L2 penalty weight on every weight matrix (not the biases); default 0. */
     weightDecay?: number;
+    /**
+     * With `resume`: what else the step draws from (the generator `augment` uses) or the caller
+     * keeps (the history of earlier phases), saved and put back with the checkpoint.
+     */
+    state?: Record<string, Stateful>;
   },
 ): Promise<History> {
   const n = checkFeatures(data, model.net.sizes[0], "trainClassifier");
@@ -88,8 +91,11 @@ export async function trainClassifier(
   const next = batchStream(n, budget.batchSize, new Rng(opts.seed).fork("batches"));
   const opt = adam(budget.lr);
   const wd = opts.weightDecay ?? 0;
+  const state = { ...opts.state, next };
+  const resume = opts.resume ? resumeSpec(opts.resume, { opt }, state) : undefined;
   try {
     return await trainLoop({
+      resume,
       label: opts.label ?? "classifier",
       steps: budget.steps,
       params: model.params(),

@@ -25,8 +25,9 @@ import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, logDetFromCholesky } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng } from "../random";
+import { resumeSpec } from "../resume";
 import { globalNorm } from "./gan";
-import { trainLoop, type History, type HistoryRow } from "../train";
+import { trainLoop, type History, type TrainOptions } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -465,7 +466,7 @@ export async function trainFlow(
   flow: FlowModel,
   data: ArrayLike<number>,
   budget: FlowBudget,
-  opts: { seed: number; pre?: LogitPreprocess; label?: string; quiet?: boolean; logEvery?: number; onLog?: (row: HistoryRow) => void },
+  opts: TrainOptions & { pre?: LogitPreprocess },
 ): Promise<History> {
   const d = flow.dim;
   const n = data.length / d;
@@ -475,8 +476,10 @@ export async function trainFlow(
   const noise = rng.fork("dequantise");
   const opt = adam(budget.lr);
   const vars = Object.values(flow.params());
+  const resume = opts.resume ? resumeSpec(opts.resume, { opt }, { next, noise }) : undefined;
   try {
     return await trainLoop({
+      resume,
       label: opts.label ?? `flow ${flow.name}`,
       steps: budget.steps,
       params: flow.params(),
@@ -552,7 +555,10 @@ export async function fitFlow<F extends FlowModel = Flow>(o: FitFlowOptions<F>):
     params: flow.params(),
     seed: o.seed,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: o.smokeSteps ?? 20 } },
-    train: (b) => trainFlow(flow, o.data, b as FlowBudget, { seed: o.seed + 1, pre: o.pre, label: o.label ?? o.model }),
+    train: (b, ctx) => {
+      const opts = { seed: o.seed + 1, pre: o.pre, label: o.label ?? o.model, resume: ctx.resume };
+      return trainFlow(flow, o.data, b as FlowBudget, opts);
+    },
   });
   return { flow, fit };
 }

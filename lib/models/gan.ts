@@ -60,7 +60,8 @@ export interface GANConfig {
 export class GAN implements HasParams {
   readonly G: MLP;
   readonly D: MLP;
-  private readonly dropRng: Rng;
+  /** D's dropout masks while training (config.dDropout); a resume checkpoint keeps its state. */
+  readonly dropRng: Rng;
   constructor(
     readonly name: string,
     readonly config: GANConfig,
@@ -347,7 +348,12 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
     setState: (st) => void snaps.splice(0, snaps.length, ...(st as GANSnapshot[])),
   };
   const resume = opts.resume
-    ? resumeSpec(opts.resume, { d: optD, g: optG }, { noise, lossRng, snaps: snapState }, { data })
+    ? resumeSpec(
+        opts.resume,
+        { d: optD, g: optG },
+        { noise, lossRng, dropout: gan.dropRng, snaps: snapState },
+        { data },
+      )
     : undefined;
   try {
     const history = await trainLoop({

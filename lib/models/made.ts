@@ -33,7 +33,8 @@ import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import type { TrainMode } from "../env";
 import { ProgressBar } from "../progress";
 import { Rng } from "../random";
-import { trainLoop, type History, type HistoryRow } from "../train";
+import { resumeSpec } from "../resume";
+import { trainLoop, type History, type HistoryRow, type TrainOptions } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 import { bernoulliLogLik } from "./vae";
 
@@ -370,7 +371,11 @@ export async function trainMADE(
   made: MADE,
   data: Float32Array,
   budget: MADEBudget,
-  opts: { seed: number; binarize?: "dynamic" | "none"; label?: string; quiet?: boolean; heldOut?: Float32Array; heldOutRows?: number },
+  opts: Omit<TrainOptions, "logEvery" | "onLog"> & {
+    binarize?: "dynamic" | "none";
+    heldOut?: Float32Array;
+    heldOutRows?: number;
+  },
 ): Promise<History> {
   const D = made.inputDim;
   const n = data.length / D;
@@ -388,8 +393,10 @@ export async function trainMADE(
   const evalHeld = (row: HistoryRow) => {
     if (held && (row.step % evalEvery === 0 || row.step === budget.steps)) row.heldOut = mean(madeNll(made, held));
   };
+  const resume = opts.resume ? resumeSpec(opts.resume, { opt }, { next, bin }) : undefined;
   try {
     return await trainLoop({
+      resume,
       label: opts.label ?? `MADE ${made.name}`,
       steps: budget.steps,
       params: made.params(),
@@ -484,9 +491,10 @@ export async function fitMADE(o: FitMADEOptions): Promise<{ made: MADE; fit: Fit
     seed: o.seed,
     mode: o.mode,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: o.smokeSteps ?? 50 } },
-    train: (b) => {
-      made.initOutputBias(o.data);
-      return trainMADE(made, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model, heldOut: o.heldOut });
+    train: (b, ctx) => {
+      made.initOutputBias(o.data); // a resumed run then puts back the weights it had
+      const { heldOut, label = o.model } = o;
+      return trainMADE(made, o.data, b, { seed: o.seed + 1, label, heldOut, resume: ctx.resume });
     },
     metrics: o.heldOut ? () => ({ heldOutNll: mean(madeNll(made, o.heldOut!)), heldOutRows: o.heldOut!.length / inputDim }) : undefined,
   });

@@ -25,6 +25,7 @@ import { sampleMixture, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
 import { countParams, type HasParams } from "../nn";
 import { Rng } from "../random";
+import { type ResumeTarget } from "../resume";
 import { type History, type HistoryRow } from "../train";
 import { fitOrLoad, type Budget, type FitResult } from "../weights";
 import { Flow, flowParamCount, flowSample, trainFlow, type FlowBudget, type FlowConfig } from "./flow";
@@ -103,6 +104,8 @@ export interface ToyTrainOptions {
   quiet?: boolean;
   /** Log mode coverage with the history (default true): every steps / 100 steps, 2,500 samples of fixed noise. */
   coverage?: boolean;
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  resume?: ResumeTarget;
 }
 
 /**
@@ -113,7 +116,7 @@ export interface ToyTrainOptions {
 function toyTrainerOptions(name: string, mix: Mixture, seed: number, steps: number, sample: (n: number, rng: Rng) => Float32Array, o: ToyTrainOptions) {
   const cols = modeColumns(mix);
   const log = o.coverage === false ? {} : { logEvery: Math.max(1, Math.ceil(steps / 100)), onLog: (row: HistoryRow) => void Object.assign(row, cols(sample(PACGAN_SAMPLES, new Rng(seed).fork("eval")))) };
-  return { seed: seed + 1, label: o.label ?? name, quiet: o.quiet, ...log };
+  return { seed: seed + 1, label: o.label ?? name, quiet: o.quiet, resume: o.resume, ...log };
 }
 
 /** Trains a toy VAE (in place) on `mix`'s training set for `seed`; the history logs loss, recon, kl and mode coverage. */
@@ -144,7 +147,7 @@ async function fitToy<M extends HasParams, B extends Budget>(
     params: net.params(),
     seed,
     budget: o.budget,
-    train: (b) => o.train(net, mix, b, seed, { quiet: o.quiet }),
+    train: (b, ctx) => o.train(net, mix, b, seed, { quiet: o.quiet, resume: ctx.resume }),
     metrics: () => {
       const c = modeCoverage(o.sample(net, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
       const m: Record<string, number> = { modes: c.modesCaptured, hq: c.hqFraction, params: countParams(net.params()) };

@@ -26,8 +26,8 @@ import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn, type Stateful } from "../random";
-import { resumeSpec, type ResumeTarget } from "../resume";
-import { trainLoop, type History, type HistoryRow } from "../train";
+import { resumeSpec } from "../resume";
+import { trainLoop, type History, type TrainOptions } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -173,16 +173,7 @@ export async function trainVAE(
   vae: VAE,
   data: Float32Array,
   budget: VAEBudget,
-  opts: {
-    seed: number;
-    binarize?: "dynamic" | "none";
-    label?: string;
-    quiet?: boolean;
-    logEvery?: number;
-    onLog?: (row: HistoryRow) => void;
-    /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
-    resume?: ResumeTarget;
-  },
+  opts: TrainOptions & { binarize?: "dynamic" | "none" },
 ): Promise<History> {
   const dim = vae.config.inputDim;
   const n = data.length / dim;

@@ -16,7 +16,8 @@ import { adam } from "../optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { MLP, collectParams, type HasParams } from "../nn";
 import { Rng, randn } from "../random";
-import { trainLoop, type History } from "../train";
+import { resumeSpec } from "../resume";
+import { trainLoop, type History, type TrainOptions } from "../train";
 import { fitOrLoad, type FitResult } from "../weights";
 import { discriminatorLoss, discriminatorLogits, generatorLoss } from "./gan";
 import { VAE, gaussianKL, type VAEConfig } from "./vae";
@@ -46,7 +47,8 @@ export interface VAEGANBudget extends Record<string, number> {
 export class VAEGAN implements HasParams {
   readonly vae: VAE;
   readonly D: MLP;
-  private readonly dropRng: Rng;
+  /** D's dropout masks while training; a resume checkpoint keeps its state. */
+  readonly dropRng: Rng;
   constructor(
     readonly name: string,
     readonly config: VAEGANConfig,
@@ -89,7 +91,12 @@ export class VAEGAN implements HasParams {
  * decodes of the batch's reconstructions and of as many prior samples) then one VAE update on the
  * batch binarised afresh (notebook 02's dynamic binarisation) with the adversarial term.
  */
-export async function trainVAEGAN(m: VAEGAN, data: Float32Array, budget: VAEGANBudget, opts: { seed: number; label?: string; quiet?: boolean }): Promise<History> {
+export async function trainVAEGAN(
+  m: VAEGAN,
+  data: Float32Array,
+  budget: VAEGANBudget,
+  opts: Omit<TrainOptions, "logEvery" | "onLog">,
+): Promise<History> {
   const dim = m.config.vae.inputDim;
   const L = m.config.vae.latent;
   const n = data.length / dim;
@@ -103,8 +110,12 @@ export async function trainVAEGAN(m: VAEGAN, data: Float32Array, budget: VAEGANB
   const optD = adam(budget.lrD, budget.beta1D);
   const vVars = Object.values(m.vae.params());
   const dVars = Object.values(collectParams([m.D]));
+  const resume = opts.resume
+    ? resumeSpec(opts.resume, { vae: optV, d: optD }, { next, noise, bin, dropout: m.dropRng })
+    : undefined;
   try {
     return await trainLoop({
+      resume,
       label: opts.label ?? `VAE-GAN ${m.name}`,
       steps: budget.steps,
       params: m.params(),
@@ -163,7 +174,8 @@ export async function fitVAEGAN(o: FitVAEGANOptions): Promise<{ model: VAEGAN; f
     params: model.vae.params(),
     seed: o.seed,
     budget: o.budget,
-    train: (b) => trainVAEGAN(model, o.data, b, { seed: o.seed + 1, label: o.model }),
+    train: (b, ctx) =>
+      trainVAEGAN(model, o.data, b, { seed: o.seed + 1, label: o.model, resume: ctx.resume }),
   });
   return { model, fit };
 }
