@@ -18,14 +18,33 @@ async function main(): Promise<void> {
   await tf.setBackend("wasm");
   registerWasmKernels();
   const info = nativeBlasInfo();
-  console.error(`native BLAS: ${info.reason}${info.config ? ` (${info.config}, ${info.threads} thread)` : ""}`);
+  console.error(
+    `native BLAS: ${info.reason}${info.config ? ` (${info.config}, ${info.threads} thread)` : ""}`,
+  );
   if (!info.loaded) return;
   const shapes: [number, number, number][] = [
-    [2, 2, 2], [4, 4, 4], [8, 8, 8], [16, 16, 16], [32, 32, 32], [64, 64, 64], [128, 128, 128], [256, 256, 256],
-    [256, 2, 128], [256, 128, 2], [256, 128, 128], [128, 400, 784], [128, 20, 400], [64, 1, 6272], [3136, 128, 128],
+    [2, 2, 2],
+    [4, 4, 4],
+    [8, 8, 8],
+    [16, 16, 16],
+    [32, 32, 32],
+    [64, 64, 64],
+    [128, 128, 128],
+    [256, 256, 256],
+    [256, 2, 128],
+    [256, 128, 2],
+    [256, 128, 128],
+    [128, 400, 784],
+    [128, 20, 400],
+    [64, 1, 6272],
+    [3136, 128, 128],
   ];
   for (const [M, N, K] of shapes) {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as [boolean, boolean][]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as [boolean, boolean][]) {
       const a = tf.randomNormal(ta ? [K, M] : [M, K]) as tf.Tensor2D;
       const b = tf.randomNormal(tb ? [N, K] : [K, N]) as tf.Tensor2D;
       const flops = 2 * M * N * K;
@@ -42,7 +61,20 @@ async function main(): Promise<void> {
       }
       const off = median(t.off);
       const on = median(t.on);
-      console.log(JSON.stringify({ M, N, K, transposeA: ta, transposeB: tb, flops, us_wasm: +off.toFixed(1), us_native: +on.toFixed(1), gflops_wasm: +(flops / off / 1e3).toFixed(1), gflops_native: +(flops / on / 1e3).toFixed(1) }));
+      console.log(
+        JSON.stringify({
+          M,
+          N,
+          K,
+          transposeA: ta,
+          transposeB: tb,
+          flops,
+          us_wasm: +off.toFixed(1),
+          us_native: +on.toFixed(1),
+          gflops_wasm: +(flops / off / 1e3).toFixed(1),
+          gflops_native: +(flops / on / 1e3).toFixed(1),
+        }),
+      );
       tf.dispose([a, b]);
     }
   }

@@ -9,16 +9,33 @@ import { setNativeBlas } from "../lib/wasm-kernels";
 import { WORKLOADS, type WorkloadName } from "./workloads";
 
 (async () => {
-  const [w, n, mode] = [process.argv[2] as WorkloadName, Number(process.argv[3] ?? 1000), process.argv[4] ?? "on"];
+  const [w, n, mode] = [
+    process.argv[2] as WorkloadName,
+    Number(process.argv[3] ?? 1000),
+    process.argv[4] ?? "on",
+  ];
   await initBackend({ quiet: true });
   setNativeBlas(mode === "on");
   const inst = WORKLOADS[w].build({ fused: true });
-  const mb = (x: number) => Math.round(x / 2 ** 20 * 10) / 10;
+  const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
   const snap = (i: number) => {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
-    const wasmMem = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length ?? 0;
-    console.log(JSON.stringify({ workload: w, native: mode, step: i, tensors: tf.memory().numTensors, rss: mb(m.rss), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), wasmHeap: mb(wasmMem) }));
+    const wasmMem =
+      (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length ?? 0;
+    console.log(
+      JSON.stringify({
+        workload: w,
+        native: mode,
+        step: i,
+        tensors: tf.memory().numTensors,
+        rss: mb(m.rss),
+        heapUsed: mb(m.heapUsed),
+        external: mb(m.external),
+        arrayBuffers: mb(m.arrayBuffers),
+        wasmHeap: mb(wasmMem),
+      }),
+    );
   };
   snap(0);
   for (let i = 1; i <= n; i++) {

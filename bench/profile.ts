@@ -48,11 +48,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < a.steps; i++) inst.step();
     const total = (performance.now() - t0) / a.steps;
     inst.dispose();
-    const rows = [...stats.entries()].map(([k, s]) => ({ k, ms: s.ms / a.steps, calls: s.calls / a.steps })).sort((x, y) => y.ms - x.ms);
+    const rows = [...stats.entries()]
+      .map(([k, s]) => ({ k, ms: s.ms / a.steps, calls: s.calls / a.steps }))
+      .sort((x, y) => y.ms - x.ms);
     const inKernels = rows.reduce((s, r) => s + r.ms, 0);
     const calls = rows.reduce((s, r) => s + r.calls, 0);
-    console.log(`${w} on ${backend} (patches ${JSON.stringify(a.patches)}, fused ${a.fused}): ${total.toFixed(2)} ms/step, ${inKernels.toFixed(2)} in ${calls} kernel calls, ${(total - inKernels).toFixed(2)} outside (${(((total - inKernels) / calls) * 1000).toFixed(1)} us per call)`);
-    for (const r of rows.slice(0, 25)) console.log(`  ${r.k.padEnd(24)} ${r.ms.toFixed(2).padStart(9)} ms ${String(r.calls).padStart(6)} calls ${((r.ms / r.calls) * 1000).toFixed(1).padStart(9)} us/call`);
+    console.log(
+      `${w} on ${backend} (patches ${JSON.stringify(a.patches)}, fused ${a.fused}): ${total.toFixed(2)} ms/step, ${inKernels.toFixed(2)} in ${calls} kernel calls, ${(total - inKernels).toFixed(2)} outside (${(((total - inKernels) / calls) * 1000).toFixed(1)} us per call)`,
+    );
+    for (const r of rows.slice(0, 25))
+      console.log(
+        `  ${r.k.padEnd(24)} ${r.ms.toFixed(2).padStart(9)} ms ${String(r.calls).padStart(6)} calls ${((r.ms / r.calls) * 1000).toFixed(1).padStart(9)} us/call`,
+      );
   }
 }
 

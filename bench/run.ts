@@ -28,8 +28,22 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../lib/backend";
-import { WASM_KERNEL_PATCHES, nativeBlasInfo, registerWasmKernels, restoreWasmKernels, setNativeBlas, type WasmKernelPatch } from "../lib/wasm-kernels";
-import { ADAM_KINDS, WORKLOADS, WORKLOAD_NAMES, type AdamKind, type Workload, type WorkloadName } from "./workloads";
+import {
+  WASM_KERNEL_PATCHES,
+  nativeBlasInfo,
+  registerWasmKernels,
+  restoreWasmKernels,
+  setNativeBlas,
+  type WasmKernelPatch,
+} from "../lib/wasm-kernels";
+import {
+  ADAM_KINDS,
+  WORKLOADS,
+  WORKLOAD_NAMES,
+  type AdamKind,
+  type Workload,
+  type WorkloadName,
+} from "./workloads";
 
 export interface BenchArgs {
   workloads: WorkloadName[];
@@ -47,10 +61,21 @@ export interface BenchArgs {
 export class BenchArgError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const out: BenchArgs = { workloads: [], steps: 20, warmup: 3, soak: null, peer: true, fused: true, patches: "all", native: "on", adam: "tfjs" };
+  const out: BenchArgs = {
+    workloads: [],
+    steps: 20,
+    warmup: 3,
+    soak: null,
+    peer: true,
+    fused: true,
+    patches: "all",
+    native: "on",
+    adam: "tfjs",
+  };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) throw new BenchArgError(`${flag} needs a whole number >= ${min}, got ${v ?? "nothing"}`);
+    if (v === undefined || !Number.isInteger(n) || n < min)
+      throw new BenchArgError(`${flag} needs a whole number >= ${min}, got ${v ?? "nothing"}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,28 +88,37 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (a === "--unfused") out.fused = false;
     else if (a === "--native") {
       const v = argv[++i] ?? "";
-      if (v !== "on" && v !== "off" && v !== "both") throw new BenchArgError(`--native ${JSON.stringify(v)}: use on, off or both`);
+      if (v !== "on" && v !== "off" && v !== "both")
+        throw new BenchArgError(`--native ${JSON.stringify(v)}: use on, off or both`);
       out.native = v;
-    }
-    else if (a === "--adam") {
+    } else if (a === "--adam") {
       const v = argv[++i] ?? "";
-      if (v !== "both" && !(ADAM_KINDS as readonly string[]).includes(v)) throw new BenchArgError(`--adam ${JSON.stringify(v)}: use ${ADAM_KINDS.join(", ")} or both`);
+      if (v !== "both" && !(ADAM_KINDS as readonly string[]).includes(v))
+        throw new BenchArgError(
+          `--adam ${JSON.stringify(v)}: use ${ADAM_KINDS.join(", ")} or both`,
+        );
       out.adam = v as BenchArgs["adam"];
-    }
-    else if (a === "--patches") {
+    } else if (a === "--patches") {
       const v = argv[++i] ?? "";
       if (v === "all" || v === "none") out.patches = v;
       else {
         const names = v.split(",").filter(Boolean);
         const bad = names.filter((n) => !(WASM_KERNEL_PATCHES as readonly string[]).includes(n));
         if (!names.length || bad.length) {
-          throw new BenchArgError(`--patches ${JSON.stringify(v)}: use all, none or a comma list of ${WASM_KERNEL_PATCHES.join(", ")}`);
+          throw new BenchArgError(
+            `--patches ${JSON.stringify(v)}: use all, none or a comma list of ${WASM_KERNEL_PATCHES.join(", ")}`,
+          );
         }
         out.patches = names as WasmKernelPatch[];
       }
-    } else if (a.startsWith("--")) throw new BenchArgError(`unknown option ${a} (see the head of bench/run.ts)`);
-    else if ((WORKLOAD_NAMES as readonly string[]).includes(a)) out.workloads.push(a as WorkloadName);
-    else throw new BenchArgError(`unknown workload ${JSON.stringify(a)}: valid workloads are ${WORKLOAD_NAMES.join(", ")}`);
+    } else if (a.startsWith("--"))
+      throw new BenchArgError(`unknown option ${a} (see the head of bench/run.ts)`);
+    else if ((WORKLOAD_NAMES as readonly string[]).includes(a))
+      out.workloads.push(a as WorkloadName);
+    else
+      throw new BenchArgError(
+        `unknown workload ${JSON.stringify(a)}: valid workloads are ${WORKLOAD_NAMES.join(", ")}`,
+      );
   }
   if (!out.workloads.length) out.workloads = [...WORKLOAD_NAMES];
   return out;
@@ -126,16 +160,42 @@ export interface PeerResult {
 }
 
 /** Runs the PyTorch twin of a workload (bench/peer.py); never throws. */
-export function runPeer(w: WorkloadName, steps: number, warmup: number, batch?: number): PeerResult {
+export function runPeer(
+  w: WorkloadName,
+  steps: number,
+  warmup: number,
+  batch?: number,
+): PeerResult {
   const python = process.env.GENLAB_PYTHON ?? "/usr/bin/python3";
-  if (!existsSync(python)) return { ms_per_step: null, note: `no ${python}: PyTorch peer skipped (apt-get install python3-torch)` };
-  const args = [path.join(__dirname, "peer.py"), w, "--steps", String(steps), "--warmup", String(warmup)];
+  if (!existsSync(python))
+    return {
+      ms_per_step: null,
+      note: `no ${python}: PyTorch peer skipped (apt-get install python3-torch)`,
+    };
+  const args = [
+    path.join(__dirname, "peer.py"),
+    w,
+    "--steps",
+    String(steps),
+    "--warmup",
+    String(warmup),
+  ];
   if (batch) args.push("--batch", String(batch));
-  const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: "1",
+    OPENBLAS_NUM_THREADS: "1",
+    MKL_NUM_THREADS: "1",
+  };
   const r = spawnSync(python, args, { encoding: "utf8", env, timeout: 30 * 60 * 1000 });
   const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
   try {
-    const j = JSON.parse(line) as { ms_per_step?: number; error?: string; blas?: string; torch?: string };
+    const j = JSON.parse(line) as {
+      ms_per_step?: number;
+      error?: string;
+      blas?: string;
+      torch?: string;
+    };
     if (j.error) return { ms_per_step: null, note: j.error };
     if (typeof j.ms_per_step !== "number") throw new Error("no ms_per_step");
     const note = `torch ${j.torch}, 1 thread, BLAS ${j.blas}`;
@@ -156,12 +216,16 @@ export function applyPatches(p: BenchArgs["patches"]): void {
 
 /** The native_blas fields of a result line, for the state the run had. */
 function nativeFields(): { native_blas: boolean; native_blas_note: string } {
-  if (tf.getBackend() !== "wasm") return { native_blas: false, native_blas_note: "n/a (not the wasm backend)" };
+  if (tf.getBackend() !== "wasm")
+    return { native_blas: false, native_blas_note: "n/a (not the wasm backend)" };
   const i = nativeBlasInfo();
   if (!i.on) return { native_blas: false, native_blas_note: `off: ${i.reason}` };
   const version = /OpenBLAS [\d.]+/.exec(i.config ?? "")?.[0] ?? i.config;
   const core = /\/ (\S+)$/.exec(i.config ?? "")?.[1];
-  return { native_blas: true, native_blas_note: `genlab-blas: ${version}${core ? ` (${core})` : ""}, ${i.threads} thread (forced, like the 1-thread peer)` };
+  return {
+    native_blas: true,
+    native_blas_note: `genlab-blas: ${version}${core ? ` (${core})` : ""}, ${i.threads} thread (forced, like the 1-thread peer)`,
+  };
 }
 
 /**
@@ -170,10 +234,15 @@ function nativeFields(): { native_blas: boolean; native_blas_note: string } {
  * so that all of them see the same load from other jobs on the machine; tensor counts and RSS
  * are then those of the process holding all of them.
  */
-export function benchWorkload(name: WorkloadName, a: BenchArgs, adams: AdamKind[] = [a.adam === "fused" ? "fused" : "tfjs"]): Omit<BenchResult, "peer_ms_per_step" | "ratio" | "peer">[] {
+export function benchWorkload(
+  name: WorkloadName,
+  a: BenchArgs,
+  adams: AdamKind[] = [a.adam === "fused" ? "fused" : "tfjs"],
+): Omit<BenchResult, "peer_ms_per_step" | "ratio" | "peer">[] {
   const insts: ReturnType<Workload["build"]>[] = [];
   try {
-    for (const adam of adams) insts.push(WORKLOADS[name].build({ fused: a.fused, batch: a.batch, adam }));
+    for (const adam of adams)
+      insts.push(WORKLOADS[name].build({ fused: a.fused, batch: a.batch, adam }));
     for (const inst of insts) for (let i = 0; i < a.warmup; i++) inst.step();
     const t0 = tf.memory().numTensors;
     const r0 = rssMb();
@@ -190,7 +259,8 @@ export function benchWorkload(name: WorkloadName, a: BenchArgs, adams: AdamKind[
         times[k].push(performance.now() - s);
         if (!Number.isFinite(loss)) throw new Error(`${name}: loss is ${loss} at step ${i + 1}`);
       }
-      if (a.soak && (i + 1) % every === 0) soak.push({ step: i + 1, tensors: tf.memory().numTensors, rss_mb: rssMb() });
+      if (a.soak && (i + 1) % every === 0)
+        soak.push({ step: i + 1, tensors: tf.memory().numTensors, rss_mb: rssMb() });
     }
     const r1 = rssMb();
     const t1 = tf.memory().numTensors;
@@ -202,7 +272,12 @@ export function benchWorkload(name: WorkloadName, a: BenchArgs, adams: AdamKind[
       rss_mb: { start: r0, end: r1 },
       tensors: { start: t0, end: t1 },
       fused: a.fused,
-      patches: tf.getBackend() === "wasm" ? (Array.isArray(a.patches) ? a.patches.join(",") : a.patches) : "n/a",
+      patches:
+        tf.getBackend() === "wasm"
+          ? Array.isArray(a.patches)
+            ? a.patches.join(",")
+            : a.patches
+          : "n/a",
       ...nativeFields(),
       adam,
       ...(a.soak ? { soak } : {}),
@@ -224,14 +299,19 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const info = await initBackend({ quiet: true });
-  console.error(`bench: backend ${info.choice} (${info.reason}); workloads ${a.workloads.join(", ")}`);
+  console.error(
+    `bench: backend ${info.choice} (${info.reason}); workloads ${a.workloads.join(", ")}`,
+  );
   applyPatches(a.patches);
   const wasm = tf.getBackend() === "wasm";
   if (wasm) {
     const n = nativeBlasInfo();
-    console.error(`bench: native BLAS ${n.on ? `loaded (${n.config}); OpenBLAS forced to ${n.threads} thread, like the PyTorch peer` : n.reason}; --native ${a.native}`);
+    console.error(
+      `bench: native BLAS ${n.on ? `loaded (${n.config}); OpenBLAS forced to ${n.threads} thread, like the PyTorch peer` : n.reason}; --native ${a.native}`,
+    );
   }
-  const modes: ("on" | "off")[] = wasm && a.native === "both" ? ["off", "on"] : [a.native === "off" ? "off" : "on"];
+  const modes: ("on" | "off")[] =
+    wasm && a.native === "both" ? ["off", "on"] : [a.native === "off" ? "off" : "on"];
   const adams: AdamKind[] = a.adam === "both" ? [...ADAM_KINDS] : [a.adam];
   let peerWarned = false;
   let failed = 0;
@@ -244,7 +324,19 @@ export async function main(argv: string[]): Promise<number> {
       } catch (e) {
         failed++;
         const error = (e as Error).message.split("\n")[0];
-        console.log(JSON.stringify({ workload: w, backend: tf.getBackend(), ms_per_step: null, peer: "pytorch", peer_ms_per_step: null, ratio: null, ...nativeFields(), adam: a.adam, error }));
+        console.log(
+          JSON.stringify({
+            workload: w,
+            backend: tf.getBackend(),
+            ms_per_step: null,
+            peer: "pytorch",
+            peer_ms_per_step: null,
+            ratio: null,
+            ...nativeFields(),
+            adam: a.adam,
+            error,
+          }),
+        );
       }
     }
     if (wasm) setNativeBlas(true);

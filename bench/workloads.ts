@@ -30,7 +30,9 @@ export const ADAM_KINDS = ["tfjs", "fused"] as const;
 export type AdamKind = (typeof ADAM_KINDS)[number];
 
 /** The Adam constructor a workload uses (same signature as tf.train.adam). */
-function adamOf(opts: WorkloadOptions): (lr: number, beta1?: number, beta2?: number) => tf.Optimizer {
+function adamOf(
+  opts: WorkloadOptions,
+): (lr: number, beta1?: number, beta2?: number) => tf.Optimizer {
   return opts.adam === "fused" ? fusedAdam : (lr, beta1, beta2) => tf.train.adam(lr, beta1, beta2);
 }
 
@@ -97,12 +99,20 @@ function activation(x: tf.Tensor, act: Act): tf.Tensor {
 
 class Mlp {
   readonly layers: Linear[] = [];
-  constructor(rng: Rng, sizes: number[], readonly hidden: Act, readonly out: Act) {
-    for (let i = 0; i + 1 < sizes.length; i++) this.layers.push(new Linear(rng, sizes[i], sizes[i + 1]));
+  constructor(
+    rng: Rng,
+    sizes: number[],
+    readonly hidden: Act,
+    readonly out: Act,
+  ) {
+    for (let i = 0; i + 1 < sizes.length; i++)
+      this.layers.push(new Linear(rng, sizes[i], sizes[i + 1]));
   }
   apply(x: tf.Tensor, fused: boolean): tf.Tensor {
     let h = x;
-    this.layers.forEach((l, i) => (h = l.apply(h, i + 1 === this.layers.length ? this.out : this.hidden, fused)));
+    this.layers.forEach(
+      (l, i) => (h = l.apply(h, i + 1 === this.layers.length ? this.out : this.hidden, fused)),
+    );
     return h;
   }
   vars(): tf.Variable[] {
@@ -114,7 +124,10 @@ class Mlp {
 function bceWithLogits(logits: tf.Tensor, target: tf.Tensor | number): tf.Tensor {
   // max(l, 0) - l*t + log(1 + exp(-|l|)), the stable form PyTorch uses.
   const t = typeof target === "number" ? tf.scalar(target) : target;
-  return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, t)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+  return tf.add(
+    tf.sub(tf.relu(logits), tf.mul(logits, t)),
+    tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+  );
 }
 
 function step1(opt: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar): number {
@@ -142,7 +155,10 @@ function vaeMlp(opts: WorkloadOptions): WorkloadInstance {
   const dec1 = new Linear(rng, 20, 400);
   const dec2 = new Linear(rng, 400, 784);
   const vars = [enc, mu, logvar, dec1, dec2].flatMap((l) => l.vars());
-  const x = tf.tensor2d(rng.uniformArray(B * 784).map((u) => (u < 0.13 ? 1 : 0)), [B, 784]);
+  const x = tf.tensor2d(
+    rng.uniformArray(B * 784).map((u) => (u < 0.13 ? 1 : 0)),
+    [B, 784],
+  );
   const eps = tf.tensor2d(rng.normalArray(B * 20), [B, 20]);
   const opt = adam(1e-3);
   const f = opts.fused;
@@ -170,7 +186,10 @@ function vaeMlp(opts: WorkloadOptions): WorkloadInstance {
 class BatchNorm {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
-  constructor(readonly axes: number[], ch: number) {
+  constructor(
+    readonly axes: number[],
+    ch: number,
+  ) {
     this.gamma = tf.variable(tf.ones([ch]));
     this.beta = tf.variable(tf.zeros([ch]));
   }
@@ -183,8 +202,17 @@ class BatchNorm {
   }
 }
 
-function convVar(rng: Rng, kh: number, kw: number, a: number, b: number, fanIn: number): tf.Variable {
-  return tf.variable(tf.tensor4d(rng.normalArray(kh * kw * a * b, 0, Math.sqrt(1 / fanIn)), [kh, kw, a, b]));
+function convVar(
+  rng: Rng,
+  kh: number,
+  kw: number,
+  a: number,
+  b: number,
+  fanIn: number,
+): tf.Variable {
+  return tf.variable(
+    tf.tensor4d(rng.normalArray(kh * kw * a * b, 0, Math.sqrt(1 / fanIn)), [kh, kw, a, b]),
+  );
 }
 
 function dcgan(opts: WorkloadOptions): WorkloadInstance {
@@ -215,21 +243,36 @@ function dcgan(opts: WorkloadOptions): WorkloadInstance {
   const G = (zz: tf.Tensor): tf.Tensor => {
     let h = tf.relu(gBn0.apply(gFc.apply(zz, "linear", f)));
     h = tf.reshape(h, [B, 7, 7, 128]);
-    h = tf.add(tf.conv2dTranspose(h as tf.Tensor4D, gW1 as tf.Tensor4D, [B, 14, 14, 64], 2, "same"), gB1);
+    h = tf.add(
+      tf.conv2dTranspose(h as tf.Tensor4D, gW1 as tf.Tensor4D, [B, 14, 14, 64], 2, "same"),
+      gB1,
+    );
     h = tf.relu(gBn1.apply(h));
-    h = tf.add(tf.conv2dTranspose(h as tf.Tensor4D, gW2 as tf.Tensor4D, [B, 28, 28, 1], 2, "same"), gB2);
+    h = tf.add(
+      tf.conv2dTranspose(h as tf.Tensor4D, gW2 as tf.Tensor4D, [B, 28, 28, 1], 2, "same"),
+      gB2,
+    );
     return tf.tanh(h);
   };
   const D = (x: tf.Tensor): tf.Tensor => {
-    let h = tf.leakyRelu(tf.add(tf.conv2d(x as tf.Tensor4D, dW1 as tf.Tensor4D, 2, "same"), dB1), 0.2);
+    let h = tf.leakyRelu(
+      tf.add(tf.conv2d(x as tf.Tensor4D, dW1 as tf.Tensor4D, 2, "same"), dB1),
+      0.2,
+    );
     h = tf.leakyRelu(tf.add(tf.conv2d(h as tf.Tensor4D, dW2 as tf.Tensor4D, 2, "same"), dB2), 0.2);
     return dFc.apply(tf.reshape(h, [B, 7 * 7 * 128]), "linear", f);
   };
   return {
     step: () => {
       const fake = tf.tidy(() => G(z));
-      const ld = step1(optD, dVars, () =>
-        tf.add(tf.mean(bceWithLogits(D(real), 1)), tf.mean(bceWithLogits(D(fake), 0))) as tf.Scalar,
+      const ld = step1(
+        optD,
+        dVars,
+        () =>
+          tf.add(
+            tf.mean(bceWithLogits(D(real), 1)),
+            tf.mean(bceWithLogits(D(fake), 0)),
+          ) as tf.Scalar,
       );
       fake.dispose();
       step1(optG, gVars, () => tf.mean(bceWithLogits(D(G(z)), 1)) as tf.Scalar);
@@ -307,11 +350,21 @@ function toyGan(opts: WorkloadOptions): WorkloadInstance {
   return {
     step: () => {
       const fake = tf.tidy(() => G.apply(z, f));
-      const ld = step1(optD, Dn.vars(), () =>
-        tf.add(tf.mean(bceWithLogits(Dn.apply(real, f), 1)), tf.mean(bceWithLogits(Dn.apply(fake, f), 0))) as tf.Scalar,
+      const ld = step1(
+        optD,
+        Dn.vars(),
+        () =>
+          tf.add(
+            tf.mean(bceWithLogits(Dn.apply(real, f), 1)),
+            tf.mean(bceWithLogits(Dn.apply(fake, f), 0)),
+          ) as tf.Scalar,
       );
       fake.dispose();
-      step1(optG, G.vars(), () => tf.mean(bceWithLogits(Dn.apply(G.apply(z, f), f), 1)) as tf.Scalar);
+      step1(
+        optG,
+        G.vars(),
+        () => tf.mean(bceWithLogits(Dn.apply(G.apply(z, f), f), 1)) as tf.Scalar,
+      );
       return ld;
     },
     dispose: () => disposeAll([...G.vars(), ...Dn.vars(), real, z], [optD, optG]),
@@ -325,7 +378,12 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
   // lib/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad (its
   // second derivative is right), else the second-order-safe composite.
-  const C = new Mlp(rng, [2, 128, 128, 1], leakyReluGradReady() ? "leakyRelu" : "leakyReluSO", "linear");
+  const C = new Mlp(
+    rng,
+    [2, 128, 128, 1],
+    leakyReluGradReady() ? "leakyRelu" : "leakyReluSO",
+    "linear",
+  );
   const real = tf.tensor2d(ringSamples(rng, B), [B, 2]);
   const z = tf.tensor2d(rng.normalArray(B * 2), [B, 2]);
   const alpha = tf.tensor2d(rng.uniformArray(B), [B, 1]);
@@ -342,7 +400,10 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
         const g = gradOfCritic(xhat);
         const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
         const gp = tf.mean(tf.square(tf.sub(norm, 1)));
-        return tf.add(tf.sub(tf.mean(critic(fake)), tf.mean(critic(real))), tf.mul(10, gp)) as tf.Scalar;
+        return tf.add(
+          tf.sub(tf.mean(critic(fake)), tf.mean(critic(real))),
+          tf.mul(10, gp),
+        ) as tf.Scalar;
       });
       fake.dispose();
       step1(optG, G.vars(), () => tf.neg(tf.mean(critic(G.apply(z, f)))) as tf.Scalar);
@@ -353,9 +414,35 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
 }
 
 export const WORKLOADS: Record<WorkloadName, Workload> = {
-  "vae-mlp": { name: "vae-mlp", description: "VAE 784-400-20 ReLU, Bernoulli decoder, batch 128, Adam", batch: 128, build: vaeMlp },
-  dcgan: { name: "dcgan", description: "DCGAN MNIST pair (2 stride-2 convT + BN / 2 stride-2 conv + dense), batch 64, D+G step", batch: 64, build: dcgan },
-  realnvp: { name: "realnvp", description: "RealNVP 784-d, 8 affine couplings, MLP 512-512, batch 128, NLL", batch: 128, build: realnvp },
-  "toy-gan": { name: "toy-gan", description: "toy GAN G 2-128-128-2 / D 2-128-128-1, batch 256, D+G step", batch: 256, build: toyGan },
-  "wgan-gp": { name: "wgan-gp", description: "toy WGAN-GP (gradient penalty, 2nd-order grads), batch 256, D+G step", batch: 256, build: wganGp },
+  "vae-mlp": {
+    name: "vae-mlp",
+    description: "VAE 784-400-20 ReLU, Bernoulli decoder, batch 128, Adam",
+    batch: 128,
+    build: vaeMlp,
+  },
+  dcgan: {
+    name: "dcgan",
+    description:
+      "DCGAN MNIST pair (2 stride-2 convT + BN / 2 stride-2 conv + dense), batch 64, D+G step",
+    batch: 64,
+    build: dcgan,
+  },
+  realnvp: {
+    name: "realnvp",
+    description: "RealNVP 784-d, 8 affine couplings, MLP 512-512, batch 128, NLL",
+    batch: 128,
+    build: realnvp,
+  },
+  "toy-gan": {
+    name: "toy-gan",
+    description: "toy GAN G 2-128-128-2 / D 2-128-128-1, batch 256, D+G step",
+    batch: 256,
+    build: toyGan,
+  },
+  "wgan-gp": {
+    name: "wgan-gp",
+    description: "toy WGAN-GP (gradient penalty, 2nd-order grads), batch 256, D+G step",
+    batch: 256,
+    build: wganGp,
+  },
 };

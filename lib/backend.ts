@@ -36,7 +36,9 @@ export function parseBackendChoice(raw: string | undefined): BackendChoice {
   const v = (raw ?? "").trim().toLowerCase();
   if (v === "") return "auto";
   if ((CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new Error(`GENLAB_BACKEND=${JSON.stringify(raw)} is not a backend: use one of ${CHOICES.join(", ")}`);
+  throw new Error(
+    `GENLAB_BACKEND=${JSON.stringify(raw)} is not a backend: use one of ${CHOICES.join(", ")}`,
+  );
 }
 
 function tryRequire(name: string): string | null {
@@ -52,7 +54,9 @@ function tryRequire(name: string): string | null {
 async function tryNative(pkg: string): Promise<string | null> {
   const why = tryRequire(pkg);
   if (why) return why;
-  return (await tf.setBackend("tensorflow")) ? null : "loaded but the tensorflow backend did not start";
+  return (await tf.setBackend("tensorflow"))
+    ? null
+    : "loaded but the tensorflow backend did not start";
 }
 
 async function start(choice: BackendChoice): Promise<BackendInfo> {
@@ -60,7 +64,11 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
   const info = (c: BackendInfo["choice"], threads: number): BackendInfo => ({
     choice: c,
     tfBackend: tf.getBackend(),
-    reason: skipped.length ? `faster ones unavailable: ${skipped.join("; ")}` : choice === "auto" ? "fastest available" : "forced by GENLAB_BACKEND",
+    reason: skipped.length
+      ? `faster ones unavailable: ${skipped.join("; ")}`
+      : choice === "auto"
+        ? "fastest available"
+        : "forced by GENLAB_BACKEND",
     threads,
     tfjsVersion: tf.version.tfjs,
   });
@@ -73,7 +81,9 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
     const why = await tryNative(pkg);
     if (!why) return info(c, 0);
     if (choice === c) {
-      throw new Error(`GENLAB_BACKEND=${c}: ${pkg} cannot be used (${why}); unset GENLAB_BACKEND to use the fastest backend that loads`);
+      throw new Error(
+        `GENLAB_BACKEND=${c}: ${pkg} cannot be used (${why}); unset GENLAB_BACKEND to use the fastest backend that loads`,
+      );
     }
     skipped.push(`${pkg} ${why}`);
   }
@@ -84,11 +94,14 @@ async function start(choice: BackendChoice): Promise<BackendInfo> {
       return { ...info("wasm", 1), accelerator: describeNativeBlas() };
     }
     if (choice === "wasm") {
-      throw new Error(`GENLAB_BACKEND=wasm: the wasm backend cannot start (${why ?? "setBackend failed"}); unset GENLAB_BACKEND to use the fastest backend that loads`);
+      throw new Error(
+        `GENLAB_BACKEND=wasm: the wasm backend cannot start (${why ?? "setBackend failed"}); unset GENLAB_BACKEND to use the fastest backend that loads`,
+      );
     }
     skipped.push(`wasm ${why ?? "did not start"}`);
   }
-  if (!(await tf.setBackend("cpu"))) throw new Error("not even the cpu backend of tfjs could start");
+  if (!(await tf.setBackend("cpu")))
+    throw new Error("not even the cpu backend of tfjs could start");
   return info("cpu", 1);
 }
 

@@ -96,7 +96,11 @@ export function checkpointMeta(m: {
  * checkpoint is either kept whole or replaced whole. Refuses, before writing anything, tensors with
  * NaN or infinite values, dtypes other than float32/int32, and malformed meta. Returns the bytes written.
  */
-export function saveCheckpoint(file: string, tensors: Record<string, tf.Tensor>, meta: CheckpointMeta): number {
+export function saveCheckpoint(
+  file: string,
+  tensors: Record<string, tf.Tensor>,
+  meta: CheckpointMeta,
+): number {
   const problems = validateMeta(meta);
   if (problems.length > 0) fail(file, `refusing to save, bad metadata: ${problems.join("; ")}`);
 
@@ -105,14 +109,19 @@ export function saveCheckpoint(file: string, tensors: Record<string, tf.Tensor>,
   const header: Record<string, unknown> = { __metadata__: { [META_KEY]: JSON.stringify(meta) } };
   let offset = 0;
   for (const name of names) {
-    if (name === "" || name === "__metadata__") fail(file, `refusing to save, ${JSON.stringify(name)} is not a valid tensor name`);
+    if (name === "" || name === "__metadata__")
+      fail(file, `refusing to save, ${JSON.stringify(name)} is not a valid tensor name`);
     const t = tensors[name];
     if (!(t instanceof tf.Tensor)) fail(file, `refusing to save, "${name}" is not a tf.Tensor`);
     if (t.isDisposed) fail(file, `refusing to save, tensor "${name}" is disposed`);
     let dtype: CheckpointDtype;
     if (t.dtype === "float32") dtype = "F32";
     else if (t.dtype === "int32") dtype = "I32";
-    else fail(file, `refusing to save, tensor "${name}" has dtype ${t.dtype}; only float32 and int32 are supported`);
+    else
+      fail(
+        file,
+        `refusing to save, tensor "${name}" has dtype ${t.dtype}; only float32 and int32 are supported`,
+      );
     const values = t.dataSync() as Float32Array | Int32Array;
     if (dtype === "F32") {
       const bad = firstNonFinite(values as Float32Array);
@@ -152,7 +161,11 @@ export function readCheckpoint(file: string): Checkpoint {
   for (const e of parsed.tensors) {
     const start = parsed.dataStart + e.begin;
     const bytes = buf.subarray(start, parsed.dataStart + e.end);
-    entries[e.name] = { dtype: e.dtype, shape: e.shape, data: fromLittleEndianBytes(bytes, e.dtype) };
+    entries[e.name] = {
+      dtype: e.dtype,
+      shape: e.shape,
+      data: fromLittleEndianBytes(bytes, e.dtype),
+    };
   }
   return { meta: parsed.meta, entries };
 }
@@ -195,15 +208,22 @@ export function assignChecked(
     if (e === undefined) continue;
     const v = vars[name];
     const expectedDtype = v.dtype === "float32" ? "F32" : v.dtype === "int32" ? "I32" : v.dtype;
-    if (!sameShape(v.shape, e.shape)) mismatches.push(`${name}: expected [${v.shape.join(",")}], found [${e.shape.join(",")}]`);
-    if (expectedDtype !== e.dtype) mismatches.push(`${name}: expected dtype ${expectedDtype}, found ${e.dtype}`);
+    if (!sameShape(v.shape, e.shape))
+      mismatches.push(`${name}: expected [${v.shape.join(",")}], found [${e.shape.join(",")}]`);
+    if (expectedDtype !== e.dtype)
+      mismatches.push(`${name}: expected dtype ${expectedDtype}, found ${e.dtype}`);
     if (e.dtype === "F32") {
       const bad = firstNonFinite(e.data as Float32Array);
-      if (bad !== undefined) nonFinite.push(`${name}: ${bad.count} value(s), first ${bad.value} at flat index ${bad.index}`);
+      if (bad !== undefined)
+        nonFinite.push(
+          `${name}: ${bad.count} value(s), first ${bad.value} at flat index ${bad.index}`,
+        );
     }
   }
   if (missing.length + unexpected.length + mismatches.length + nonFinite.length > 0) {
-    const lines = [`checkpoint ${file} (model "${ckpt.meta.model}") does not fit the variables; nothing was loaded.`];
+    const lines = [
+      `checkpoint ${file} (model "${ckpt.meta.model}") does not fit the variables; nothing was loaded.`,
+    ];
     if (missing.length > 0) lines.push(`  missing in the file: ${missing.join(", ")}`);
     if (unexpected.length > 0) lines.push(`  unexpected in the file: ${unexpected.join(", ")}`);
     for (const m of mismatches) lines.push(`  mismatch ${m}`);
@@ -254,18 +274,32 @@ export function checkpointInfo(file: string): CheckpointInfo {
   const tensors = parsed.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));
   const parameterCount = parsed.tensors.reduce((s, t) => s + t.count, 0);
   const m = parsed.meta;
-  const budget = Object.entries(m.budget).map(([k, v]) => `${k}=${v}`).join(", ");
+  const budget = Object.entries(m.budget)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
   const text = [
     `${file}`,
     `  model ${m.model}, ${tensors.length} tensors, ${parameterCount.toLocaleString("en-US")} parameters, ${formatBytes(size)}`,
     `  saved ${m.createdAt} by ${m.codeVersion}, mode ${m.mode}, backend ${m.backend}, seed ${m.seed}`,
     `  budget ${budget === "" ? "(none)" : budget}`,
     ...(m.metrics && Object.keys(m.metrics).length > 0
-      ? [`  metrics ${Object.entries(m.metrics).map(([k, v]) => `${k}=${v}`).join(", ")}`]
+      ? [
+          `  metrics ${Object.entries(m.metrics)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`,
+        ]
       : []),
     ...(m.notes ? [`  notes ${m.notes}`] : []),
   ].join("\n");
-  return { file, meta: m, tensorCount: tensors.length, parameterCount, sizeBytes: size, tensors, text };
+  return {
+    file,
+    meta: m,
+    tensorCount: tensors.length,
+    parameterCount,
+    sizeBytes: size,
+    tensors,
+    text,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,12 +323,20 @@ interface ParsedHeader {
 
 /** `buf` holds at least the length prefix and header; `fileSize` is the whole file's size. */
 function parseHeader(file: string, buf: Buffer, fileSize: number): ParsedHeader {
-  if (fileSize < 8) fail(file, `file is ${fileSize} bytes, shorter than the 8-byte header length of a safetensors file`);
+  if (fileSize < 8)
+    fail(
+      file,
+      `file is ${fileSize} bytes, shorter than the 8-byte header length of a safetensors file`,
+    );
   const nBig = buf.readBigUInt64LE(0);
   if (nBig > BigInt(fileSize - 8)) {
-    fail(file, `header length ${nBig} goes beyond the end of the file (${fileSize} bytes; truncated or not a safetensors file)`);
+    fail(
+      file,
+      `header length ${nBig} goes beyond the end of the file (${fileSize} bytes; truncated or not a safetensors file)`,
+    );
   }
-  if (nBig > BigInt(MAX_HEADER_BYTES)) fail(file, `header length ${nBig} exceeds the 100 MB limit of the format`);
+  if (nBig > BigInt(MAX_HEADER_BYTES))
+    fail(file, `header length ${nBig} exceeds the 100 MB limit of the format`);
   const n = Number(nBig);
   if (n < 2) fail(file, `header length ${n} is too small to hold a JSON object`);
   let text: string;
@@ -307,7 +349,10 @@ function parseHeader(file: string, buf: Buffer, fileSize: number): ParsedHeader 
   try {
     header = JSON.parse(text);
   } catch (err) {
-    return fail(file, `header is not valid JSON (${(err as Error).message}); the file is corrupt or the header length is wrong`);
+    return fail(
+      file,
+      `header is not valid JSON (${(err as Error).message}); the file is corrupt or the header length is wrong`,
+    );
   }
   if (!isPlainObject(header)) fail(file, `header is JSON but not an object`);
 
@@ -323,7 +368,10 @@ function parseHeader(file: string, buf: Buffer, fileSize: number): ParsedHeader 
     if (!isPlainObject(value)) fail(file, `entry "${name}" is not an object`);
     const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
     if (dtype !== "F32" && dtype !== "I32") {
-      fail(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (genlab reads F32 and I32)`);
+      fail(
+        file,
+        `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (genlab reads F32 and I32)`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(file, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
@@ -336,9 +384,13 @@ function parseHeader(file: string, buf: Buffer, fileSize: number): ParsedHeader 
       fail(file, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as number[];
-    if (begin > end) fail(file, `tensor "${name}" has data_offsets [${begin}, ${end}] with begin after end`);
+    if (begin > end)
+      fail(file, `tensor "${name}" has data_offsets [${begin}, ${end}] with begin after end`);
     if (end > dataLength) {
-      fail(file, `tensor "${name}" data_offsets [${begin}, ${end}] go beyond the ${dataLength}-byte data region (truncated file?)`);
+      fail(
+        file,
+        `tensor "${name}" data_offsets [${begin}, ${end}] go beyond the ${dataLength}-byte data region (truncated file?)`,
+      );
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4) {
@@ -356,21 +408,37 @@ function parseHeader(file: string, buf: Buffer, fileSize: number): ParsedHeader 
   let prev: ParsedTensor | undefined;
   for (const t of byOffset) {
     if (t.begin < pos) {
-      fail(file, `tensors "${prev!.name}" [${prev!.begin}, ${prev!.end}] and "${t.name}" [${t.begin}, ${t.end}] overlap`);
+      fail(
+        file,
+        `tensors "${prev!.name}" [${prev!.begin}, ${prev!.end}] and "${t.name}" [${t.begin}, ${t.end}] overlap`,
+      );
     }
-    if (t.begin > pos) fail(file, `gap in the data region: no tensor covers bytes ${pos}..${t.begin}`);
+    if (t.begin > pos)
+      fail(file, `gap in the data region: no tensor covers bytes ${pos}..${t.begin}`);
     pos = t.end;
     prev = t;
   }
   if (pos !== dataLength) {
-    fail(file, `the data region has ${dataLength} bytes but the tensors cover ${pos} (trailing bytes, or a wrong header length)`);
+    fail(
+      file,
+      `the data region has ${dataLength} bytes but the tensors cover ${pos} (trailing bytes, or a wrong header length)`,
+    );
   }
 
-  if (metaRaw === undefined) fail(file, `no __metadata__ in the header; genlab checkpoints carry their metadata under "${META_KEY}"`);
+  if (metaRaw === undefined)
+    fail(
+      file,
+      `no __metadata__ in the header; genlab checkpoints carry their metadata under "${META_KEY}"`,
+    );
   if (!isPlainObject(metaRaw)) fail(file, `__metadata__ is not an object`);
   const genlab = (metaRaw as Record<string, unknown>)[META_KEY];
-  if (genlab === undefined) fail(file, `__metadata__ has no "${META_KEY}" entry; not a genlab checkpoint`);
-  if (typeof genlab !== "string") fail(file, `__metadata__.${META_KEY} is not a string (safetensors metadata values are strings)`);
+  if (genlab === undefined)
+    fail(file, `__metadata__ has no "${META_KEY}" entry; not a genlab checkpoint`);
+  if (typeof genlab !== "string")
+    fail(
+      file,
+      `__metadata__.${META_KEY} is not a string (safetensors metadata values are strings)`,
+    );
   let meta: unknown;
   try {
     meta = JSON.parse(genlab);
@@ -392,30 +460,37 @@ function validateMeta(meta: unknown): string[] {
     if (typeof m[key] !== "string") p.push(`${key} must be a string, got ${describe(m[key])}`);
   }
   if (typeof m.model === "string" && m.model === "") p.push("model must not be empty");
-  if (typeof m.createdAt === "string" && Number.isNaN(Date.parse(m.createdAt))) p.push(`createdAt ${JSON.stringify(m.createdAt)} is not a date`);
-  if (typeof m.seed !== "number" || !Number.isFinite(m.seed)) p.push(`seed must be a finite number, got ${describe(m.seed)}`);
+  if (typeof m.createdAt === "string" && Number.isNaN(Date.parse(m.createdAt)))
+    p.push(`createdAt ${JSON.stringify(m.createdAt)} is not a date`);
+  if (typeof m.seed !== "number" || !Number.isFinite(m.seed))
+    p.push(`seed must be a finite number, got ${describe(m.seed)}`);
   if (!isPlainObject(m.budget)) p.push(`budget must be an object, got ${describe(m.budget)}`);
   else {
     for (const [k, v] of Object.entries(m.budget as Record<string, unknown>)) {
-      if (!(typeof v === "string" || (typeof v === "number" && Number.isFinite(v)))) p.push(`budget.${k} must be a finite number or a string, got ${describe(v)}`);
+      if (!(typeof v === "string" || (typeof v === "number" && Number.isFinite(v))))
+        p.push(`budget.${k} must be a finite number or a string, got ${describe(v)}`);
     }
   }
   if (m.metrics !== undefined) {
     if (!isPlainObject(m.metrics)) p.push(`metrics must be an object, got ${describe(m.metrics)}`);
     else {
       for (const [k, v] of Object.entries(m.metrics as Record<string, unknown>)) {
-        if (typeof v !== "number" || !Number.isFinite(v)) p.push(`metrics.${k} must be a finite number, got ${describe(v)}`);
+        if (typeof v !== "number" || !Number.isFinite(v))
+          p.push(`metrics.${k} must be a finite number, got ${describe(v)}`);
       }
     }
   }
-  if (m.notes !== undefined && typeof m.notes !== "string") p.push(`notes must be a string, got ${describe(m.notes)}`);
+  if (m.notes !== undefined && typeof m.notes !== "string")
+    p.push(`notes must be a string, got ${describe(m.notes)}`);
   return p;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function firstNonFinite(values: Float32Array): { index: number; value: number; count: number } | undefined {
+function firstNonFinite(
+  values: Float32Array,
+): { index: number; value: number; count: number } | undefined {
   let first = -1;
   let count = 0;
   for (let i = 0; i < values.length; i++) {
@@ -428,7 +503,10 @@ function firstNonFinite(values: Float32Array): { index: number; value: number; c
 }
 
 function toLittleEndianBytes(values: Float32Array | Int32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  if (LITTLE_ENDIAN)
+    return new Uint8Array(
+      values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
+    );
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   const isFloat = values instanceof Float32Array;
@@ -439,15 +517,20 @@ function toLittleEndianBytes(values: Float32Array | Int32Array): Uint8Array {
   return out;
 }
 
-function fromLittleEndianBytes(bytes: Uint8Array, dtype: CheckpointDtype): Float32Array | Int32Array {
+function fromLittleEndianBytes(
+  bytes: Uint8Array,
+  dtype: CheckpointDtype,
+): Float32Array | Int32Array {
   // Copy into a fresh, aligned buffer (the file buffer's offset need not be a multiple of 4).
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
-  if (LITTLE_ENDIAN) return dtype === "F32" ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+  if (LITTLE_ENDIAN)
+    return dtype === "F32" ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
   const n = bytes.length / 4;
   const view = new DataView(copy.buffer);
   const out = dtype === "F32" ? new Float32Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dtype === "F32" ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+  for (let i = 0; i < n; i++)
+    out[i] = dtype === "F32" ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
   return out;
 }
 

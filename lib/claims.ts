@@ -21,7 +21,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, showHtml } from "./display";
 import { projectRoot } from "./env";
-import { readAllResults, VERDICTS, type ResultsEntry, type ResultsFile, type ResultsReadError, type Verdict } from "./results";
+import {
+  readAllResults,
+  VERDICTS,
+  type ResultsEntry,
+  type ResultsFile,
+  type ResultsReadError,
+  type Verdict,
+} from "./results";
 import { formatNumber, tableHtml, tableText, type Row } from "./table";
 
 /** The two source posts, in ../shared/seeds/ beside the project. */
@@ -54,8 +61,14 @@ function loadClaims(file: string): Claim[] {
   if (!Array.isArray(data)) throw new Error(`${file}: expected a list of claims`);
   data.forEach((c: Record<string, unknown>, i) => {
     const strings = ["id", "zh", "en", "experiment"].every((k) => typeof c?.[k] === "string");
-    if (!strings || !Array.isArray(c.notebooks) || !c.notebooks.every((n) => typeof n === "string")) {
-      throw new Error(`${file}: claim ${i} needs id, zh, en and experiment (strings) and notebooks (a list of notebook names)`);
+    if (
+      !strings ||
+      !Array.isArray(c.notebooks) ||
+      !c.notebooks.every((n) => typeof n === "string")
+    ) {
+      throw new Error(
+        `${file}: claim ${i} needs id, zh, en and experiment (strings) and notebooks (a list of notebook names)`,
+      );
     }
   });
   return data as Claim[];
@@ -119,7 +132,9 @@ export function markdownHeadings(text: string): string[] {
 
 /** The headings of every markdown cell of a parsed notebook, in order. */
 export function notebookHeadings(nb: NotebookJson): string[] {
-  return (nb.cells ?? []).filter((c) => c.cell_type === "markdown").flatMap((c) => markdownHeadings(cellSource(c)));
+  return (nb.cells ?? [])
+    .filter((c) => c.cell_type === "markdown")
+    .flatMap((c) => markdownHeadings(cellSource(c)));
 }
 
 /** A link to a section of a notebook; `anchor` is null when no heading matched (link to the top). */
@@ -130,7 +145,8 @@ export interface SectionLink {
 }
 
 const startsAsWord = (heading: string, part: string) =>
-  heading === part || (heading.startsWith(part) && !/[\p{L}\p{N}]/u.test(heading.charAt(part.length)));
+  heading === part ||
+  (heading.startsWith(part) && !/[\p{L}\p{N}]/u.test(heading.charAt(part.length)));
 
 /**
  * Where in `notebook` (whose headings are given) a verdict's `section` is: the heading equal to it
@@ -138,7 +154,12 @@ const startsAsWord = (heading: string, part: string) =>
  * a section naming several, separated by ";" or " / ", gives one link each. Without a section, the
  * first heading that names the claim id. Unmatched parts link to the notebook's top.
  */
-export function sectionLinks(notebook: string, headings: readonly string[], section: string | undefined, claimId: string): SectionLink[] {
+export function sectionLinks(
+  notebook: string,
+  headings: readonly string[],
+  section: string | undefined,
+  claimId: string,
+): SectionLink[] {
   const find = (part: string): SectionLink => {
     const h = headings.find((x) => startsAsWord(x, part));
     return { notebook, title: h ?? part, anchor: h === undefined ? null : sectionAnchor(h) };
@@ -221,11 +242,17 @@ export interface BuildClaimsOptions {
   notebooksDir?: string;
 }
 
-function readResultsSafely(dir: string | undefined): { results: Record<string, ResultsEntry>; errors: ResultsReadError[] } {
+function readResultsSafely(dir: string | undefined): {
+  results: Record<string, ResultsEntry>;
+  errors: ResultsReadError[];
+} {
   try {
     return { results: dir === undefined ? readAllResults() : readAllResults(dir), errors: [] };
   } catch (err) {
-    return { results: {}, errors: [{ notebook: "(all)", file: dir ?? "out/results", error: (err as Error).message }] };
+    return {
+      results: {},
+      errors: [{ notebook: "(all)", file: dir ?? "out/results", error: (err as Error).message }],
+    };
   }
 }
 
@@ -234,7 +261,9 @@ function headingsOf(dir: string, notebook: string, cache: Map<string, string[]>)
   let h = cache.get(notebook);
   if (h === undefined) {
     try {
-      h = notebookHeadings(JSON.parse(fs.readFileSync(path.join(dir, `${notebook}.ipynb`), "utf8")) as NotebookJson);
+      h = notebookHeadings(
+        JSON.parse(fs.readFileSync(path.join(dir, `${notebook}.ipynb`), "utf8")) as NotebookJson,
+      );
     } catch {
       h = [];
     }
@@ -247,10 +276,14 @@ function headingsOf(dir: string, notebook: string, cache: Map<string, string[]>)
 function invalidEntry(v: unknown): string | undefined {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return "the entry is not an object";
   const e = v as Record<string, unknown>;
-  if (!VERDICTS.includes(e.verdict as Verdict)) return `verdict ${JSON.stringify(e.verdict)} is not one of ${VERDICTS.join(", ")}`;
+  if (!VERDICTS.includes(e.verdict as Verdict))
+    return `verdict ${JSON.stringify(e.verdict)} is not one of ${VERDICTS.join(", ")}`;
   if (typeof e.summary !== "string") return "no summary";
-  if (typeof e.numbers !== "object" || e.numbers === null || Array.isArray(e.numbers)) return "numbers is not an object";
-  const bad = Object.entries(e.numbers).find(([, x]) => typeof x !== "number" || !Number.isFinite(x));
+  if (typeof e.numbers !== "object" || e.numbers === null || Array.isArray(e.numbers))
+    return "numbers is not an object";
+  const bad = Object.entries(e.numbers).find(
+    ([, x]) => typeof x !== "number" || !Number.isFinite(x),
+  );
   if (bad) return `number "${bad[0]}" is ${JSON.stringify(bad[1])}`;
   if (e.section !== undefined && typeof e.section !== "string") return "section is not a string";
   return undefined;
@@ -264,7 +297,10 @@ function isReadError(e: ResultsEntry): e is ResultsReadError {
 }
 
 export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
-  const read = opts.results !== undefined ? { results: opts.results, errors: [] } : readResultsSafely(opts.resultsDir);
+  const read =
+    opts.results !== undefined
+      ? { results: opts.results, errors: [] }
+      : readResultsSafely(opts.resultsDir);
   const nbDir = opts.notebooksDir ?? path.join(projectRoot(), "notebooks");
   const cache = new Map<string, string[]>();
   const errors = [...read.errors];
@@ -278,11 +314,20 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
   const byId = new Map<string, ClaimRow[]>();
   for (const nb of Object.keys(ok).sort()) {
     const file = ok[nb];
-    const run = { mode: String(file.mode), updatedAt: String(file.updatedAt), backend: typeof file.backend === "string" ? file.backend : null };
+    const run = {
+      mode: String(file.mode),
+      updatedAt: String(file.updatedAt),
+      backend: typeof file.backend === "string" ? file.backend : null,
+    };
     for (const [id, raw] of Object.entries(file.verdicts)) {
       const claim = known.get(id);
       const why = invalidEntry(raw);
-      const v = raw as { verdict: Verdict; summary: string; numbers: Record<string, number>; section?: string };
+      const v = raw as {
+        verdict: Verdict;
+        summary: string;
+        numbers: Record<string, number>;
+        section?: string;
+      };
       const section = why === undefined && typeof v.section === "string" ? v.section : null;
       const row: ClaimRow = {
         id,
@@ -293,7 +338,10 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
         expected: claim?.notebooks ?? [],
         notebook: nb,
         verdict: why === undefined ? v.verdict : "invalid",
-        summary: why === undefined ? v.summary : `${nb} saved an entry for ${id} that is not a valid verdict: ${why}`,
+        summary:
+          why === undefined
+            ? v.summary
+            : `${nb} saved an entry for ${id} that is not a valid verdict: ${why}`,
         numbers: why === undefined ? { ...v.numbers } : {},
         section,
         links: sectionLinks(nb, headingsOf(nbDir, nb, cache), section ?? undefined, id),
@@ -310,7 +358,8 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
         const bad = unreadable.get(nb);
         if (bad) return `${nb}: results file unreadable (${bad.error})`;
         const f = ok[nb];
-        if (f) return `${nb} ran (${f.mode}, ${String(f.updatedAt).slice(0, 10)}) but saved no verdict for ${c.id}`;
+        if (f)
+          return `${nb} ran (${f.mode}, ${String(f.updatedAt).slice(0, 10)}) but saved no verdict for ${c.id}`;
         return `${nb}: no results (not run yet)`;
       })
       .join("; ");
@@ -337,11 +386,14 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
       run: null,
     });
   }
-  const unknownIds = [...byId.keys()].filter((id) => !known.has(id)).sort((a, b) => claimOrder(a) - claimOrder(b) || a.localeCompare(b));
+  const unknownIds = [...byId.keys()]
+    .filter((id) => !known.has(id))
+    .sort((a, b) => claimOrder(a) - claimOrder(b) || a.localeCompare(b));
   for (const id of unknownIds) rows.push(...byId.get(id)!);
 
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  for (const r of rows) if (r.verdict !== "missing" && r.verdict !== "invalid") verdicts[r.verdict] += 1;
+  for (const r of rows)
+    if (r.verdict !== "missing" && r.verdict !== "invalid") verdicts[r.verdict] += 1;
   const missing = rows.filter((r) => r.verdict === "missing").length;
   return {
     rows,
@@ -355,7 +407,9 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
       unreadableFiles: errors.length,
     },
     errors,
-    smokeNotebooks: Object.keys(ok).filter((nb) => ok[nb].mode === "smoke" && Object.keys(ok[nb].verdicts).length > 0),
+    smokeNotebooks: Object.keys(ok).filter(
+      (nb) => ok[nb].mode === "smoke" && Object.keys(ok[nb].verdicts).length > 0,
+    ),
   };
 }
 
@@ -389,14 +443,21 @@ export function claimsCountsHtml(counts: ClaimsCounts): string {
   if (counts.missing > 0) parts.push(chip("missing", counts.missing));
   if (counts.invalid > 0) parts.push(chip("invalid", counts.invalid));
   if (counts.unknownIds > 0) parts.push(`<b>${counts.unknownIds}</b> for ids not in CLAIMS.md`);
-  if (counts.unreadableFiles > 0) parts.push(`<b style="color:#8b1a24">${counts.unreadableFiles} unreadable results file${counts.unreadableFiles === 1 ? "" : "s"}</b>`);
+  if (counts.unreadableFiles > 0)
+    parts.push(
+      `<b style="color:#8b1a24">${counts.unreadableFiles} unreadable results file${counts.unreadableFiles === 1 ? "" : "s"}</b>`,
+    );
   return `<div class="genlab-claims-counts" style="margin:6px 0;line-height:1.9">${parts.join(" ")}</div>`;
 }
 
 /** The counts as plain text. */
 export function claimsCountsText(counts: ClaimsCounts): string {
   const v = VERDICTS.map((x) => `${counts.verdicts[x]} ${x}`).join(", ");
-  const extra = [counts.invalid ? `${counts.invalid} invalid` : "", counts.unknownIds ? `${counts.unknownIds} for unknown ids` : "", counts.unreadableFiles ? `${counts.unreadableFiles} unreadable results files` : ""].filter(Boolean);
+  const extra = [
+    counts.invalid ? `${counts.invalid} invalid` : "",
+    counts.unknownIds ? `${counts.unknownIds} for unknown ids` : "",
+    counts.unreadableFiles ? `${counts.unreadableFiles} unreadable results files` : "",
+  ].filter(Boolean);
   return `${counts.claims} claims: ${counts.withVerdict} with a verdict, ${counts.missing} missing. Verdicts saved: ${v}${extra.length ? `; ${extra.join(", ")}` : ""}.`;
 }
 
@@ -405,7 +466,10 @@ export type HrefFor = (notebook: string, anchor: string | null) => string | null
 
 /** Links for a document in notebooks/ (notebook 06): `<nb>.ipynb#anchor`, when that notebook exists. */
 export function ipynbHref(notebooksDir: string = path.join(projectRoot(), "notebooks")): HrefFor {
-  return (nb, anchor) => (fs.existsSync(path.join(notebooksDir, `${nb}.ipynb`)) ? `${nb}.ipynb${anchor ? `#${anchor}` : ""}` : null);
+  return (nb, anchor) =>
+    fs.existsSync(path.join(notebooksDir, `${nb}.ipynb`))
+      ? `${nb}.ipynb${anchor ? `#${anchor}` : ""}`
+      : null;
 }
 
 /** "name = value" for each measured number. */
@@ -416,7 +480,9 @@ export function numbersText(numbers: Record<string, number>): string {
 }
 
 function runText(run: ClaimRow["run"]): string {
-  return run ? `${run.mode} run, ${run.updatedAt.slice(0, 10)}${run.backend ? `, ${run.backend}` : ""}` : "";
+  return run
+    ? `${run.mode} run, ${run.updatedAt.slice(0, 10)}${run.backend ? `, ${run.backend}` : ""}`
+    : "";
 }
 
 const WRAP = "white-space:normal;";
@@ -449,8 +515,12 @@ export function claimsTableHtml(table: ClaimsTable, opts: ClaimsTableHtmlOptions
     const nums = numbersText(r.numbers);
     const measured =
       `<div style="${WRAP}min-width:16em">${escapeHtml(r.summary)}</div>` +
-      (nums ? `<div style="${WRAP}color:#333;font-family:monospace;font-size:12px;margin-top:3px">${escapeHtml(nums)}</div>` : "") +
-      (r.run ? `<div style="${WRAP}color:#777;font-size:11px;margin-top:2px">${escapeHtml(runText(r.run))}</div>` : "");
+      (nums
+        ? `<div style="${WRAP}color:#333;font-family:monospace;font-size:12px;margin-top:3px">${escapeHtml(nums)}</div>`
+        : "") +
+      (r.run
+        ? `<div style="${WRAP}color:#777;font-size:11px;margin-top:2px">${escapeHtml(runText(r.run))}</div>`
+        : "");
     return {
       id: r.id,
       "claim (original, English)": cell(claim),
@@ -461,7 +531,9 @@ export function claimsTableHtml(table: ClaimsTable, opts: ClaimsTableHtmlOptions
     };
   });
   const html = tableHtml(rows, { title: opts.title, maxRows: Number.MAX_SAFE_INTEGER });
-  return html.replace(/\uE000(\d+)\uE001/g, (_, i: string) => rich[Number(i)]).replace(/<tr>/g, '<tr style="vertical-align:top">');
+  return html
+    .replace(/\uE000(\d+)\uE001/g, (_, i: string) => rich[Number(i)])
+    .replace(/<tr>/g, '<tr style="vertical-align:top">');
 }
 
 /** The claims table as aligned text (terminals, logs). */
@@ -478,15 +550,28 @@ export function claimsTableText(table: ClaimsTable): string {
 
 /** Lines saying which results files could not be read and which verdicts come from smoke runs. */
 export function claimsWarningsHtml(table: ClaimsTable): string {
-  const items = table.errors.map((e) => `<li>results of <b>${escapeHtml(e.notebook)}</b> could not be read: ${escapeHtml(e.error)}</li>`);
+  const items = table.errors.map(
+    (e) =>
+      `<li>results of <b>${escapeHtml(e.notebook)}</b> could not be read: ${escapeHtml(e.error)}</li>`,
+  );
   if (table.smokeNotebooks.length > 0) {
-    items.push(`<li>verdicts of ${table.smokeNotebooks.map((n) => `<b>${escapeHtml(n)}</b>`).join(", ")} come from a smoke run (<code>GENLAB_TRAIN=smoke</code>): their numbers are not meaningful.</li>`);
+    items.push(
+      `<li>verdicts of ${table.smokeNotebooks.map((n) => `<b>${escapeHtml(n)}</b>`).join(", ")} come from a smoke run (<code>GENLAB_TRAIN=smoke</code>): their numbers are not meaningful.</li>`,
+    );
   }
-  return items.length ? `<ul class="genlab-claims-warnings" style="color:#8b1a24">${items.join("\n")}</ul>` : "";
+  return items.length
+    ? `<ul class="genlab-claims-warnings" style="color:#8b1a24">${items.join("\n")}</ul>`
+    : "";
 }
 
 /** Shows the counts and the table (in a notebook: HTML with links to the .ipynb sections); returns the table. */
-export function showClaimsTable(table: ClaimsTable = buildClaimsTable(), opts: ClaimsTableHtmlOptions = {}): ClaimsTable {
-  showHtml(claimsCountsHtml(table.counts) + claimsWarningsHtml(table) + claimsTableHtml(table, opts), claimsTableText(table));
+export function showClaimsTable(
+  table: ClaimsTable = buildClaimsTable(),
+  opts: ClaimsTableHtmlOptions = {},
+): ClaimsTable {
+  showHtml(
+    claimsCountsHtml(table.counts) + claimsWarningsHtml(table) + claimsTableHtml(table, opts),
+    claimsTableText(table),
+  );
   return table;
 }

@@ -18,7 +18,6 @@ function loadedJupyterModule(): { lastWriteDisplayData: unknown } | undefined {
   // The kernel (tslab/dist/main.js) requires this module before it runs any cell.
   const cache = (require as NodeJS.Require).cache as NodeJS.Dict<NodeModule> | undefined;
   if (cache) return cache[id]?.exports as { lastWriteDisplayData: unknown } | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require(id) as { lastWriteDisplayData: unknown };
 }
 
@@ -36,7 +35,6 @@ let notebookFlag: boolean | undefined;
 
 /** tslab's public API; only called after inNotebook() said yes. */
 function tslab(): typeof Tslab {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require("tslab") as typeof Tslab;
 }
 
@@ -71,5 +69,9 @@ export function newLiveDisplay(): LiveDisplay {
 
 /** Escapes text for HTML. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }

@@ -17,7 +17,9 @@ let cachedRoot: string | undefined;
 /** The project root: the nearest folder above this file (or the cwd) whose package.json is genlab's. */
 export function projectRoot(): string {
   if (cachedRoot !== undefined) return cachedRoot;
-  const starts = [process.env.GENLAB_ROOT, __dirname, process.cwd()].filter((s): s is string => !!s);
+  const starts = [process.env.GENLAB_ROOT, __dirname, process.cwd()].filter(
+    (s): s is string => !!s,
+  );
   for (const start of starts) {
     let dir = path.resolve(start);
     for (;;) {
@@ -37,18 +39,24 @@ export function projectRoot(): string {
       dir = up;
     }
   }
-  throw new Error(`cannot find the genlab project root above ${starts.join(" or ")}; set GENLAB_ROOT`);
+  throw new Error(
+    `cannot find the genlab project root above ${starts.join(" or ")}; set GENLAB_ROOT`,
+  );
 }
 
 /** data/ under the root (shipped weights and data files); GENLAB_DATA (relative to the root) overrides. */
 export function dataDir(...parts: string[]): string {
-  const base = process.env.GENLAB_DATA ? path.resolve(projectRoot(), process.env.GENLAB_DATA) : path.join(projectRoot(), "data");
+  const base = process.env.GENLAB_DATA
+    ? path.resolve(projectRoot(), process.env.GENLAB_DATA)
+    : path.join(projectRoot(), "data");
   return path.join(base, ...parts);
 }
 
 /** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT (relative to the root) overrides. */
 export function outDir(...parts: string[]): string {
-  const base = process.env.GENLAB_OUT ? path.resolve(projectRoot(), process.env.GENLAB_OUT) : path.join(projectRoot(), "out");
+  const base = process.env.GENLAB_OUT
+    ? path.resolve(projectRoot(), process.env.GENLAB_OUT)
+    : path.join(projectRoot(), "out");
   return path.join(base, ...parts);
 }
 
@@ -61,7 +69,9 @@ export function trainMode(env: NodeJS.ProcessEnv = process.env): TrainMode {
   const raw = (env.GENLAB_TRAIN ?? "").trim().toLowerCase();
   if (raw === "" || raw === "shipped" || raw === "0") return "shipped";
   if (raw === "full" || raw === "smoke") return raw;
-  throw new Error(`GENLAB_TRAIN=${JSON.stringify(env.GENLAB_TRAIN)} is not a run mode: use full, smoke, or leave it unset to load the shipped weights`);
+  throw new Error(
+    `GENLAB_TRAIN=${JSON.stringify(env.GENLAB_TRAIN)} is not a run mode: use full, smoke, or leave it unset to load the shipped weights`,
+  );
 }
 
 /** Picks the value for the current mode: `budget({full: 5000, smoke: 20})`. */

@@ -11,14 +11,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     const e = err as NodeJS.ErrnoException;
-    const kept = fs.existsSync(file) ? `the previous ${file} is unchanged` : `${file} was not created`;
+    const kept = fs.existsSync(file)
+      ? `the previous ${file} is unchanged`
+      : `${file} was not created`;
     const hint =
       e.code === "ENOSPC" || e.code === "EDQUOT"
         ? "free some disk space and run again"
         : e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS"
           ? `make ${path.dirname(file)} writable and run again`
           : "fix the cause and run again";
-    throw new Error(`could not write ${file} (${e.code ?? "error"}: ${e.message}); ${kept}; ${hint}`, { cause: err });
+    throw new Error(
+      `could not write ${file} (${e.code ?? "error"}: ${e.message}); ${kept}; ${hint}`,
+      { cause: err },
+    );
   }
 }
 

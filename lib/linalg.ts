@@ -13,14 +13,18 @@ export interface SquareMatrix {
 
 function checkSquare(m: SquareMatrix, who: string): void {
   if (!Number.isInteger(m.d) || m.d < 1 || m.a.length !== m.d * m.d) {
-    throw new Error(`${who}: expected a ${m.d} x ${m.d} matrix (${m.d * m.d} values), got ${m.a.length} values`);
+    throw new Error(
+      `${who}: expected a ${m.d} x ${m.d} matrix (${m.d * m.d} values), got ${m.a.length} values`,
+    );
   }
 }
 
 /** Number of rows of a row-major matrix with `dim` columns, checked. */
 export function rowCount(x: ArrayLike<number>, dim: number, who: string): number {
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`${who}: dim must be a positive integer, got ${dim}`);
-  if (x.length % dim !== 0) throw new Error(`${who}: ${x.length} values is not a whole number of rows of ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new Error(`${who}: dim must be a positive integer, got ${dim}`);
+  if (x.length % dim !== 0)
+    throw new Error(`${who}: ${x.length} values is not a whole number of rows of ${dim}`);
   return x.length / dim;
 }
 
@@ -96,7 +100,10 @@ export function cholesky(m: SquareMatrix): Float64Array {
       let s = a[ri + j];
       for (let k = 0; k < j; k++) s -= L[ri + k] * L[rj + k];
       if (i === j) {
-        if (!(s > 0)) throw new Error(`cholesky: the matrix is not positive definite (pivot ${i} is ${s}); add a ridge to the diagonal`);
+        if (!(s > 0))
+          throw new Error(
+            `cholesky: the matrix is not positive definite (pivot ${i} is ${s}); add a ridge to the diagonal`,
+          );
         L[ri + i] = Math.sqrt(s);
       } else {
         L[ri + j] = s / L[rj + j];
@@ -138,7 +145,10 @@ export function invertLower(L: Float64Array, d: number): Float64Array {
  * `vectors` holds the eigenvectors as COLUMNS (row-major d x d). Values are not sorted.
  * Converges quadratically; stops when the off-diagonal mass is below tol relative to the total.
  */
-export function symmetricEigen(m: SquareMatrix, opts: { tol?: number; maxSweeps?: number } = {}): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  m: SquareMatrix,
+  opts: { tol?: number; maxSweeps?: number } = {},
+): { values: Float64Array; vectors: Float64Array } {
   checkSquare(m, "symmetricEigen");
   const { d } = m;
   const a = Float64Array.from(m.a);
@@ -146,7 +156,9 @@ export function symmetricEigen(m: SquareMatrix, opts: { tol?: number; maxSweeps?
     for (let j = i + 1; j < d; j++) {
       const diff = Math.abs(a[i * d + j] - a[j * d + i]);
       if (diff > 1e-8 * (Math.abs(a[i * d + j]) + Math.abs(a[j * d + i]) + 1e-300)) {
-        throw new Error(`symmetricEigen: the matrix is not symmetric (entry ${i},${j}: ${a[i * d + j]} vs ${a[j * d + i]})`);
+        throw new Error(
+          `symmetricEigen: the matrix is not symmetric (entry ${i},${j}: ${a[i * d + j]} vs ${a[j * d + i]})`,
+        );
       }
     }
   }
@@ -211,7 +223,10 @@ export function sqrtmSymmetric(m: SquareMatrix): Float64Array {
   for (let k = 0; k < d; k++) {
     let lam = values[k];
     if (lam < 0) {
-      if (lam < -1e-8 * Math.max(scale, 1e-300)) throw new Error(`sqrtmSymmetric: the matrix has a negative eigenvalue ${lam}; it is not positive semi-definite`);
+      if (lam < -1e-8 * Math.max(scale, 1e-300))
+        throw new Error(
+          `sqrtmSymmetric: the matrix has a negative eigenvalue ${lam}; it is not positive semi-definite`,
+        );
       lam = 0;
     }
     const s = Math.sqrt(lam);

@@ -35,7 +35,9 @@ export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor 
       return tf.elu(x);
     default:
       // Reached only from untyped code (a notebook cell with a typo).
-      throw new Error(`unknown activation ${JSON.stringify(act as string)}: use linear, relu, leakyRelu, tanh, sigmoid, softplus or elu`);
+      throw new Error(
+        `unknown activation ${JSON.stringify(act as string)}: use linear, relu, leakyRelu, tanh, sigmoid, softplus or elu`,
+      );
   }
 }
 
@@ -53,7 +55,12 @@ export type Init = "he" | "glorot" | "zeros" | { std: number };
 
 function initValues(rng: Rng, fanIn: number, fanOut: number, n: number, init: Init): Float32Array {
   if (init === "zeros") return new Float32Array(n);
-  const std = typeof init === "object" ? init.std : init === "he" ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+  const std =
+    typeof init === "object"
+      ? init.std
+      : init === "he"
+        ? Math.sqrt(2 / fanIn)
+        : Math.sqrt(2 / (fanIn + fanOut));
   return rng.normalArray(n, 0, std);
 }
 
@@ -61,7 +68,15 @@ function initValues(rng: Rng, fanIn: number, fanOut: number, n: number, init: In
  * The weight `<name>.w` of `shape` (drawn by `init` with the given fan-in and fan-out) and the zero
  * bias `<name>.b` of the last dimension's size: the variables of Dense and Conv2D.
  */
-function weightAndBias(kind: string, name: string, shape: number[], fanIn: number, fanOut: number, rng: Rng, init: Init): { w: tf.Variable; b: tf.Variable } {
+function weightAndBias(
+  kind: string,
+  name: string,
+  shape: number[],
+  fanIn: number,
+  fanOut: number,
+  rng: Rng,
+  init: Init,
+): { w: tf.Variable; b: tf.Variable } {
   if (typeof init === "object" && !(init.std >= 0 && Number.isFinite(init.std))) {
     throw new Error(`${kind} ${name}: init std must be a finite number >= 0, got ${init.std}`);
   }
@@ -85,9 +100,19 @@ export class Dense implements HasParams {
     init: Init = act === "relu" || act === "leakyRelu" ? "he" : "glorot",
   ) {
     if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) {
-      throw new Error(`Dense ${name}: inDim and outDim must be positive integers, got ${inDim} and ${outDim}`);
+      throw new Error(
+        `Dense ${name}: inDim and outDim must be positive integers, got ${inDim} and ${outDim}`,
+      );
     }
-    ({ w: this.w, b: this.b } = weightAndBias("Dense", name, [inDim, outDim], inDim, outDim, rng, init));
+    ({ w: this.w, b: this.b } = weightAndBias(
+      "Dense",
+      name,
+      [inDim, outDim],
+      inDim,
+      outDim,
+      rng,
+      init,
+    ));
   }
   apply(x: tf.Tensor): tf.Tensor {
     return activate(tf.add(tf.matMul(x as tf.Tensor2D, this.w as tf.Tensor2D), this.b), this.act);
@@ -113,14 +138,30 @@ export class Conv2D implements HasParams {
     readonly act: Activation = "linear",
     init: Init = act === "relu" || act === "leakyRelu" ? "he" : "glorot",
   ) {
-    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["kernel", kernel]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2D ${name}: ${what} must be a positive integer, got ${v}`);
+    for (const [what, v] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+      ["kernel", kernel],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new Error(`Conv2D ${name}: ${what} must be a positive integer, got ${v}`);
     }
     const k2 = kernel * kernel;
-    ({ w: this.w, b: this.b } = weightAndBias("Conv2D", name, [kernel, kernel, inChannels, outChannels], k2 * inChannels, k2 * outChannels, rng, init));
+    ({ w: this.w, b: this.b } = weightAndBias(
+      "Conv2D",
+      name,
+      [kernel, kernel, inChannels, outChannels],
+      k2 * inChannels,
+      k2 * outChannels,
+      rng,
+      init,
+    ));
   }
   apply(x: tf.Tensor): tf.Tensor {
-    return activate(tf.add(tf.conv2d(x as tf.Tensor4D, this.w as tf.Tensor4D, 1, "same"), this.b), this.act);
+    return activate(
+      tf.add(tf.conv2d(x as tf.Tensor4D, this.w as tf.Tensor4D, 1, "same"), this.b),
+      this.act,
+    );
   }
   params(): Record<string, tf.Variable> {
     return { [`${this.name}.w`]: this.w, [`${this.name}.b`]: this.b };
@@ -138,12 +179,22 @@ export class MLP implements HasParams {
     output: Activation = "linear",
   ) {
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-      throw new Error(`MLP ${name}: sizes must be at least two positive integers, got [${sizes.join(", ")}]`);
+      throw new Error(
+        `MLP ${name}: sizes must be at least two positive integers, got [${sizes.join(", ")}]`,
+      );
     }
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       const last = i + 2 === sizes.length;
-      this.layers.push(new Dense(`${name}.${i}`, sizes[i], sizes[i + 1], rng.fork(`${name}.${i}`), last ? output : hidden));
+      this.layers.push(
+        new Dense(
+          `${name}.${i}`,
+          sizes[i],
+          sizes[i + 1],
+          rng.fork(`${name}.${i}`),
+          last ? output : hidden,
+        ),
+      );
     }
   }
   apply(x: tf.Tensor): tf.Tensor {

@@ -21,7 +21,8 @@ export interface NotebookContext {
 const MODE_TEXT: Record<TrainMode, string> = {
   shipped: "load the weights shipped in `data/weights/` (train only where none are shipped)",
   full: "`GENLAB_TRAIN=full`: retrain every model from scratch with the full budget and refresh `data/weights/`",
-  smoke: "`GENLAB_TRAIN=smoke`: a tiny training budget that runs every code path (CI); numbers are not meaningful",
+  smoke:
+    "`GENLAB_TRAIN=smoke`: a tiny training budget that runs every code path (CI); numbers are not meaningful",
 };
 
 export async function setupNotebook(name: string): Promise<NotebookContext> {
@@ -31,7 +32,9 @@ export async function setupNotebook(name: string): Promise<NotebookContext> {
   plotlyInit();
   const results = openResults(name);
   console.log(describeBackend(backend));
-  showMarkdown(`**${name}** · backend **${backend.choice}** (${backend.reason}) · run mode: ${MODE_TEXT[mode]} · code ${codeVersion()}`);
+  showMarkdown(
+    `**${name}** · backend **${backend.choice}** (${backend.reason}) · run mode: ${MODE_TEXT[mode]} · code ${codeVersion()}`,
+  );
   showMarkdown(runtimeLine(readRuntimes(dataDir("runtimes.json"))[name]));
   return { name, backend, mode, results };
 }

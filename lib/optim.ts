@@ -65,7 +65,9 @@ export class FusedAdam extends tf.Optimizer {
     return tf.getBackend() === "wasm" && tf.getKernel(FUSED_ADAM, "wasm") !== undefined;
   }
 
-  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+  override applyGradients(
+    variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[],
+  ): void {
     const list = Array.isArray(variableGradients)
       ? variableGradients.map((t) => [t.name, t.tensor] as const)
       : Object.keys(variableGradients).map((k) => [k, variableGradients[k]] as const);
@@ -87,7 +89,13 @@ export class FusedAdam extends tf.Optimizer {
         const s = this.state(name, value);
         if (gradient == null) continue; // as tfjs: moments made, no update
         if (fused && value.dtype === "float32" && gradient.dtype === "float32") {
-          const [x1, m1, v1] = tf.engine().runKernel(FUSED_ADAM, { x: value, m: s.m, v: s.v, g: gradient }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          const [x1, m1, v1] = tf
+            .engine()
+            .runKernel(
+              FUSED_ADAM,
+              { x: value, m: s.m, v: s.v, g: gradient },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
           s.m.assign(m1);
           s.v.assign(v1);
           value.assign(x1);
@@ -135,7 +143,10 @@ export class FusedAdam extends tf.Optimizer {
       { name: "accBeta2", tensor: tf.scalar(this.accBeta2) },
     ];
     for (const [name, s] of this.moments) {
-      out.push({ name: `${name}/m`, tensor: s.m.clone() }, { name: `${name}/v`, tensor: s.v.clone() });
+      out.push(
+        { name: `${name}/m`, tensor: s.m.clone() },
+        { name: `${name}/v`, tensor: s.v.clone() },
+      );
     }
     return out;
   }
@@ -163,19 +174,32 @@ export class FusedAdam extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
   }
 }
 
 /** tfjs's AdamOptimizer update of one variable, op for op (the path off the wasm kernel). */
-function unfusedStep(value: tf.Variable, s: Moments, g: tf.Tensor, o: FusedAdam, a: FusedAdamAttrs): void {
+function unfusedStep(
+  value: tf.Variable,
+  s: Moments,
+  g: tf.Tensor,
+  o: FusedAdam,
+  a: FusedAdamAttrs,
+): void {
   const m1 = tf.add(tf.mul(s.m, o.beta1), tf.mul(g, 1 - o.beta1));
   const v1 = tf.add(tf.mul(s.v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2));
   const mHat = tf.div(m1, a.oneMinusAccBeta1);
   const vHat = tf.div(v1, a.oneMinusAccBeta2);
   s.m.assign(m1);
   s.v.assign(v1);
-  value.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), o.epsilon)), -o.learningRate), value));
+  value.assign(
+    tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), o.epsilon)), -o.learningRate), value),
+  );
 }
 
 /**
@@ -183,6 +207,11 @@ function unfusedStep(value: tf.Variable, s: Moments, g: tf.Tensor, o: FusedAdam,
  * 0.999, the backend's epsilon, 1e-7 on wasm and cpu) whose update is one kernel call per
  * variable on the wasm backend.
  */
-export function adam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null): FusedAdam {
+export function adam(
+  learningRate = 0.001,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  epsilon: number | null = null,
+): FusedAdam {
   return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }

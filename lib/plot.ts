@@ -128,7 +128,9 @@ export function plotlyBundleHtml(): string {
   const p = plotlyBundlePath();
   let version = "unknown";
   try {
-    version = String(JSON.parse(fs.readFileSync(require.resolve("plotly.js-dist/package.json"), "utf8")).version);
+    version = String(
+      JSON.parse(fs.readFileSync(require.resolve("plotly.js-dist/package.json"), "utf8")).version,
+    );
   } catch {
     /* the version is only informative */
   }
@@ -173,7 +175,8 @@ export interface FigureHtmlOptions {
 
 function titleText(t: unknown): string | undefined {
   if (typeof t === "string") return t;
-  if (t && typeof t === "object" && typeof (t as Json).text === "string") return (t as Json).text as string;
+  if (t && typeof t === "object" && typeof (t as Json).text === "string")
+    return (t as Json).text as string;
   return undefined;
 }
 
@@ -193,7 +196,8 @@ export function figureSummary(fig: Figure): string {
  * each sit on their own line as JSON.
  */
 export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
-  if (!fig || !Array.isArray(fig.data)) throw new Error("figureHtml: fig.data must be an array of traces");
+  if (!fig || !Array.isArray(fig.data))
+    throw new Error("figureHtml: fig.data must be an array of traces");
   const data = toPlainJson(fig.data);
   const layout = (toPlainJson(fig.layout ?? {}) ?? {}) as Json;
   const frames = fig.frames && fig.frames.length ? toPlainJson(fig.frames) : null;
@@ -201,9 +205,16 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
   const layoutJson = scriptJson(layout);
   const framesJson = scriptJson(frames);
   figureCounter += 1;
-  const hash = crypto.createHash("sha1").update(dataJson).update("\n").update(layoutJson).update("\n").update(framesJson).digest("hex");
+  const hash = crypto
+    .createHash("sha1")
+    .update(dataJson)
+    .update("\n")
+    .update(layoutJson)
+    .update("\n")
+    .update(framesJson)
+    .digest("hex");
   const id = opts.id ?? `genlab-plot-${figureCounter}-${hash.slice(0, 8)}`;
-  const height = typeof layout.height === "number" ? layout.height : opts.height ?? 450;
+  const height = typeof layout.height === "number" ? layout.height : (opts.height ?? 450);
   const width = typeof layout.width === "number" ? `${layout.width}px` : "100%";
   const idJs = scriptJson(id);
   return (
@@ -305,7 +316,13 @@ function axis(title: string | undefined, log: boolean | undefined): Json {
   return a;
 }
 
-function baseLayout(title: string | undefined, xTitle?: string, yTitle?: string, logX?: boolean, logY?: boolean): Json {
+function baseLayout(
+  title: string | undefined,
+  xTitle?: string,
+  yTitle?: string,
+  logX?: boolean,
+  logY?: boolean,
+): Json {
   const layout: Json = {
     margin: { l: 60, r: 20, t: title ? 50 : 20, b: 50 },
     xaxis: axis(xTitle, logX),
@@ -373,23 +390,31 @@ export interface LineChartOptions {
 
 const X_COLUMNS = ["step", "epoch", "iteration", "iter", "x"];
 
-function seriesFromColumns(cols: Record<string, ArrayLike<unknown>>, opts: LineChartOptions): LineSeries[] {
+function seriesFromColumns(
+  cols: Record<string, ArrayLike<unknown>>,
+  opts: LineChartOptions,
+): LineSeries[] {
   const keys = Object.keys(cols);
-  if (opts.x !== undefined && !(opts.x in cols)) throw new Error(`lineChart: no column ${JSON.stringify(opts.x)} (columns: ${keys.join(", ")})`);
+  if (opts.x !== undefined && !(opts.x in cols))
+    throw new Error(`lineChart: no column ${JSON.stringify(opts.x)} (columns: ${keys.join(", ")})`);
   const xKey = opts.x ?? X_COLUMNS.find((k) => k in cols);
   const isNumeric = (k: string) => {
     const a = cols[k];
-    for (let i = 0; i < a.length; i++) if (a[i] !== null && a[i] !== undefined && typeof a[i] !== "number") return false;
+    for (let i = 0; i < a.length; i++)
+      if (a[i] !== null && a[i] !== undefined && typeof a[i] !== "number") return false;
     return true;
   };
   let yKeys: string[];
   if (opts.columns) {
-    for (const k of opts.columns) if (!(k in cols)) throw new Error(`lineChart: no column ${JSON.stringify(k)} (columns: ${keys.join(", ")})`);
+    for (const k of opts.columns)
+      if (!(k in cols))
+        throw new Error(`lineChart: no column ${JSON.stringify(k)} (columns: ${keys.join(", ")})`);
     yKeys = opts.columns;
   } else {
     yKeys = keys.filter((k) => k !== xKey && isNumeric(k));
   }
-  if (xKey !== undefined && !isNumeric(xKey)) throw new Error(`lineChart: x column ${JSON.stringify(xKey)} is not numeric`);
+  if (xKey !== undefined && !isNumeric(xKey))
+    throw new Error(`lineChart: x column ${JSON.stringify(xKey)} is not numeric`);
   return yKeys.map((k) => ({
     name: k,
     x: xKey === undefined ? undefined : (numbersOf(cols[xKey] as ArrayLike<number>) as number[]),
@@ -401,15 +426,24 @@ function seriesFromColumns(cols: Record<string, ArrayLike<unknown>>, opts: LineC
  * Line chart, e.g. loss curves. Accepts a list of series, a danfojs DataFrame, or a history
  * record of columns (`{step: [...], loss: [...]}`; the x column is `opts.x` or step/epoch/...).
  */
-export function lineChart(input: LineSeries[] | DataFrameLike | Columns, opts: LineChartOptions = {}): Figure {
+export function lineChart(
+  input: LineSeries[] | DataFrameLike | Columns,
+  opts: LineChartOptions = {},
+): Figure {
   let series: LineSeries[];
   if (Array.isArray(input)) series = input;
   else if (isDataFrameLike(input)) series = seriesFromColumns(dataFrameColumns(input), opts);
-  else if (isPlainObject(input)) series = seriesFromColumns(input as Record<string, ArrayLike<unknown>>, opts);
-  else throw new Error("lineChart: expected series [{name, y}], a DataFrame or a record of columns");
+  else if (isPlainObject(input))
+    series = seriesFromColumns(input as Record<string, ArrayLike<unknown>>, opts);
+  else
+    throw new Error("lineChart: expected series [{name, y}], a DataFrame or a record of columns");
   const data = series.map((s, i) => {
-    if (!s || !s.y || typeof s.y.length !== "number") throw new Error(`lineChart: series ${i} has no y array`);
-    if (s.x && s.x.length !== s.y.length) throw new Error(`lineChart: series ${JSON.stringify(s.name)} has ${s.x.length} x values but ${s.y.length} y values`);
+    if (!s || !s.y || typeof s.y.length !== "number")
+      throw new Error(`lineChart: series ${i} has no y array`);
+    if (s.x && s.x.length !== s.y.length)
+      throw new Error(
+        `lineChart: series ${JSON.stringify(s.name)} has ${s.x.length} x values but ${s.y.length} y values`,
+      );
     const t: Json = { type: "scatter", mode: opts.mode ?? "lines", name: s.name };
     if (s.x) t.x = numbersOf(s.x);
     t.y = numbersOf(s.y);
@@ -452,13 +486,15 @@ export function pointsXY(points: Points2d): { x: number[]; y: number[] } {
   if (n > 0 && typeof points[0] === "object" && points[0] !== null) {
     const rows = points as ArrayLike<ArrayLike<number>>;
     for (let i = 0; i < n; i++) {
-      if (rows[i].length < 2) throw new Error(`points: row ${i} has ${rows[i].length} values, need 2`);
+      if (rows[i].length < 2)
+        throw new Error(`points: row ${i} has ${rows[i].length} values, need 2`);
       x.push(rows[i][0]);
       y.push(rows[i][1]);
     }
   } else {
     const flat = points as ArrayLike<number>;
-    if (n % 2 !== 0) throw new Error(`points: a flat array needs an even length (x0, y0, x1, y1, ...), got ${n}`);
+    if (n % 2 !== 0)
+      throw new Error(`points: a flat array needs an even length (x0, y0, x1, y1, ...), got ${n}`);
     for (let i = 0; i < n; i += 2) {
       x.push(flat[i]);
       y.push(flat[i + 1]);
@@ -479,7 +515,8 @@ export function scatter2d(points: Points2d, opts: Scatter2dOptions = {}): Figure
   const type = opts.gl ? "scattergl" : "scatter";
   const data: Json[] = [];
   if (opts.labels) {
-    if (opts.labels.length !== x.length) throw new Error(`scatter2d: ${x.length} points but ${opts.labels.length} labels`);
+    if (opts.labels.length !== x.length)
+      throw new Error(`scatter2d: ${x.length} points but ${opts.labels.length} labels`);
     const groups = new Map<number, number[]>();
     for (let i = 0; i < x.length; i++) {
       const l = Number(opts.labels[i]);
@@ -490,7 +527,14 @@ export function scatter2d(points: Points2d, opts: Scatter2dOptions = {}): Figure
     const labels = [...groups.keys()].sort((a, b) => a - b);
     for (const l of labels) {
       const idx = groups.get(l)!;
-      data.push({ type, mode: "markers", name: labelName(l, opts.labelNames), x: idx.map((i) => x[i]), y: idx.map((i) => y[i]), marker: { ...marker } });
+      data.push({
+        type,
+        mode: "markers",
+        name: labelName(l, opts.labelNames),
+        x: idx.map((i) => x[i]),
+        y: idx.map((i) => y[i]),
+        marker: { ...marker },
+      });
     }
   } else {
     data.push({ type, mode: "markers", name: opts.name ?? "points", x, y, marker });
@@ -533,16 +577,21 @@ export interface Heatmap2dOptions {
 function zRows(z: Heatmap2dOptions["z"], nx: number, ny: number): (number | null)[][] {
   if (z.length > 0 && typeof z[0] === "object" && z[0] !== null) {
     const rows = z as ArrayLike<ArrayLike<number>>;
-    if (rows.length !== ny) throw new Error(`heatmap2d: z has ${rows.length} rows but y has ${ny} values`);
+    if (rows.length !== ny)
+      throw new Error(`heatmap2d: z has ${rows.length} rows but y has ${ny} values`);
     const out: (number | null)[][] = [];
     for (let i = 0; i < ny; i++) {
-      if (rows[i].length !== nx) throw new Error(`heatmap2d: z row ${i} has ${rows[i].length} values but x has ${nx}`);
+      if (rows[i].length !== nx)
+        throw new Error(`heatmap2d: z row ${i} has ${rows[i].length} values but x has ${nx}`);
       out.push(numbersOf(rows[i]));
     }
     return out;
   }
   const flat = z as ArrayLike<number>;
-  if (flat.length !== nx * ny) throw new Error(`heatmap2d: flat z has ${flat.length} values, expected y.length * x.length = ${ny * nx}`);
+  if (flat.length !== nx * ny)
+    throw new Error(
+      `heatmap2d: flat z has ${flat.length} values, expected y.length * x.length = ${ny * nx}`,
+    );
   const out: (number | null)[][] = [];
   for (let i = 0; i < ny; i++) {
     const row = new Array<number | null>(nx);
@@ -706,7 +755,8 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
   if (!frames.length) throw new Error("animation: no frames");
   const seen = new Set<string>();
   for (const f of frames) {
-    if (seen.has(f.name)) throw new Error(`animation: duplicate frame name ${JSON.stringify(f.name)}`);
+    if (seen.has(f.name))
+      throw new Error(`animation: duplicate frame name ${JSON.stringify(f.name)}`);
     seen.add(f.name);
   }
   const duration = opts.frameDuration ?? 500;
@@ -733,12 +783,22 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
         {
           label: "\u25b6 Play",
           method: "animate",
-          args: [null, { frame: { duration, redraw: true }, transition, fromcurrent: true, mode: "immediate" }],
+          args: [
+            null,
+            { frame: { duration, redraw: true }, transition, fromcurrent: true, mode: "immediate" },
+          ],
         },
         {
           label: "\u275a\u275a Pause",
           method: "animate",
-          args: [[null], { frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate" }],
+          args: [
+            [null],
+            {
+              frame: { duration: 0, redraw: false },
+              transition: { duration: 0 },
+              mode: "immediate",
+            },
+          ],
         },
       ],
     },
@@ -757,7 +817,10 @@ export function animation(frames: AnimationFrame[], opts: AnimationOptions = {})
       steps: frames.map((f) => ({
         label: f.name,
         method: "animate",
-        args: [[f.name], { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } }],
+        args: [
+          [f.name],
+          { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } },
+        ],
       })),
     },
   ];
@@ -794,19 +857,37 @@ export interface ImageGridOptions {
   scale?: number;
 }
 
-function gridGeometry(images: ArrayLike<number>, opts: ImageGridOptions): { n: number; cols: number; pad: number } {
+function gridGeometry(
+  images: ArrayLike<number>,
+  opts: ImageGridOptions,
+): { n: number; cols: number; pad: number } {
   const per = opts.h * opts.w;
   if (!(per > 0)) throw new Error(`imageGrid: h and w must be positive, got ${opts.h} x ${opts.w}`);
   const n = opts.n ?? Math.floor(images.length / per);
-  if (n <= 0) throw new Error(`imageGrid: no images (array of ${images.length} values, ${opts.h}x${opts.w} each)`);
-  if (n * per > images.length) throw new Error(`imageGrid: ${n} images of ${opts.h}x${opts.w} need ${n * per} values, got ${images.length}`);
+  if (n <= 0)
+    throw new Error(
+      `imageGrid: no images (array of ${images.length} values, ${opts.h}x${opts.w} each)`,
+    );
+  if (n * per > images.length)
+    throw new Error(
+      `imageGrid: ${n} images of ${opts.h}x${opts.w} need ${n * per} values, got ${images.length}`,
+    );
   return { n, cols: Math.min(opts.cols ?? 10, n), pad: opts.pad ?? 1 };
 }
 
 /** The image grid as a grayscale PNG file. */
 export function imageGridPng(images: ArrayLike<number>, opts: ImageGridOptions): Buffer {
   const { n, cols, pad } = gridGeometry(images, opts);
-  const canvas = tileImages(images, n, opts.h, opts.w, cols, pad, opts.padValue ?? 128, opts.range ?? [0, 1]);
+  const canvas = tileImages(
+    images,
+    n,
+    opts.h,
+    opts.w,
+    cols,
+    pad,
+    opts.padValue ?? 128,
+    opts.range ?? [0, 1],
+  );
   return encodePng(canvas.pixels, canvas.width, canvas.height, 1);
 }
 
@@ -826,7 +907,8 @@ export function imageGrid(images: ArrayLike<number>, opts: ImageGridOptions): st
   const dh = Math.round(height * scale);
   let overlay = "";
   if (opts.labels) {
-    if (opts.labels.length < n) throw new Error(`imageGrid: ${n} images but ${opts.labels.length} labels`);
+    if (opts.labels.length < n)
+      throw new Error(`imageGrid: ${n} images but ${opts.labels.length} labels`);
     const spans: string[] = [];
     for (let i = 0; i < n; i++) {
       const l = opts.labels[i];

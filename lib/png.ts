@@ -49,20 +49,29 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 function checkDimension(name: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0 || v > 0x7fffffff) throw new Error(`encodePng: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0 || v > 0x7fffffff)
+    throw new Error(`encodePng: ${name} must be a positive integer, got ${v}`);
 }
 
 /**
  * Encodes 8-bit pixels (row-major, channels interleaved) as a PNG file.
  * `channels` 1 = grayscale, 3 = RGB, 4 = RGBA.
  */
-export function encodePng(pixels: Uint8Array, width: number, height: number, channels: PngChannels): Buffer {
+export function encodePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: PngChannels,
+): Buffer {
   checkDimension("width", width);
   checkDimension("height", height);
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`encodePng: channels must be 1, 3 or 4, got ${channels}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4)
+    throw new Error(`encodePng: channels must be 1, 3 or 4, got ${channels}`);
   const rowBytes = width * channels;
   if (pixels.length !== rowBytes * height) {
-    throw new Error(`encodePng: expected ${rowBytes * height} bytes for ${width}x${height}x${channels}, got ${pixels.length}`);
+    throw new Error(
+      `encodePng: expected ${rowBytes * height} bytes for ${width}x${height}x${channels}, got ${pixels.length}`,
+    );
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
@@ -80,7 +89,12 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
     raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), o + 1);
   }
   const idat = zlib.deflateSync(raw, { level: 9 });
-  return Buffer.concat([PNG_SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** `data:image/png;base64,...` for a PNG buffer. */
@@ -112,11 +126,19 @@ export function tileImages(
   padValue = 128,
   range: [number, number] = [0, 1],
 ): GrayCanvas {
-  for (const [name, v] of [["n", n], ["h", h], ["w", w], ["cols", cols]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`tileImages: ${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of [
+    ["n", n],
+    ["h", h],
+    ["w", w],
+    ["cols", cols],
+  ] as const) {
+    if (!Number.isInteger(v) || v <= 0)
+      throw new Error(`tileImages: ${name} must be a positive integer, got ${v}`);
   }
-  if (!Number.isInteger(pad) || pad < 0) throw new Error(`tileImages: pad must be a non-negative integer, got ${pad}`);
-  if (images.length < n * h * w) throw new Error(`tileImages: need ${n}*${h}*${w} = ${n * h * w} values, got ${images.length}`);
+  if (!Number.isInteger(pad) || pad < 0)
+    throw new Error(`tileImages: pad must be a non-negative integer, got ${pad}`);
+  if (images.length < n * h * w)
+    throw new Error(`tileImages: need ${n}*${h}*${w} = ${n * h * w} values, got ${images.length}`);
   const c = Math.min(cols, n);
   const rows = Math.ceil(n / c);
   const width = c * w + (c + 1) * pad;

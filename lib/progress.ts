@@ -13,7 +13,10 @@ function fmtSeconds(s: number): string {
 
 function fmtInfo(info: Record<string, number>): string {
   return Object.entries(info)
-    .map(([k, v]) => `${k}=${Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)}`)
+    .map(
+      ([k, v]) =>
+        `${k}=${Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)}`,
+    )
     .join(" ");
 }
 
@@ -63,8 +66,11 @@ export class ProgressBar {
     const frac = Math.min(1, Math.max(0, done / this.total));
     const el = this.elapsed();
     const eta = frac > 0 ? (el / frac) * (1 - frac) : NaN;
-    const time = final ? `${fmtSeconds(el)}` : `${fmtSeconds(el)} elapsed, ~${fmtSeconds(eta)} left`;
-    const text = `${this.label}: ${done}/${this.total} (${(100 * frac).toFixed(0)}%) ${time} ${fmtInfo(info)}`.trimEnd();
+    const time = final
+      ? `${fmtSeconds(el)}`
+      : `${fmtSeconds(el)} elapsed, ~${fmtSeconds(eta)} left`;
+    const text =
+      `${this.label}: ${done}/${this.total} (${(100 * frac).toFixed(0)}%) ${time} ${fmtInfo(info)}`.trimEnd();
     if (this.live) {
       const pct = (100 * frac).toFixed(1);
       const color = final && done < this.total ? "#d62728" : "#1f77b4";

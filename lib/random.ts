@@ -48,7 +48,8 @@ export class Rng {
   readonly seed: number;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new Error(`Rng seed must be an integer (at most 2^53 in size), got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new Error(`Rng seed must be an integer (at most 2^53 in size), got ${seed}`);
     this.seed = seed;
     // The state comes from splitmix32 of the low 32 bits; the high bits (two's complement, so -1
     // has high bits 0xffffffff) XOR in a second splitmix32 stream. Seeds 0..2^32-1 keep the
@@ -81,7 +82,9 @@ export class Rng {
   setState(st: RngState): void {
     const ok = st && st.seed === this.seed && Array.isArray(st.s) && st.s.length === 4;
     if (!ok || !st.s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
-      throw new Error(`Rng(${this.seed}).setState: not a state of this generator: ${JSON.stringify(st)}`);
+      throw new Error(
+        `Rng(${this.seed}).setState: not a state of this generator: ${JSON.stringify(st)}`,
+      );
     }
     [this.s0, this.s1, this.s2, this.s3] = st.s;
     this.spare = st.spare;
@@ -110,7 +113,8 @@ export class Rng {
 
   /** Integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new Error(`Rng.int needs an integer n in 1..2^32, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new Error(`Rng.int needs an integer n in 1..2^32, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 

@@ -12,7 +12,18 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { buildClaimsTable, cellSource, claimsCountsHtml, claimsCountsText, claimsTableHtml, claimsWarningsHtml, markdownHeadings, sectionAnchor, type ClaimsCounts, type HrefFor } from "./claims";
+import {
+  buildClaimsTable,
+  cellSource,
+  claimsCountsHtml,
+  claimsCountsText,
+  claimsTableHtml,
+  claimsWarningsHtml,
+  markdownHeadings,
+  sectionAnchor,
+  type ClaimsCounts,
+  type HrefFor,
+} from "./claims";
 import { escapeHtml } from "./display";
 import { outDir, projectRoot } from "./env";
 import { writeFileAtomic } from "./io";
@@ -69,9 +80,11 @@ export interface ReportResult {
   counts: ClaimsCounts;
 }
 
-const text = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
+const text = (v: unknown): string =>
+  Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
 
-const hasTag = (cell: IpynbCell | undefined) => Array.isArray(cell?.metadata?.tags) && (cell!.metadata!.tags as unknown[]).includes(REPORT_TAG);
+const hasTag = (cell: IpynbCell | undefined) =>
+  Array.isArray(cell?.metadata?.tags) && (cell!.metadata!.tags as unknown[]).includes(REPORT_TAG);
 
 const BUNDLE_MARK = "genlab-plotly-bundle";
 
@@ -86,7 +99,8 @@ export function outputHtml(o: IpynbOutput): string {
     case "execute_result": {
       const d = o.data ?? {};
       const html = text(d["text/html"]);
-      if (html !== "") return html.includes(BUNDLE_MARK) ? "" : `<div class="output-html">${html}</div>`;
+      if (html !== "")
+        return html.includes(BUNDLE_MARK) ? "" : `<div class="output-html">${html}</div>`;
       for (const mime of ["image/png", "image/jpeg"]) {
         const b64 = text(d[mime]).replace(/\s+/g, "");
         if (b64 !== "") return `<img alt="figure" src="data:${mime};base64,${b64}">`;
@@ -128,7 +142,8 @@ export function reportHref(out: string, notebooksDir: string): HrefFor {
   return (nb, anchor) => {
     const frag = anchor ? `#${anchor}` : "";
     if (fs.existsSync(path.join(out, `${nb}.html`))) return `${encodeURI(nb)}.html${frag}`;
-    if (fs.existsSync(path.join(notebooksDir, `${nb}.ipynb`))) return `${rel ? `${rel}/` : ""}${encodeURI(nb)}.ipynb${frag}`;
+    if (fs.existsSync(path.join(notebooksDir, `${nb}.ipynb`)))
+      return `${rel ? `${rel}/` : ""}${encodeURI(nb)}.ipynb${frag}`;
     return null;
   };
 }
@@ -192,7 +207,8 @@ export function buildReport(opts: ReportOptions = {}): ReportResult {
         if (cells[i].cell_type !== "markdown") continue;
         for (const line of cellSource(cells[i]).split("\n")) {
           const isTitle = /^ {0,3}#\s/.test(line);
-          if (level === "title" ? isTitle : /^ {0,3}#{1,6}\s/.test(line)) found = markdownHeadings(line)[0] ?? found;
+          if (level === "title" ? isTitle : /^ {0,3}#{1,6}\s/.test(line))
+            found = markdownHeadings(line)[0] ?? found;
           if (level === "title" && found !== null) return found;
         }
       }
@@ -203,24 +219,36 @@ export function buildReport(opts: ReportOptions = {}): ReportResult {
     const head = `<h3 id="${escapeHtml(`fig-${nb}`)}">${nbLink ? `<a href="${escapeHtml(nbLink)}">${escapeHtml(title)}</a>` : escapeHtml(title)}</h3>`;
     const picked = reportCells(ran, src);
     if (picked.length === 0) {
-      sections.push(`${head}\n<p class="meta">No cell of ${escapeHtml(nb)} is tagged "${REPORT_TAG}".</p>`);
+      sections.push(
+        `${head}\n<p class="meta">No cell of ${escapeHtml(nb)} is tagged "${REPORT_TAG}".</p>`,
+      );
       continue;
     }
     const parts: string[] = [head];
     for (const i of picked) {
       const section = heading(i, "section");
       const link = section !== null ? href(nb, sectionAnchor(section)) : null;
-      const body = (cells[i].outputs ?? []).map(outputHtml).filter((h) => h !== "").join("\n");
+      const body = (cells[i].outputs ?? [])
+        .map(outputHtml)
+        .filter((h) => h !== "")
+        .join("\n");
       if (body.includes("Plotly.newPlot")) needsPlotly = true;
       figures.push({ notebook: nb, cell: i, section });
-      const h4 = section === null ? "" : `<h4>${link ? `<a href="${escapeHtml(link)}">${escapeHtml(section)}</a>` : escapeHtml(section)}</h4>`;
-      parts.push(`<div class="figure">${h4}\n${body || `<p class="meta">(cell ${i} has no output: was the notebook run?)</p>`}\n</div>`);
+      const h4 =
+        section === null
+          ? ""
+          : `<h4>${link ? `<a href="${escapeHtml(link)}">${escapeHtml(section)}</a>` : escapeHtml(section)}</h4>`;
+      parts.push(
+        `<div class="figure">${h4}\n${body || `<p class="meta">(cell ${i} has no output: was the notebook run?)</p>`}\n</div>`,
+      );
     }
     sections.push(parts.join("\n"));
   }
 
   const now = (opts.now ?? new Date()).toISOString().replace("T", " ").slice(0, 16);
-  const warn = warnings.length ? `<ul style="color:#8b1a24">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>` : "";
+  const warn = warnings.length
+    ? `<ul style="color:#8b1a24">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>`
+    : "";
   const html = [
     `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<title>genlab: the claims and the key figures</title>\n<style>${CSS}</style>`,
@@ -235,7 +263,9 @@ export function buildReport(opts: ReportOptions = {}): ReportResult {
     `<h2 id="claims">Claims and verdicts</h2>`,
     `<div class="genlab-claims">${claimsCountsHtml(table.counts)}${claimsWarningsHtml(table)}${claimsTableHtml(table, { href })}</div>`,
     `<h2 id="figures">Key figures</h2>`,
-    sections.length ? sections.join("\n") : `<p class="meta">No executed notebooks in ${escapeHtml(out)}: run <code>npm run reproduce</code>.</p>`,
+    sections.length
+      ? sections.join("\n")
+      : `<p class="meta">No executed notebooks in ${escapeHtml(out)}: run <code>npm run reproduce</code>.</p>`,
     `</body>\n</html>\n`,
   ].join("\n");
   return { html, figures, notebooks: executed, warnings, counts: table.counts };

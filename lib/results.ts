@@ -20,7 +20,11 @@ import { writeJsonAtomic } from "./io";
 import { codeVersion } from "./version";
 
 export type Verdict = "reproduced" | "reproduced with a caveat" | "not reproduced";
-export const VERDICTS: readonly Verdict[] = ["reproduced", "reproduced with a caveat", "not reproduced"];
+export const VERDICTS: readonly Verdict[] = [
+  "reproduced",
+  "reproduced with a caveat",
+  "not reproduced",
+];
 
 /** Claim ids of the two blog posts: A1..A99 and B1..B99. */
 export const CLAIM_ID = /^[AB]\d{1,2}$/;
@@ -113,12 +117,18 @@ export class Results {
   }
 
   /** Records a finite number, list of numbers, or named numbers under `key`; returns `value`. */
-  metric<T extends MetricValue>(key: string, value: T, opts: { unit?: string; note?: string } = {}): T {
+  metric<T extends MetricValue>(
+    key: string,
+    value: T,
+    opts: { unit?: string; note?: string } = {},
+  ): T {
     this.checkKey("metric", key);
     const bad = findNonFinite(value);
     if (bad !== undefined) this.fail(`metric "${key}" ${bad}; refusing to record it`);
-    if (opts.unit !== undefined && typeof opts.unit !== "string") this.fail(`metric "${key}": unit must be a string`);
-    if (opts.note !== undefined && typeof opts.note !== "string") this.fail(`metric "${key}": note must be a string`);
+    if (opts.unit !== undefined && typeof opts.unit !== "string")
+      this.fail(`metric "${key}": unit must be a string`);
+    if (opts.note !== undefined && typeof opts.note !== "string")
+      this.fail(`metric "${key}": note must be a string`);
     const entry: MetricEntry = { value: cloneValue(value), at: new Date().toISOString() };
     if (opts.unit !== undefined) entry.unit = opts.unit;
     if (opts.note !== undefined) entry.note = opts.note;
@@ -130,19 +140,25 @@ export class Results {
   /** Records the verdict on one claim of the blog posts ("A7", "B4", ...). */
   verdict(claimId: string, v: VerdictInput): void {
     if (typeof claimId !== "string" || !CLAIM_ID.test(claimId)) {
-      this.fail(`claim id ${JSON.stringify(claimId)} is not of the form A<n> or B<n> (one or two digits, e.g. "A7", "B12")`);
+      this.fail(
+        `claim id ${JSON.stringify(claimId)} is not of the form A<n> or B<n> (one or two digits, e.g. "A7", "B12")`,
+      );
     }
     if (v === null || typeof v !== "object") this.fail(`verdict for ${claimId} must be an object`);
     if (!VERDICTS.includes(v.verdict)) {
-      this.fail(`verdict for ${claimId} is ${JSON.stringify(v.verdict)}; use one of ${VERDICTS.map((x) => JSON.stringify(x)).join(", ")}`);
+      this.fail(
+        `verdict for ${claimId} is ${JSON.stringify(v.verdict)}; use one of ${VERDICTS.map((x) => JSON.stringify(x)).join(", ")}`,
+      );
     }
-    if (typeof v.summary !== "string" || v.summary.trim() === "") this.fail(`verdict for ${claimId} needs a non-empty summary`);
+    if (typeof v.summary !== "string" || v.summary.trim() === "")
+      this.fail(`verdict for ${claimId} needs a non-empty summary`);
     if (v.numbers === null || typeof v.numbers !== "object" || Array.isArray(v.numbers)) {
       this.fail(`verdict for ${claimId}: numbers must be an object of named numbers`);
     }
     const bad = findNonFinite(v.numbers);
     if (bad !== undefined) this.fail(`verdict for ${claimId}: numbers ${bad}`);
-    if (v.section !== undefined && typeof v.section !== "string") this.fail(`verdict for ${claimId}: section must be a string`);
+    if (v.section !== undefined && typeof v.section !== "string")
+      this.fail(`verdict for ${claimId}: section must be a string`);
     const entry: VerdictEntry = {
       claimId,
       verdict: v.verdict,
@@ -176,7 +192,8 @@ export class Results {
   }
 
   private checkKey(kind: string, key: string): void {
-    if (typeof key !== "string" || key.trim() === "") this.fail(`${kind} key must be a non-empty string, got ${JSON.stringify(key)}`);
+    if (typeof key !== "string" || key.trim() === "")
+      this.fail(`${kind} key must be a non-empty string, got ${JSON.stringify(key)}`);
   }
 
   private fail(message: string): never {
@@ -203,17 +220,25 @@ export function openResults(notebook: string): Results {
  * An empty list is an error (no evidence is not a verdict), as are a list with no essential check,
  * unnamed checks and repeated names.
  */
-export function decideVerdict(checks: { name: string; pass: boolean; caveat?: boolean }[]): Verdict {
-  if (!Array.isArray(checks) || checks.length === 0) throw new Error("decideVerdict: no checks given; a verdict needs at least one essential check");
+export function decideVerdict(
+  checks: { name: string; pass: boolean; caveat?: boolean }[],
+): Verdict {
+  if (!Array.isArray(checks) || checks.length === 0)
+    throw new Error("decideVerdict: no checks given; a verdict needs at least one essential check");
   const seen = new Set<string>();
   for (const c of checks) {
-    if (typeof c.name !== "string" || c.name === "") throw new Error("decideVerdict: every check needs a non-empty name");
+    if (typeof c.name !== "string" || c.name === "")
+      throw new Error("decideVerdict: every check needs a non-empty name");
     if (seen.has(c.name)) throw new Error(`decideVerdict: check "${c.name}" appears twice`);
     seen.add(c.name);
-    if (typeof c.pass !== "boolean") throw new Error(`decideVerdict: check "${c.name}" has pass=${String(c.pass)}, not a boolean`);
+    if (typeof c.pass !== "boolean")
+      throw new Error(`decideVerdict: check "${c.name}" has pass=${String(c.pass)}, not a boolean`);
   }
   const essential = checks.filter((c) => !c.caveat);
-  if (essential.length === 0) throw new Error("decideVerdict: every check is marked caveat; at least one essential check is needed");
+  if (essential.length === 0)
+    throw new Error(
+      "decideVerdict: every check is marked caveat; at least one essential check is needed",
+    );
   if (essential.some((c) => !c.pass)) return "not reproduced";
   if (checks.some((c) => !c.pass)) return "reproduced with a caveat";
   return "reproduced";
@@ -231,7 +256,9 @@ export function readAllResults(dir: string = outDir("results")): Record<string, 
     names = fs.readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new Error(`readAllResults: cannot list ${dir}: ${(err as Error).message}`);
+    throw new Error(`readAllResults: cannot list ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const out: Record<string, ResultsEntry> = {};
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
@@ -266,7 +293,8 @@ function readOne(notebook: string, file: string): ResultsEntry {
   for (const k of ["metrics", "verdicts", "notes"]) {
     if (!isObj(d[k])) problems.push(`"${k}" is not an object`);
   }
-  if (typeof d.notebook === "string" && d.notebook !== notebook) problems.push(`records notebook "${d.notebook}" but is named ${notebook}.json`);
+  if (typeof d.notebook === "string" && d.notebook !== notebook)
+    problems.push(`records notebook "${d.notebook}" but is named ${notebook}.json`);
   if (problems.length > 0) return err(`not a valid results file: ${problems.join("; ")}`);
   return data as ResultsFile;
 }
@@ -275,7 +303,8 @@ function findNonFinite(value: unknown): string | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `is ${value}`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (typeof value[i] !== "number") return `has a non-number at index ${i}: ${JSON.stringify(value[i])}`;
+      if (typeof value[i] !== "number")
+        return `has a non-number at index ${i}: ${JSON.stringify(value[i])}`;
       if (!Number.isFinite(value[i])) return `has ${value[i]} at index ${i}`;
     }
     return undefined;

@@ -96,7 +96,10 @@ export function checkpointSeconds(spec: ResumeSpec): number {
   const env = process.env.GENLAB_CHECKPOINT_SECONDS;
   if (env !== undefined && env.trim() !== "") {
     const v = Number(env);
-    if (!(v >= 0)) throw new Error(`GENLAB_CHECKPOINT_SECONDS=${JSON.stringify(env)}: use a number of seconds >= 0`);
+    if (!(v >= 0))
+      throw new Error(
+        `GENLAB_CHECKPOINT_SECONDS=${JSON.stringify(env)}: use a number of seconds >= 0`,
+      );
     return v;
   }
   return spec.everySeconds ?? 60;
@@ -240,7 +243,9 @@ export function resumeSpec(
   const all: Record<string, Stateful> = { ...state };
   for (const [k, s] of Object.entries(maybe)) {
     if (!s.getState || !s.setState) {
-      console.log(`resume: ${target.identity.model}: its ${k} has no saved state; this run cannot resume`);
+      console.log(
+        `resume: ${target.identity.model}: its ${k} has no saved state; this run cannot resume`,
+      );
       return undefined;
     }
     all[k] = s as Stateful;

@@ -65,7 +65,9 @@ export interface RunOutcome<B extends RunBudget, T> {
 /** data/runs/<name>.json, or out/runs/<name>.json in smoke mode. */
 export function runFile(name: string, mode: TrainMode): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-    throw new Error(`run name ${JSON.stringify(name)}: use letters, digits, '-', '_' and '.', starting with a letter or digit`);
+    throw new Error(
+      `run name ${JSON.stringify(name)}: use letters, digits, '-', '_' and '.', starting with a letter or digit`,
+    );
   }
   return path.join(mode === "smoke" ? outDir("runs") : dataDir("runs"), `${name}.json`);
 }
@@ -75,7 +77,10 @@ function strictJson(value: unknown, who: string): string {
   return JSON.stringify(
     value,
     function (this: unknown, key: string, v: unknown) {
-      if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`${who}: the result holds ${v} at key ${JSON.stringify(key)}; store null (or leave the key out) for a missing number`);
+      if (typeof v === "number" && !Number.isFinite(v))
+        throw new Error(
+          `${who}: the result holds ${v} at key ${JSON.stringify(key)}; store null (or leave the key out) for a missing number`,
+        );
       return v;
     },
     2,
@@ -88,7 +93,10 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * Reads and checks a run file against what the code asks for now (name, seeds, budget, and the
  * result's shape by `check`). Every problem is an error naming the file and saying how to recompute.
  */
-export function readRun<B extends RunBudget, T>(file: string, expect: { name: string; seeds: number[]; budget: B; check?: (result: unknown) => string | null }): RunRecord<B, T> {
+export function readRun<B extends RunBudget, T>(
+  file: string,
+  expect: { name: string; seeds: number[]; budget: B; check?: (result: unknown) => string | null },
+): RunRecord<B, T> {
   const fix = `delete it or recompute it with GENLAB_TRAIN=full (which overwrites ${shown(file)})`;
   const what = `run ${expect.name}: ${shown(file)}`;
   const buf = readChecked(file, what, `restore it with git or ${fix}`);
@@ -96,25 +104,55 @@ export function readRun<B extends RunBudget, T>(file: string, expect: { name: st
   try {
     rec = JSON.parse(buf.toString("utf8"));
   } catch (err) {
-    throw new Error(`run ${expect.name}: ${shown(file)} is not readable JSON (${(err as Error).message}); ${fix}`);
+    throw new Error(
+      `run ${expect.name}: ${shown(file)} is not readable JSON (${(err as Error).message}); ${fix}`,
+      { cause: err },
+    );
   }
   if (typeof rec !== "object" || rec === null || rec.format !== RUN_FORMAT) {
-    throw new Error(`run ${expect.name}: ${shown(file)} is not a ${RUN_FORMAT} file (format ${JSON.stringify((rec as { format?: unknown } | null)?.format)}); ${fix}`);
+    throw new Error(
+      `run ${expect.name}: ${shown(file)} is not a ${RUN_FORMAT} file (format ${JSON.stringify((rec as { format?: unknown } | null)?.format)}); ${fix}`,
+    );
   }
-  const missing = ["name", "codeVersion", "seeds", "budget", "mode", "createdAt", "seconds", "result"].filter((k) => !(k in rec));
-  if (missing.length) throw new Error(`run ${expect.name}: ${shown(file)} lacks ${missing.join(", ")}; ${fix}`);
+  const missing = [
+    "name",
+    "codeVersion",
+    "seeds",
+    "budget",
+    "mode",
+    "createdAt",
+    "seconds",
+    "result",
+  ].filter((k) => !(k in rec));
+  if (missing.length)
+    throw new Error(`run ${expect.name}: ${shown(file)} lacks ${missing.join(", ")}; ${fix}`);
   const diffs: string[] = [];
-  if (rec.name !== expect.name) diffs.push(`name ${JSON.stringify(rec.name)} (expected ${JSON.stringify(expect.name)})`);
-  if (!same(rec.seeds, expect.seeds)) diffs.push(`seeds ${JSON.stringify(rec.seeds)} (the code asks for ${JSON.stringify(expect.seeds)})`);
-  if (!same(canonical(rec.budget), canonical(expect.budget))) diffs.push(`budget ${JSON.stringify(rec.budget)} (the code asks for ${JSON.stringify(expect.budget)})`);
-  if (diffs.length) throw new Error(`run ${expect.name}: ${shown(file)} was computed with ${diffs.join("; ")}; ${fix}`);
+  if (rec.name !== expect.name)
+    diffs.push(`name ${JSON.stringify(rec.name)} (expected ${JSON.stringify(expect.name)})`);
+  if (!same(rec.seeds, expect.seeds))
+    diffs.push(
+      `seeds ${JSON.stringify(rec.seeds)} (the code asks for ${JSON.stringify(expect.seeds)})`,
+    );
+  if (!same(canonical(rec.budget), canonical(expect.budget)))
+    diffs.push(
+      `budget ${JSON.stringify(rec.budget)} (the code asks for ${JSON.stringify(expect.budget)})`,
+    );
+  if (diffs.length)
+    throw new Error(
+      `run ${expect.name}: ${shown(file)} was computed with ${diffs.join("; ")}; ${fix}`,
+    );
   const problem = expect.check?.(rec.result);
-  if (problem) throw new Error(`run ${expect.name}: the result in ${shown(file)} is not what this code reads: ${problem}; ${fix}`);
+  if (problem)
+    throw new Error(
+      `run ${expect.name}: the result in ${shown(file)} is not what this code reads: ${problem}; ${fix}`,
+    );
   return rec as unknown as RunRecord<B, T>;
 }
 
 /** Loads the shipped result of a run, or computes it, following GENLAB_TRAIN (see the file comment). */
-export async function runOrLoad<B extends RunBudget, T>(spec: RunSpec<B, T>): Promise<RunOutcome<B, T>> {
+export async function runOrLoad<B extends RunBudget, T>(
+  spec: RunSpec<B, T>,
+): Promise<RunOutcome<B, T>> {
   const mode = spec.mode ?? trainMode();
   const file = runFile(spec.name, mode);
   const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
@@ -122,11 +160,19 @@ export async function runOrLoad<B extends RunBudget, T>(spec: RunSpec<B, T>): Pr
   const expect = { name: spec.name, seeds, budget, check: spec.check };
   if (mode === "shipped" && fs.existsSync(file)) {
     const record = readRun<B, T>(file, expect);
-    console.log(`${spec.name}: loaded shipped results ${shown(file)} (seeds ${seeds.join(", ")}, code ${record.codeVersion}, ${record.createdAt.slice(0, 10)}, computed in ${fmtSeconds(record.seconds)})`);
+    console.log(
+      `${spec.name}: loaded shipped results ${shown(file)} (seeds ${seeds.join(", ")}, code ${record.codeVersion}, ${record.createdAt.slice(0, 10)}, computed in ${fmtSeconds(record.seconds)})`,
+    );
     return { source: "shipped", file, record };
   }
-  if (mode === "shipped") console.log(`${spec.name}: no shipped results at ${shown(file)}; computing with the full budget`);
-  else console.log(`${spec.name}: GENLAB_TRAIN=${mode}: computing from scratch (seeds ${seeds.join(", ")})`);
+  if (mode === "shipped")
+    console.log(
+      `${spec.name}: no shipped results at ${shown(file)}; computing with the full budget`,
+    );
+  else
+    console.log(
+      `${spec.name}: GENLAB_TRAIN=${mode}: computing from scratch (seeds ${seeds.join(", ")})`,
+    );
   // The code that computes, read before it runs (a long computation may outlive edits of lib/).
   const version = codeVersion();
   const t0 = Date.now();
@@ -153,7 +199,12 @@ export async function runOrLoad<B extends RunBudget, T>(spec: RunSpec<B, T>): Pr
 /** Keys sorted, so budgets compare by content. */
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 

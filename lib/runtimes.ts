@@ -44,6 +44,7 @@ export function readRuntimes(file: string): Runtimes {
     throw new Error(
       `run times ${file} is not valid JSON (${(err as Error).message}); ` +
         "restore it with `git checkout -- data/runtimes.json` or delete it",
+      { cause: err },
     );
   }
   const bad = (why: string): never => {
@@ -52,7 +53,8 @@ export function readRuntimes(file: string): Runtimes {
   if (typeof data !== "object" || data === null || Array.isArray(data)) bad("not a JSON object");
   for (const [nb, modes] of Object.entries(data as object)) {
     for (const [m, r] of Object.entries(modes as object)) {
-      if (!TRAIN_MODES.includes(m as TrainMode)) bad(`${nb} has an unknown mode ${JSON.stringify(m)}`);
+      if (!TRAIN_MODES.includes(m as TrainMode))
+        bad(`${nb} has an unknown mode ${JSON.stringify(m)}`);
       if (!isRecord(r)) bad(`${nb}.${m} is not {seconds, cores, measuredAt}`);
     }
   }
@@ -82,7 +84,9 @@ export function runtimeLine(r: NotebookRuntimes | undefined): string {
   const part = (m: TrainMode, label: string) =>
     `${label} ${r?.[m] ? fmtDuration(r[m]!.seconds) : "not measured yet"}`;
   const cores = Object.values(r ?? {}).map((v) => v!.cores)[0] ?? 2;
-  const dates = Object.values(r ?? {}).map((v) => v!.measuredAt).sort();
+  const dates = Object.values(r ?? {})
+    .map((v) => v!.measuredAt)
+    .sort();
   const when = dates.length ? `, ${dates[dates.length - 1]}` : "";
   return (
     `**Run time on ${cores} cores** (data/runtimes.json${when}; whole notebook, kernel start ` +

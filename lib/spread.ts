@@ -64,7 +64,10 @@ export function readSpread(name: string, file = spreadFile(name)): SpreadRecord 
   try {
     rec = JSON.parse(fs.readFileSync(file, "utf8")) as SpreadRecord;
   } catch (e) {
-    throw new Error(`spread record ${file} is not valid JSON (${(e as Error).message}); ${remake}`);
+    throw new Error(
+      `spread record ${file} is not valid JSON (${(e as Error).message}); ${remake}`,
+      { cause: e },
+    );
   }
   const a = rec?.all;
   const ok =

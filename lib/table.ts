@@ -75,7 +75,10 @@ function toGrid(input: TableInput, withIndex: boolean): Grid {
   if (Array.isArray(input)) {
     const rows = input as readonly Row[];
     const columns = unionColumns(rows);
-    return { columns, rows: rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))) };
+    return {
+      columns,
+      rows: rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))),
+    };
   }
   const t = input as TableLike;
   if (!t || !Array.isArray(t.columns) || !Array.isArray(t.values)) {
@@ -159,16 +162,24 @@ export function tableHtml(input: TableInput, opts: TableOptions = {}): string {
   const p = prepare(input, opts);
   const align = (j: number) => (p.numeric[j] ? "right" : "left");
   const head = p.columns
-    .map((c, j) => `<th style="${CELL_STYLE}text-align:${align(j)};font-weight:bold;border-bottom:2px solid #999">${escapeHtml(c)}</th>`)
+    .map(
+      (c, j) =>
+        `<th style="${CELL_STYLE}text-align:${align(j)};font-weight:bold;border-bottom:2px solid #999">${escapeHtml(c)}</th>`,
+    )
     .join("");
   const body = p.cells
-    .map((r) => `<tr>${r.map((c, j) => `<td style="${CELL_STYLE}text-align:${align(j)}">${escapeHtml(c)}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, j) => `<td style="${CELL_STYLE}text-align:${align(j)}">${escapeHtml(c)}</td>`).join("")}</tr>`,
+    )
     .join("\n");
   const more =
     p.omitted > 0
       ? `\n<tr><td colspan="${Math.max(1, p.columns.length)}" style="${CELL_STYLE}text-align:left;color:#777">\u2026 ${p.omitted} more row${p.omitted === 1 ? "" : "s"}</td></tr>`
       : "";
-  const title = opts.title ? `<div style="font-weight:bold;margin:4px 0">${escapeHtml(opts.title)}</div>\n` : "";
+  const title = opts.title
+    ? `<div style="font-weight:bold;margin:4px 0">${escapeHtml(opts.title)}</div>\n`
+    : "";
   const caption = opts.caption
     ? `<caption style="caption-side:bottom;text-align:left;color:#555;font-size:12px;padding-top:4px">${escapeHtml(opts.caption)}</caption>\n`
     : "";
@@ -183,7 +194,8 @@ export function tableHtml(input: TableInput, opts: TableOptions = {}): string {
 export function tableText(input: TableInput, opts: TableOptions = {}): string {
   const p = prepare(input, opts);
   const widths = p.columns.map((c, j) => Math.max(c.length, ...p.cells.map((r) => r[j].length)));
-  const pad = (s: string, j: number) => (p.numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]));
+  const pad = (s: string, j: number) =>
+    p.numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]);
   const line = (cells: string[]) => cells.map(pad).join("  ").replace(/\s+$/, "");
   const out: string[] = [];
   if (opts.title) out.push(opts.title);

@@ -25,7 +25,8 @@ export class History {
   /** Names of the logged quantities (without step and seconds). */
   keys(): string[] {
     const ks = new Set<string>();
-    for (const r of this.rows) for (const k of Object.keys(r)) if (k !== "step" && k !== "seconds") ks.add(k);
+    for (const r of this.rows)
+      for (const k of Object.keys(r)) if (k !== "step" && k !== "seconds") ks.add(k);
     return [...ks];
   }
   column(key: string): number[] {
@@ -41,7 +42,10 @@ export class History {
   }
   /** The history as columns (step, seconds and each logged quantity), e.g. for lineChart. */
   toColumns(): Record<string, number[]> {
-    const out: Record<string, number[]> = { step: this.column("step"), seconds: this.column("seconds") };
+    const out: Record<string, number[]> = {
+      step: this.column("step"),
+      seconds: this.column("seconds"),
+    };
     for (const k of this.keys()) out[k] = this.column(k);
     return out;
   }
@@ -49,7 +53,12 @@ export class History {
     return this.rows;
   }
   static fromJSON(rows: unknown): History {
-    if (!Array.isArray(rows) || rows.some((r) => typeof r !== "object" || r === null || typeof (r as HistoryRow).step !== "number")) {
+    if (
+      !Array.isArray(rows) ||
+      rows.some(
+        (r) => typeof r !== "object" || r === null || typeof (r as HistoryRow).step !== "number",
+      )
+    ) {
       throw new Error("a training history must be an array of rows with a numeric step");
     }
     return new History(rows as HistoryRow[]);
@@ -117,14 +126,16 @@ export interface LoopOptions {
 /** Runs `steps` optimisation steps; returns the history. */
 export async function trainLoop(opts: LoopOptions): Promise<History> {
   const { steps, step } = opts;
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`${opts.label}: steps must be a whole number >= 0, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`${opts.label}: steps must be a whole number >= 0, got ${steps}`);
   const logEvery = Math.max(1, opts.logEvery ?? Math.ceil(steps / 200));
   const guardEvery = Math.max(1, opts.guardEvery ?? logEvery);
   let history = opts.history ?? new History();
   const offset = history.last()?.step ?? 0;
   let first = 0;
   if (opts.resume) {
-    if (!opts.params || opts.history) throw new Error(`${opts.label}: resume needs params and a loop of its own (no history)`);
+    if (!opts.params || opts.history)
+      throw new Error(`${opts.label}: resume needs params and a loop of its own (no history)`);
     const back = await loadResume(opts.resume, opts.params);
     if (back) [first, history] = [back.step, History.fromJSON(back.history)];
   }
@@ -144,7 +155,10 @@ export async function trainLoop(opts: LoopOptions): Promise<History> {
     for (let i = first; i < steps; i++) {
       if (opts.params && i % guardEvery === 0) {
         dropSnapshot(pending);
-        pending = { step: offset + i + 1, values: tf.tidy(() => mapValues(opts.params!, (v) => v.clone())) };
+        pending = {
+          step: offset + i + 1,
+          values: tf.tidy(() => mapValues(opts.params!, (v) => v.clone())),
+        };
       }
       let out: Record<string, tf.Scalar | tf.Tensor>;
       try {

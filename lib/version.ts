@@ -37,14 +37,22 @@ function readPackageVersion(root: string): string {
     const v = JSON.parse(fs.readFileSync(file, "utf8")).version;
     return typeof v === "string" && v !== "" ? v : "0.0.0";
   } catch (err) {
-    throw new Error(`codeVersion: cannot read the version from ${file}: ${(err as Error).message}`);
+    throw new Error(
+      `codeVersion: cannot read the version from ${file}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
 /** git's trimmed stdout, or undefined when git is missing or fails (no repository, etc.). */
 function git(cwd: string, args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
+    return execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    }).trim();
   } catch {
     return undefined;
   }
@@ -69,7 +77,10 @@ export function libHash(libDir: string): string {
     }
   };
   if (fs.existsSync(libDir)) walk(libDir);
-  const rel = files.map((f) => ({ full: f, rel: path.relative(base, f).split(path.sep).join("/") }));
+  const rel = files.map((f) => ({
+    full: f,
+    rel: path.relative(base, f).split(path.sep).join("/"),
+  }));
   rel.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const h = crypto.createHash("sha256");
   for (const f of rel) {

@@ -45,7 +45,21 @@ type Backend = {
 };
 
 /** Names of the kernels this module wraps or adds, in the order they are registered. */
-export const WASM_KERNEL_PATCHES = ["BatchMatMul", "_FusedMatMul", "Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "Slice", "Tile", "Identity", "Sum", "Mean", "LeakyRelu", "LeakyReluGrad", "FusedAdam"] as const;
+export const WASM_KERNEL_PATCHES = [
+  "BatchMatMul",
+  "_FusedMatMul",
+  "Conv2D",
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "Slice",
+  "Tile",
+  "Identity",
+  "Sum",
+  "Mean",
+  "LeakyRelu",
+  "LeakyReluGrad",
+  "FusedAdam",
+] as const;
 export type WasmKernelPatch = (typeof WASM_KERNEL_PATCHES)[number];
 
 /** The wasm backend's own kernels (or null where it has none), saved before the first patch. */
@@ -71,7 +85,12 @@ export function registerWasmKernels(opts: { only?: readonly WasmKernelPatch[] } 
     const original = originals.get(name) ?? null;
     const kernelFunc = BUILDERS[name](original);
     if (current) tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc, ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}) });
+    tf.registerKernel({
+      kernelName: name,
+      backendName: "wasm",
+      kernelFunc,
+      ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
+    });
     active.add(name);
   }
   if (active.has("LeakyReluGrad")) installLeakyReluGradient();
@@ -91,10 +110,19 @@ export function restoreWasmKernels(): void {
 // helpers
 
 /** Runs the wasm kernel registered now under `name` (so wrapped kernels call each other's wrappers). */
-function run(name: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo {
+function run(
+  name: string,
+  backend: unknown,
+  inputs: Record<string, TensorInfo>,
+  attrs: object = {},
+): TensorInfo {
   const k = tf.getKernel(name, "wasm");
   if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
-  return k.kernelFunc({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as unknown as TensorInfo;
+  return k.kernelFunc({
+    inputs: inputs as unknown as tf.NamedTensorInfoMap,
+    backend: backend as tf.KernelBackend,
+    attrs: attrs as tf.NamedAttrMap,
+  }) as unknown as TensorInfo;
 }
 
 function free(backend: unknown, ...ts: TensorInfo[]): void {
@@ -107,19 +135,56 @@ function free(backend: unknown, ...ts: TensorInfo[]): void {
 /** The addon's API (native/index.d.ts). */
 interface NativeBlas {
   sgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Float32Array, B: Float32Array, C: Float32Array,
-    batch: number, strideA: number, strideB: number, strideC: number,
-    bias?: Float32Array | null, act?: number, actAlpha?: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    B: Float32Array,
+    C: Float32Array,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    bias?: Float32Array | null,
+    act?: number,
+    actAlpha?: number,
   ): void;
   im2col(
-    x: Float32Array, B: number, H: number, W: number, C: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
+    x: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    pt: number,
+    pl: number,
+    oh: number,
+    ow: number,
     cols: Float32Array,
   ): void;
   col2im(
-    cols: Float32Array, B: number, H: number, W: number, C: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
+    cols: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    pt: number,
+    pl: number,
+    oh: number,
+    ow: number,
     x: Float32Array,
   ): void;
   numThreads(): number;
@@ -163,7 +228,6 @@ function loadNative(): { blas: NativeBlas | null; reason: string } {
   // (__dirname is notebooks/lib in a kernel, so the repository's native/ is found from the root.)
   for (const spec of ["genlab-blas", path.join(projectRoot(), "native")]) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const blas = require(spec) as NativeBlas;
       if (typeof blas.sgemm !== "function") throw new Error("no sgemm export");
       blas.setNumThreads(1);
@@ -173,7 +237,12 @@ function loadNative(): { blas: NativeBlas | null; reason: string } {
     }
   }
   const missing = why.every((w) => /Cannot find module/.test(w));
-  return { blas: null, reason: missing ? "the optional genlab-blas addon is not built, see README" : `genlab-blas failed to load: ${why.find((w) => !/Cannot find module/.test(w))}` };
+  return {
+    blas: null,
+    reason: missing
+      ? "the optional genlab-blas addon is not built, see README"
+      : `genlab-blas failed to load: ${why.find((w) => !/Cannot find module/.test(w))}`,
+  };
 }
 
 function nativeBlas(): NativeBlas | null {
@@ -210,7 +279,10 @@ export function describeNativeBlas(): string {
  * Switches the native path on or off at run time (for before/after measurements and tests; it
  * stays off when the addon did not load). `minFlops` changes the threshold. Returns the old state.
  */
-export function setNativeBlas(on: boolean, opts: { minFlops?: number } = {}): { on: boolean; minFlops: number } {
+export function setNativeBlas(
+  on: boolean,
+  opts: { minFlops?: number } = {},
+): { on: boolean; minFlops: number } {
   const old = { on: nativeEnabled, minFlops };
   nativeEnabled = on;
   if (opts.minFlops !== undefined) minFlops = opts.minFlops;
@@ -222,7 +294,14 @@ export function nativeBlasCalls(): number {
   return nativeCalls;
 }
 
-const ACT_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
+const ACT_CODES: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  elu: 3,
+  leakyrelu: 4,
+  sigmoid: 5,
+};
 
 /**
  * a x b (+ bias, activation) through the addon into a new wasm tensor, or null when the addon is
@@ -285,7 +364,23 @@ function nativeMatMul(
   if (bB === 1 && bA > 1 && !ta && !(biasLen === M * N && M > 1)) {
     blas.sgemm(false, tb, bA * M, N, K, A, B, C, 1, 0, 0, 0, biasArr, act, alpha);
   } else {
-    blas.sgemm(ta, tb, M, N, K, A, B, C, batch, bA === 1 ? 0 : M * K, bB === 1 ? 0 : K * N, M * N, biasArr, act, alpha);
+    blas.sgemm(
+      ta,
+      tb,
+      M,
+      N,
+      K,
+      A,
+      B,
+      C,
+      batch,
+      bA === 1 ? 0 : M * K,
+      bB === 1 ? 0 : K * N,
+      M * N,
+      biasArr,
+      act,
+      alpha,
+    );
   }
   nativeCalls++;
   return out;
@@ -327,9 +422,28 @@ function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
       activation?: string;
       leakyreluAlpha?: number;
     };
-    const { a: na, b: nb, bias, preluActivationWeights: prelu } = inputs as unknown as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const {
+      a: na,
+      b: nb,
+      bias,
+      preluActivationWeights: prelu,
+    } = inputs as unknown as {
+      a: TensorInfo;
+      b: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
     if (!prelu) {
-      const res = nativeMatMul(backend, na, nb, transposeA, transposeB, bias ?? undefined, activation ?? "linear", leakyreluAlpha ?? 0);
+      const res = nativeMatMul(
+        backend,
+        na,
+        nb,
+        transposeA,
+        transposeB,
+        bias ?? undefined,
+        activation ?? "linear",
+        leakyreluAlpha ?? 0,
+      );
       if (res) return res as unknown as tf.TensorInfo;
     }
     const batched = sizeOf(na.shape.slice(0, -2)) > 1 || sizeOf(nb.shape.slice(0, -2)) > 1;
@@ -351,7 +465,8 @@ function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
       else if (act === "sigmoid") step("Sigmoid", { x: y });
       else if (act === "leakyrelu") step("LeakyRelu", { x: y }, { alpha: leakyreluAlpha ?? 0.2 });
       else if (act === "prelu" && prelu) step("Prelu", { x: y, alpha: prelu });
-      else if (act !== "linear") throw new Error(`_FusedMatMul: activation ${act} is not supported on wasm`);
+      else if (act !== "linear")
+        throw new Error(`_FusedMatMul: activation ${act} is not supported on wasm`);
       return y as unknown as tf.TensorInfo;
     }
     const temps: TensorInfo[] = [];
@@ -368,7 +483,11 @@ function batchMatMul(original: tf.KernelConfig | null): KernelFunc {
     let b = inputs.b as unknown as TensorInfo;
     b = transposeB ? swapLast(b) : freshB(backend, b, temps);
     const res = runOriginal({
-      inputs: { ...(inputs as object), a: (transposeA ? swapLast(a) : a) as unknown as tf.Tensor, b: b as unknown as tf.Tensor },
+      inputs: {
+        ...(inputs as object),
+        a: (transposeA ? swapLast(a) : a) as unknown as tf.Tensor,
+        b: b as unknown as tf.Tensor,
+      },
       backend,
       attrs: { ...(attrs as object), transposeA: false, transposeB: false },
     });
@@ -408,7 +527,13 @@ function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): Te
     dilations: number | [number, number];
     dimRoundingMode?: "floor" | "round" | "ceil";
   };
-  if (dataFormat === "NCHW" || x.dtype !== "float32" || filter.dtype !== "float32" || x.shape.length !== 4) return null;
+  if (
+    dataFormat === "NCHW" ||
+    x.dtype !== "float32" ||
+    filter.dtype !== "float32" ||
+    x.shape.length !== 4
+  )
+    return null;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -419,14 +544,39 @@ function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): Te
     false,
     "channelsLast",
   );
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow, outChannels: O } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: O,
+  } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const rows = B * oh * ow;
   const K = kh * kw * C;
-  if (rows === 0 || K === 0 || O === 0 || pt < 0 || pl < 0 || K < MIN_NATIVE_K || 2 * rows * K * O < minFlops) return null;
-  const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === H && ow === W;
+  if (
+    rows === 0 ||
+    K === 0 ||
+    O === 0 ||
+    pt < 0 ||
+    pl < 0 ||
+    K < MIN_NATIVE_K ||
+    2 * rows * K * O < minFlops
+  )
+    return null;
+  const direct =
+    kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === H && ow === W;
   if (!direct && rows * K > MAX_COLS) return null;
   const out = (backend as unknown as Backend).makeOutput([B, oh, ow, O], "float32");
   const X = heap(backend, x) as Float32Array;
@@ -447,29 +597,119 @@ function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): Te
  * A conv's filter gradient (`which` "filter", `t` = x) or input gradient ("input", `t` = the
  * filter) through the addon, or null when it is off or the case is not one it takes.
  */
-function nativeConvGrad(backend: unknown, which: "filter" | "input", info: tf.backend_util.Conv2DInfo, t: TensorInfo, dy: TensorInfo): TensorInfo | null {
+function nativeConvGrad(
+  backend: unknown,
+  which: "filter" | "input",
+  info: tf.backend_util.Conv2DInfo,
+  t: TensorInfo,
+  dy: TensorInfo,
+): TensorInfo | null {
   const blas = nativeBlas();
   if (!blas || t.dtype !== "float32" || dy.dtype !== "float32") return null;
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow, outChannels: O } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const {
+    batchSize: B,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: O,
+  } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const rows = B * oh * ow;
   const K = kh * kw * C;
   if (dy.shape.join() !== [B, oh, ow, O].join()) return null;
-  if (rows === 0 || K === 0 || O === 0 || pt < 0 || pl < 0 || 2 * rows * K * O < minFlops || rows * K > MAX_COLS) return null;
+  if (
+    rows === 0 ||
+    K === 0 ||
+    O === 0 ||
+    pt < 0 ||
+    pl < 0 ||
+    2 * rows * K * O < minFlops ||
+    rows * K > MAX_COLS
+  )
+    return null;
   if (colsScratch.length < rows * K) colsScratch = new Float32Array(rows * K);
   const cols = colsScratch;
   if (which === "filter") {
     const out = (backend as Backend).makeOutput([kh, kw, C, O], "float32");
-    blas.im2col(heap(backend, t) as Float32Array, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cols);
-    blas.sgemm(true, false, K, O, rows, cols, heap(backend, dy) as Float32Array, heap(backend, out) as Float32Array, 1, 0, 0, 0);
+    blas.im2col(
+      heap(backend, t) as Float32Array,
+      B,
+      H,
+      W,
+      C,
+      kh,
+      kw,
+      sh,
+      sw,
+      dh,
+      dw,
+      pt,
+      pl,
+      oh,
+      ow,
+      cols,
+    );
+    blas.sgemm(
+      true,
+      false,
+      K,
+      O,
+      rows,
+      cols,
+      heap(backend, dy) as Float32Array,
+      heap(backend, out) as Float32Array,
+      1,
+      0,
+      0,
+      0,
+    );
     nativeCalls++;
     return out;
   }
   const out = (backend as Backend).makeOutput([B, H, W, C], "float32");
-  blas.sgemm(false, true, rows, K, O, heap(backend, dy) as Float32Array, heap(backend, t) as Float32Array, cols, 1, 0, 0, 0);
-  blas.col2im(cols, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, heap(backend, out) as Float32Array);
+  blas.sgemm(
+    false,
+    true,
+    rows,
+    K,
+    O,
+    heap(backend, dy) as Float32Array,
+    heap(backend, t) as Float32Array,
+    cols,
+    1,
+    0,
+    0,
+    0,
+  );
+  blas.col2im(
+    cols,
+    B,
+    H,
+    W,
+    C,
+    kh,
+    kw,
+    sh,
+    sw,
+    dh,
+    dw,
+    pt,
+    pl,
+    oh,
+    ow,
+    heap(backend, out) as Float32Array,
+  );
   nativeCalls++;
   return out;
 }
@@ -490,8 +730,12 @@ function conv2DBackpropFilter(): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const x = inputs.x as unknown as TensorInfo;
     const dy = inputs.dy as unknown as TensorInfo;
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
-    if (dataFormat === "NCHW") throw new Error("genlab's wasm Conv2DBackpropFilter supports NHWC only (as does wasm Conv2D)");
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+      attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (dataFormat === "NCHW")
+      throw new Error(
+        "genlab's wasm Conv2DBackpropFilter supports NHWC only (as does wasm Conv2D)",
+      );
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filterShape,
@@ -505,7 +749,14 @@ function conv2DBackpropFilter(): KernelFunc {
     // Native BLAS: dW[kh*kw*C, O] = im2col(x)^T x dy[B*oh*ow, O], one sgemm.
     const nat = nativeConvGrad(backend, "filter", info, x, dy);
     if (nat) return nat as unknown as tf.TensorInfo;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+    const {
+      filterHeight: kh,
+      filterWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      outHeight: oh,
+      outWidth: ow,
+    } = info;
     const [, H, W] = x.shape;
     const pt = info.padInfo.top;
     const pl = info.padInfo.left;
@@ -517,7 +768,12 @@ function conv2DBackpropFilter(): KernelFunc {
     temps.push(xT);
     if (pb < 0 || pr < 0) {
       // 'valid' padding with rows/columns the forward conv never reached: drop them.
-      const cropped = run("Slice", backend, { x: xT }, { begin: [0, 0, 0, 0], size: [-1, H + Math.min(pb, 0), W + Math.min(pr, 0), -1] });
+      const cropped = run(
+        "Slice",
+        backend,
+        { x: xT },
+        { begin: [0, 0, 0, 0], size: [-1, H + Math.min(pb, 0), W + Math.min(pr, 0), -1] },
+      );
       temps.push(cropped);
       xT = cropped;
       pb = Math.max(pb, 0);
@@ -531,7 +787,12 @@ function conv2DBackpropFilter(): KernelFunc {
       [pl, pr],
       [0, 0],
     ];
-    const g = run("Conv2D", backend, { x: xT, filter: dyT }, { strides: [1, 1], pad: explicit, dataFormat: "NHWC", dilations: [sh, sw] });
+    const g = run(
+      "Conv2D",
+      backend,
+      { x: xT, filter: dyT },
+      { strides: [1, 1], pad: explicit, dataFormat: "NHWC", dilations: [sh, sw] },
+    );
     temps.push(g); // [inC, kh, kw, outC]
     const out = run("Transpose", backend, { x: g }, { perm: [1, 2, 0, 3] });
     free(backend, ...temps);
@@ -560,16 +821,33 @@ function conv2DBackpropInput(original: tf.KernelConfig | null): KernelFunc {
     const { inputs, backend, attrs } = args;
     const dy = inputs.dy as unknown as TensorInfo;
     const filter = inputs.filter as unknown as TensorInfo;
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+      attrs as unknown as Conv2DBackpropInputAttrs;
     if (dataFormat === "NCHW") {
       if (original) return original.kernelFunc(args);
       throw new Error("genlab's wasm Conv2DBackpropInput supports NHWC only");
     }
-    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad as "same", dimRoundingMode, false, "channelsLast");
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad as "same",
+      dimRoundingMode,
+      false,
+      "channelsLast",
+    );
     // Native BLAS: dx = col2im(dy[B*oh*ow, O] x filter[kh*kw*C, O]^T), one sgemm.
     const nat = nativeConvGrad(backend, "input", info, filter, dy);
     if (nat) return nat as unknown as tf.TensorInfo;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: inC, outChannels: outC } = info;
+    const {
+      filterHeight: kh,
+      filterWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      inChannels: inC,
+      outChannels: outC,
+    } = info;
     const [B, H, W] = inputShape;
     const [, oh, ow] = dy.shape;
     const pt = info.padInfo.top;
@@ -589,12 +867,16 @@ function conv2DBackpropInput(original: tf.KernelConfig | null): KernelFunc {
         const mr = Math.ceil((kh - r) / sh);
         const mc = Math.ceil((kw - c) / sw);
         if (mr <= 0 || mc <= 0) {
-          phases.push(keep(run("Fill", backend, {}, { shape: [B, Q, Qw, inC], value: 0, dtype: "float32" })));
+          phases.push(
+            keep(run("Fill", backend, {}, { shape: [B, Q, Qw, inC], value: 0, dtype: "float32" })),
+          );
           continue;
         }
         // sub[m, n] = wt[sh*(mr-1-m) + r, sw*(mc-1-n) + c]: whole [outC, inC] blocks, copied
         // (wasm's Reverse and StridedSlice are generic per-element loops, 10x slower).
-        const sub = keep((backend as unknown as Backend).makeOutput([mr, mc, outC, inC], "float32"));
+        const sub = keep(
+          (backend as unknown as Backend).makeOutput([mr, mc, outC, inC], "float32"),
+        );
         const src = heap(backend, wt);
         const dst = heap(backend, sub);
         for (let m = 0; m < mr; m++) {
@@ -606,28 +888,45 @@ function conv2DBackpropInput(original: tf.KernelConfig | null): KernelFunc {
         const padB = Math.max(0, Q - oh);
         const padR = Math.max(0, Qw - ow);
         let ph = keep(
-          run("Conv2D", backend, { x: dy, filter: sub }, {
-            strides: [1, 1],
-            pad: [
-              [0, 0],
-              [mr - 1, padB],
-              [mc - 1, padR],
-              [0, 0],
-            ],
-            dataFormat: "NHWC",
-            dilations: [1, 1],
-          }),
+          run(
+            "Conv2D",
+            backend,
+            { x: dy, filter: sub },
+            {
+              strides: [1, 1],
+              pad: [
+                [0, 0],
+                [mr - 1, padB],
+                [mc - 1, padR],
+                [0, 0],
+              ],
+              dataFormat: "NHWC",
+              dilations: [1, 1],
+            },
+          ),
         );
-        if (ph.shape[1] !== Q || ph.shape[2] !== Qw) ph = keep(run("Slice", backend, { x: ph }, { begin: [0, 0, 0, 0], size: [B, Q, Qw, inC] }));
+        if (ph.shape[1] !== Q || ph.shape[2] !== Qw)
+          ph = keep(
+            run("Slice", backend, { x: ph }, { begin: [0, 0, 0, 0], size: [B, Q, Qw, inC] }),
+          );
         phases.push(ph);
       }
     }
     let full: TensorInfo; // [B, Q*sh, Qw*sw, inC]
     if (phases.length === 1) full = phases[0];
     else {
-      const cat = keep(run("Concat", backend, phases as unknown as Record<string, TensorInfo>, { axis: 3 }));
+      const cat = keep(
+        run("Concat", backend, phases as unknown as Record<string, TensorInfo>, { axis: 3 }),
+      );
       // (wasm's DepthToSpace does the same but is about 25x slower than this transpose)
-      const t = keep(run("Transpose", backend, { x: view(cat, [B, Q, Qw, sh, sw, inC]) }, { perm: [0, 1, 3, 2, 4, 5] }));
+      const t = keep(
+        run(
+          "Transpose",
+          backend,
+          { x: view(cat, [B, Q, Qw, sh, sw, inC]) },
+          { perm: [0, 1, 3, 2, 4, 5] },
+        ),
+      );
       full = view(t, [B, Q * sh, Qw * sw, inC]);
     }
     const out = run("Slice", backend, { x: full }, { begin: [0, pt, pl, 0], size: [B, H, W, inC] });
@@ -653,7 +952,11 @@ function sizeOf(shape: number[]): number {
  * A data-movement kernel written for numeric tensors: strings and complex numbers go to the
  * original wasm kernel (or fail clearly when there is none); `body` gets the rest.
  */
-function numericOnly(name: string, original: tf.KernelConfig | null, body: (args: Parameters<KernelFunc>[0], x: TensorInfo) => tf.TensorInfo): KernelFunc {
+function numericOnly(
+  name: string,
+  original: tf.KernelConfig | null,
+  body: (args: Parameters<KernelFunc>[0], x: TensorInfo) => tf.TensorInfo,
+): KernelFunc {
   return (args) => {
     const x = args.inputs.x as unknown as TensorInfo;
     if (x.dtype === "string" || x.dtype === "complex64") {
@@ -667,7 +970,11 @@ function numericOnly(name: string, original: tf.KernelConfig | null, body: (args
 function sliceKernel(original: tf.KernelConfig | null): KernelFunc {
   return numericOnly("Slice", original, ({ backend, attrs }, x) => {
     const a = attrs as unknown as { begin: number | number[]; size: number | number[] };
-    const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, a.begin, a.size);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as unknown as tf.Tensor,
+      a.begin,
+      a.size,
+    );
     return sliceJs(backend, x, begin, size) as unknown as tf.TensorInfo;
   });
 }
@@ -687,7 +994,10 @@ function sliceJs(backend: unknown, x: TensorInfo, begin: number[], size: number[
     return out;
   }
   const strides = new Array<number>(r);
-  for (let i = r - 1, s = 1; i >= 0; i--) (strides[i] = s), (s *= x.shape[i]);
+  for (let i = r - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= x.shape[i];
+  }
   const run = size[d] * inner;
   const idx = new Array<number>(d).fill(0);
   let base = begin[d] * inner;
@@ -774,14 +1084,26 @@ function reduceLeading(mean: boolean) {
       }
       const R = sizeOf(x.shape.slice(0, axes.length));
       const C = sizeOf(x.shape.slice(axes.length));
-      const ones = run("Fill", backend, {}, { shape: [1, 1, R], value: mean ? 1 / R : 1, dtype: "float32" });
+      const ones = run(
+        "Fill",
+        backend,
+        {},
+        { shape: [1, 1, R], value: mean ? 1 / R : 1, dtype: "float32" },
+      );
       // x goes in as the matmul's packed operand: a fresh copy, so that no cached operator is
       // keyed on x's data (see freshB) and the packed copy is freed with it.
       const xc = (backend as unknown as Backend).makeOutput([1, R, C], "float32");
       heap(backend, xc).set(heap(backend, x));
-      const out = run("BatchMatMul", backend, { a: ones, b: xc }, { transposeA: false, transposeB: false });
+      const out = run(
+        "BatchMatMul",
+        backend,
+        { a: ones, b: xc },
+        { transposeA: false, transposeB: false },
+      );
       free(backend, ones, xc);
-      out.shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+      out.shape = keepDims
+        ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
+        : x.shape.slice(axes.length);
       return out as unknown as tf.TensorInfo;
     };
 }
@@ -800,7 +1122,12 @@ function leakyReluKernel(original: tf.KernelConfig | null): KernelFunc {
       if (!original) throw new Error("wasm has no LeakyRelu kernel");
       return original.kernelFunc(args);
     }
-    const alpha = run("Fill", backend, {}, { shape: [C], value: (attrs as unknown as { alpha: number }).alpha, dtype: "float32" });
+    const alpha = run(
+      "Fill",
+      backend,
+      {},
+      { shape: [C], value: (attrs as unknown as { alpha: number }).alpha, dtype: "float32" },
+    );
     const out = run("Prelu", backend, { x, alpha });
     free(backend, alpha);
     return out as unknown as tf.TensorInfo;
@@ -824,18 +1151,47 @@ const uleb = (n: number): number[] => {
 const str = (t: string): number[] => [...uleb(t.length), ...Buffer.from(t, "latin1")];
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const I32 = 0x7f,
+  F32 = 0x7d,
+  V128 = 0x7b;
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const SIMD = (op: number) => [0xfd, ...uleb(op)];
 /** while (local[counter] < local[end]) body (the body advances the counter). */
-const loopWhile = (counter: number, end: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(end), 0x4f, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const loopWhile = (counter: number, end: number, body: number[]) => [
+  0x02,
+  0x40,
+  0x03,
+  0x40,
+  ...get(counter),
+  ...get(end),
+  0x4f,
+  0x0d,
+  1,
+  ...body,
+  0x0c,
+  0,
+  0x0b,
+  0x0b,
+];
 
 /** A module exporting one function `name` (no result) with these parameter types, locals ([count, type]) and body. */
-function wasmModule(name: string, params: number[], locals: [number, number][], body: number[]): Uint8Array {
+function wasmModule(
+  name: string,
+  params: number[],
+  locals: [number, number][],
+  body: number[],
+): Uint8Array {
   const code = [...vec(locals), ...body, 0x0b];
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), 0]])),
     ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x00]])),
     ...section(3, vec([[0]])),
@@ -845,21 +1201,24 @@ function wasmModule(name: string, params: number[], locals: [number, number][], 
 }
 
 /** The little of the WebAssembly API used here (TypeScript's lib here has no WebAssembly types). */
-const WA = (globalThis as unknown as {
-  WebAssembly: {
-    Memory: abstract new (...a: never[]) => object;
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-    validate(bytes: Uint8Array): boolean;
-  };
-}).WebAssembly;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: abstract new (...a: never[]) => object;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+      validate(bytes: Uint8Array): boolean;
+    };
+  }
+).WebAssembly;
 /** Each function's bytes (SIMD when this engine validates it, else scalar), and its instance on each backend's memory. */
 const wasmBytes = new Map<string, Uint8Array>();
 const wasmFns = new WeakMap<object, Map<string, unknown>>();
 
 function wasmFn(backend: unknown, name: string, build: (simd: boolean) => Uint8Array): unknown {
   const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  if (!(memory instanceof WA.Memory)) throw new Error(`${name}: cannot reach the wasm backend's memory (tfjs-backend-wasm changed?)`);
+  if (!(memory instanceof WA.Memory))
+    throw new Error(`${name}: cannot reach the wasm backend's memory (tfjs-backend-wasm changed?)`);
   let fns = wasmFns.get(memory);
   if (!fns) wasmFns.set(memory, (fns = new Map()));
   let fn = fns.get(name);
@@ -892,36 +1251,129 @@ export const LEAKY_RELU_GRAD = "LeakyReluGrad";
 function leakyReluGradModule(simd: boolean): Uint8Array {
   // params 0 dy, 1 x, 2 out, 3 n, 4 alpha; locals 5 offset, 6 simd end, 7 end; 8 alpha x4, 9 zero x4, 10 dy x4 (v128; f32 unused without SIMD); 11 dy (f32)
   const at = (base: number) => [...get(base), ...get(5), 0x6a];
-  const v = { load: [...SIMD(0x00), 2, 0], store: [...SIMD(0x0b), 2, 0], splat: SIMD(0x13), mul: SIMD(0xe6), gt: SIMD(0x44), bitselect: SIMD(0x52) };
-  const f = { load: [0x2a, 2, 0], store: [0x38, 2, 0], mul: [0x94], gt: [0x5e], zero: [0x43, 0, 0, 0, 0] };
-  const four = [...at(2), ...at(0), ...v.load, ...set(10), ...get(10), ...get(10), ...get(8), ...v.mul, ...at(1), ...v.load, ...get(9), ...v.gt, ...v.bitselect, ...v.store, ...get(5), 0x41, 16, 0x6a, ...set(5)];
-  const one = [...at(2), ...at(0), ...f.load, ...set(11), ...get(11), ...get(11), ...get(4), ...f.mul, ...at(1), ...f.load, ...f.zero, ...f.gt, 0x1b, ...f.store, ...get(5), 0x41, 4, 0x6a, ...set(5)];
+  const v = {
+    load: [...SIMD(0x00), 2, 0],
+    store: [...SIMD(0x0b), 2, 0],
+    splat: SIMD(0x13),
+    mul: SIMD(0xe6),
+    gt: SIMD(0x44),
+    bitselect: SIMD(0x52),
+  };
+  const f = {
+    load: [0x2a, 2, 0],
+    store: [0x38, 2, 0],
+    mul: [0x94],
+    gt: [0x5e],
+    zero: [0x43, 0, 0, 0, 0],
+  };
+  const four = [
+    ...at(2),
+    ...at(0),
+    ...v.load,
+    ...set(10),
+    ...get(10),
+    ...get(10),
+    ...get(8),
+    ...v.mul,
+    ...at(1),
+    ...v.load,
+    ...get(9),
+    ...v.gt,
+    ...v.bitselect,
+    ...v.store,
+    ...get(5),
+    0x41,
+    16,
+    0x6a,
+    ...set(5),
+  ];
+  const one = [
+    ...at(2),
+    ...at(0),
+    ...f.load,
+    ...set(11),
+    ...get(11),
+    ...get(11),
+    ...get(4),
+    ...f.mul,
+    ...at(1),
+    ...f.load,
+    ...f.zero,
+    ...f.gt,
+    0x1b,
+    ...f.store,
+    ...get(5),
+    0x41,
+    4,
+    0x6a,
+    ...set(5),
+  ];
   const body = [
-    ...get(3), 0x41, 2, 0x74, ...set(7), // end = n << 2
+    ...get(3),
+    0x41,
+    2,
+    0x74,
+    ...set(7), // end = n << 2
     ...(simd
-      ? [...get(3), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(6), ...get(4), ...v.splat, ...set(8), ...f.zero, ...v.splat, ...set(9), ...loopWhile(5, 6, four)]
+      ? [
+          ...get(3),
+          0x41,
+          0x7c,
+          0x71,
+          0x41,
+          2,
+          0x74,
+          ...set(6),
+          ...get(4),
+          ...v.splat,
+          ...set(8),
+          ...f.zero,
+          ...v.splat,
+          ...set(9),
+          ...loopWhile(5, 6, four),
+        ]
       : []),
     ...loopWhile(5, 7, one),
   ];
-  return wasmModule("lrg", [I32, I32, I32, I32, F32], [[3, I32], simd ? [3, V128] : [3, F32], [1, F32]], body);
+  return wasmModule(
+    "lrg",
+    [I32, I32, I32, I32, F32],
+    [[3, I32], simd ? [3, V128] : [3, F32], [1, F32]],
+    body,
+  );
 }
 
 function leakyReluGradKernel(): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, x } = inputs as unknown as Record<"dy" | "x", TensorInfo>;
     const n = sizeOf(x.shape);
-    if (dy.dtype !== "float32" || x.dtype !== "float32") throw new Error(`LeakyReluGrad takes float32 tensors; got dy ${dy.dtype}, x ${x.dtype}`);
-    if (sizeOf(dy.shape) !== n) throw new Error(`LeakyReluGrad: dy has shape [${dy.shape}], x has [${x.shape}]`);
+    if (dy.dtype !== "float32" || x.dtype !== "float32")
+      throw new Error(`LeakyReluGrad takes float32 tensors; got dy ${dy.dtype}, x ${x.dtype}`);
+    if (sizeOf(dy.shape) !== n)
+      throw new Error(`LeakyReluGrad: dy has shape [${dy.shape}], x has [${x.shape}]`);
     const b = backend as unknown as Backend & { getMemoryOffset(id: object): number };
     const out = b.makeOutput(x.shape, "float32");
-    if (n > 0) (wasmFn(backend, "lrg", leakyReluGradModule) as (...a: number[]) => void)(b.getMemoryOffset(dy.dataId), b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), n, (attrs as unknown as { alpha: number }).alpha);
+    if (n > 0)
+      (wasmFn(backend, "lrg", leakyReluGradModule) as (...a: number[]) => void)(
+        b.getMemoryOffset(dy.dataId),
+        b.getMemoryOffset(x.dataId),
+        b.getMemoryOffset(out.dataId),
+        n,
+        (attrs as unknown as { alpha: number }).alpha,
+      );
     return out as unknown as tf.TensorInfo;
   };
 }
 
 /** dx = x > 0 ? dy : dy * alpha, by the LeakyReluGrad kernel of the current backend (wasm only). */
 export function leakyReluGrad(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
-  return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x } as unknown as tf.NamedTensorMap, { alpha } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel(
+      LEAKY_RELU_GRAD,
+      { dy, x } as unknown as tf.NamedTensorMap,
+      { alpha } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
 }
 
 /** tfjs's own LeakyRelu gradient (the fallback), and the two gradient configs genlab registers. */
@@ -942,7 +1394,10 @@ function installLeakyReluGradient(): void {
     inputsToSave: ["x"],
     gradFunc: (dy, saved, attrs) => {
       const x = saved[0];
-      if (x.dtype === "float32" && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return { x: () => leakyReluGrad(dy as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha) };
+      if (x.dtype === "float32" && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()))
+        return {
+          x: () => leakyReluGrad(dy as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha),
+        };
       return tfjs.gradFunc(dy, saved, attrs);
     },
   };
@@ -951,10 +1406,14 @@ function installLeakyReluGradient(): void {
     inputsToSave: ["x"],
     gradFunc: (ddx, saved, attrs) => {
       const x = saved[0];
-      return { dy: () => leakyReluGrad(ddx as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha), x: () => tf.zerosLike(x) };
+      return {
+        dy: () => leakyReluGrad(ddx as tf.Tensor, x, (attrs as unknown as { alpha: number }).alpha),
+        x: () => tf.zerosLike(x),
+      };
     },
   };
-  for (const g of [leakyGrad, leakyGradGrad]) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
+  for (const g of [leakyGrad, leakyGradGrad])
+    if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }
 
 /**
@@ -965,7 +1424,12 @@ function installLeakyReluGradient(): void {
  */
 export function leakyReluGradReady(): boolean {
   if (!tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return false;
-  if (!leakyGrad || tf.getGradient("LeakyRelu") !== leakyGrad || tf.getGradient(LEAKY_RELU_GRAD) !== leakyGradGrad) installLeakyReluGradient();
+  if (
+    !leakyGrad ||
+    tf.getGradient("LeakyRelu") !== leakyGrad ||
+    tf.getGradient(LEAKY_RELU_GRAD) !== leakyGradGrad
+  )
+    installLeakyReluGradient();
   return true;
 }
 
@@ -1000,36 +1464,133 @@ function adamModule(simd: boolean): Uint8Array {
   // params 0-7: x m v g x1 m1 v1 n; 8-15: b1 c1 b2 c2 d1 d2 eps nlr
   // locals 16 offset, 17 simd end, 18 end; 19-26 the eight scalars splatted; 27-29 g m v (v128); 30-32 g m v (f32)
   const at = (base: number) => [...get(base), ...get(16), 0x6a]; // base + offset
-  const v = { load: [...SIMD(0x00), 2, 0], store: [...SIMD(0x0b), 2, 0], splat: SIMD(0x13), sqrt: SIMD(0xe3), add: SIMD(0xe4), mul: SIMD(0xe6), div: SIMD(0xe7) };
-  const f = { load: [0x2a, 2, 0], store: [0x38, 2, 0], sqrt: [0x91], add: [0x92], mul: [0x94], div: [0x95] };
+  const v = {
+    load: [...SIMD(0x00), 2, 0],
+    store: [...SIMD(0x0b), 2, 0],
+    splat: SIMD(0x13),
+    sqrt: SIMD(0xe3),
+    add: SIMD(0xe4),
+    mul: SIMD(0xe6),
+    div: SIMD(0xe7),
+  };
+  const f = {
+    load: [0x2a, 2, 0],
+    store: [0x38, 2, 0],
+    sqrt: [0x91],
+    add: [0x92],
+    mul: [0x94],
+    div: [0x95],
+  };
   // One element (or four): the same sequence of operations for both types; k(i) = scalar i's local.
-  const update = (o: typeof f, k: (i: number) => number[], G: number, M: number, V: number, step: number): number[] => [
-    ...at(3), ...o.load, ...set(G),
-    ...at(1), ...o.load, ...k(8), ...o.mul, ...get(G), ...k(9), ...o.mul, ...o.add, ...set(M),
-    ...at(2), ...o.load, ...k(10), ...o.mul, ...get(G), ...get(G), ...o.mul, ...k(11), ...o.mul, ...o.add, ...set(V),
-    ...at(5), ...get(M), ...o.store,
-    ...at(6), ...get(V), ...o.store,
-    ...at(4), ...at(0), ...o.load,
-    ...get(M), ...k(12), ...o.div,
-    ...get(V), ...k(13), ...o.div, ...o.sqrt, ...k(14), ...o.add,
-    ...o.div, ...k(15), ...o.mul, ...o.add, ...o.store,
-    ...get(16), 0x41, step, 0x6a, ...set(16),
+  const update = (
+    o: typeof f,
+    k: (i: number) => number[],
+    G: number,
+    M: number,
+    V: number,
+    step: number,
+  ): number[] => [
+    ...at(3),
+    ...o.load,
+    ...set(G),
+    ...at(1),
+    ...o.load,
+    ...k(8),
+    ...o.mul,
+    ...get(G),
+    ...k(9),
+    ...o.mul,
+    ...o.add,
+    ...set(M),
+    ...at(2),
+    ...o.load,
+    ...k(10),
+    ...o.mul,
+    ...get(G),
+    ...get(G),
+    ...o.mul,
+    ...k(11),
+    ...o.mul,
+    ...o.add,
+    ...set(V),
+    ...at(5),
+    ...get(M),
+    ...o.store,
+    ...at(6),
+    ...get(V),
+    ...o.store,
+    ...at(4),
+    ...at(0),
+    ...o.load,
+    ...get(M),
+    ...k(12),
+    ...o.div,
+    ...get(V),
+    ...k(13),
+    ...o.div,
+    ...o.sqrt,
+    ...k(14),
+    ...o.add,
+    ...o.div,
+    ...k(15),
+    ...o.mul,
+    ...o.add,
+    ...o.store,
+    ...get(16),
+    0x41,
+    step,
+    0x6a,
+    ...set(16),
   ];
   const body = [
-    ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
+    ...get(7),
+    0x41,
+    2,
+    0x74,
+    ...set(18), // end = n << 2
     ...(simd
       ? [
-          ...get(7), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(17), // simd end = (n & -4) << 2
+          ...get(7),
+          0x41,
+          0x7c,
+          0x71,
+          0x41,
+          2,
+          0x74,
+          ...set(17), // simd end = (n & -4) << 2
           ...[8, 9, 10, 11, 12, 13, 14, 15].flatMap((p) => [...get(p), ...v.splat, ...set(p + 11)]),
-          ...loopWhile(16, 17, update(v, (i) => get(i + 11), 27, 28, 29, 16)),
+          ...loopWhile(
+            16,
+            17,
+            update(v, (i) => get(i + 11), 27, 28, 29, 16),
+          ),
         ]
       : []),
-    ...loopWhile(16, 18, update(f, (i) => get(i), 30, 31, 32, 4)),
+    ...loopWhile(
+      16,
+      18,
+      update(f, (i) => get(i), 30, 31, 32, 4),
+    ),
   ];
-  return wasmModule("adam", [...Array(8).fill(I32), ...Array(8).fill(F32)], [[3, I32], simd ? [11, V128] : [11, F32], [3, F32]], body);
+  return wasmModule(
+    "adam",
+    [...Array(8).fill(I32), ...Array(8).fill(F32)],
+    [[3, I32], simd ? [11, V128] : [11, F32], [3, F32]],
+    body,
+  );
 }
 
-type AdamFn = (x: number, m: number, v: number, g: number, x1: number, m1: number, v1: number, n: number, ...scalars: number[]) => void;
+type AdamFn = (
+  x: number,
+  m: number,
+  v: number,
+  g: number,
+  x1: number,
+  m1: number,
+  v1: number,
+  n: number,
+  ...scalars: number[]
+) => void;
 
 function adamFn(backend: unknown): AdamFn {
   return wasmFn(backend, "adam", adamModule) as AdamFn;
@@ -1041,16 +1602,41 @@ function fusedAdamKernel(): KernelFunc {
     const { x, m, v, g } = inputs as unknown as Record<"x" | "m" | "v" | "g", TensorInfo>;
     const n = sizeOf(x.shape);
     for (const [k, t] of Object.entries({ x, m, v, g })) {
-      if (t.dtype !== "float32") throw new Error(`FusedAdam takes float32 tensors; ${k} is ${t.dtype}`);
-      if (sizeOf(t.shape) !== n) throw new Error(`FusedAdam: ${k} has shape [${t.shape}], x has [${x.shape}]`);
+      if (t.dtype !== "float32")
+        throw new Error(`FusedAdam takes float32 tensors; ${k} is ${t.dtype}`);
+      if (sizeOf(t.shape) !== n)
+        throw new Error(`FusedAdam: ${k} has shape [${t.shape}], x has [${x.shape}]`);
     }
     const a = attrs as unknown as FusedAdamAttrs;
     const fn = adamFn(backend);
     const b = backend as unknown as Backend & { getMemoryOffset(id: object): number };
-    const outs = [b.makeOutput(x.shape, "float32"), b.makeOutput(x.shape, "float32"), b.makeOutput(x.shape, "float32")];
-    const [px, pm, pv, pg, px1, pm1, pv1] = [x, m, v, g, ...outs].map((t) => b.getMemoryOffset(t.dataId));
+    const outs = [
+      b.makeOutput(x.shape, "float32"),
+      b.makeOutput(x.shape, "float32"),
+      b.makeOutput(x.shape, "float32"),
+    ];
+    const [px, pm, pv, pg, px1, pm1, pv1] = [x, m, v, g, ...outs].map((t) =>
+      b.getMemoryOffset(t.dataId),
+    );
     // f32 parameters round to float32 on the way in: 1 - beta1 and -lr as tfjs's scalar tensors.
-    fn(px, pm, pv, pg, px1, pm1, pv1, n, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.lr);
+    fn(
+      px,
+      pm,
+      pv,
+      pg,
+      px1,
+      pm1,
+      pv1,
+      n,
+      a.beta1,
+      1 - a.beta1,
+      a.beta2,
+      1 - a.beta2,
+      a.oneMinusAccBeta1,
+      a.oneMinusAccBeta2,
+      a.epsilon,
+      -a.lr,
+    );
     return outs as unknown as tf.TensorInfo[];
   };
 }

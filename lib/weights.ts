@@ -52,7 +52,9 @@ export interface FitResult {
 
 export function weightsFile(model: string, mode: TrainMode): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(model)) {
-    throw new Error(`model name ${JSON.stringify(model)}: use letters, digits, '-', '_' and '.', starting with a letter or digit`);
+    throw new Error(
+      `model name ${JSON.stringify(model)}: use letters, digits, '-', '_' and '.', starting with a letter or digit`,
+    );
   }
   const dir = mode === "smoke" ? outDir("weights") : dataDir("weights");
   return `${dir}/${model}.safetensors`;
@@ -68,7 +70,10 @@ function readHistory(file: string): History | null {
   try {
     return History.fromJSON(JSON.parse(buf.toString("utf8")));
   } catch (err) {
-    throw new Error(`training history ${file} is unreadable (${(err as Error).message}); delete it or retrain with GENLAB_TRAIN=full`);
+    throw new Error(
+      `training history ${file} is unreadable (${(err as Error).message}); delete it or retrain with GENLAB_TRAIN=full`,
+      { cause: err },
+    );
   }
 }
 
@@ -85,15 +90,26 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
       throw err;
     }
     const stale = Object.entries(spec.budget.full).filter(([k, v]) => meta.budget[k] !== v);
-    if (!spec.quietLoad) console.log(`${spec.model}: loaded shipped weights ${shown(file)} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`);
+    if (!spec.quietLoad)
+      console.log(
+        `${spec.model}: loaded shipped weights ${shown(file)} (seed ${meta.seed}, ${fmtBudget(meta.budget)}, code ${meta.codeVersion}, ${meta.createdAt.slice(0, 10)})`,
+      );
     if (stale.length) {
-      console.log(`${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`);
+      console.log(
+        `${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`,
+      );
     }
     return { source: "shipped", file, meta, history: readHistory(historyFile(file)) };
   }
   const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
-  if (mode === "shipped") console.log(`${spec.model}: no shipped weights at ${shown(file)}; training with the full budget (${fmtBudget(budget)})`);
-  else console.log(`${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`);
+  if (mode === "shipped")
+    console.log(
+      `${spec.model}: no shipped weights at ${shown(file)}; training with the full budget (${fmtBudget(budget)})`,
+    );
+  else
+    console.log(
+      `${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`,
+    );
   codeVersion(); // fixes the version of the code that trains (cached): edits made while it trains do not relabel it
   const resume: ResumeTarget = {
     file: resumeFile(spec.model),
@@ -101,7 +117,10 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   };
   const history = await spec.train(budget, { resume });
   // The mode of this run (spec.mode may override GENLAB_TRAIN, which checkpointMeta reads).
-  const meta: CheckpointMeta = { ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }), mode };
+  const meta: CheckpointMeta = {
+    ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }),
+    mode,
+  };
   const bytes = saveCheckpoint(file, spec.params, meta);
   writeRecorded(historyFile(file), JSON.stringify(history, null, 2) + "\n");
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.

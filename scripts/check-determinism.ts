@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** Keys whose values are wall-clock times or durations: they differ between identical runs. */
-export const TIMING_KEY = /^at$|(^|_)(startedAt|updatedAt|createdAt|measuredAt)$|seconds|Seconds|millis|Millis|(^|[_a-z])ms($|[A-Z_])|Ms($|[A-Z_])|perSecond|PerSecond|perHour|PerHour|wallTime|WallTime|[tT]ime$/;
+export const TIMING_KEY =
+  /^at$|(^|_)(startedAt|updatedAt|createdAt|measuredAt)$|seconds|Seconds|millis|Millis|(^|[_a-z])ms($|[A-Z_])|Ms($|[A-Z_])|perSecond|PerSecond|perHour|PerHour|wallTime|WallTime|[tT]ime$/;
 
 /** A text with its durations ("0.20 ms", "7.9 min", "12 s") replaced: summaries quote timings. */
 export function untimed(text: string): string {
@@ -23,12 +24,15 @@ export function resultDiffs(a: unknown, b: unknown, at = ""): string[] {
     return a.flatMap((v, i) => resultDiffs(v, b[i], `${at}[${i}]`));
   }
   if (a && b && typeof a === "object" && typeof b === "object") {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !TIMING_KEY.test(k));
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+      (k) => !TIMING_KEY.test(k),
+    );
     return keys.flatMap((k) => {
       const va = (a as Record<string, unknown>)[k];
       const vb = (b as Record<string, unknown>)[k];
       const p = at ? `${at}.${k}` : k;
-      if (va === undefined || vb === undefined) return [`${p}: only in ${va === undefined ? "the second" : "the first"}`];
+      if (va === undefined || vb === undefined)
+        return [`${p}: only in ${va === undefined ? "the second" : "the first"}`];
       return resultDiffs(va, vb, p);
     });
   }
@@ -47,10 +51,15 @@ function main(): void {
   const list = (d: string) => {
     const r = path.join(d, "results");
     if (!fs.existsSync(r)) {
-      console.error(`check-determinism: ${r} does not exist; run npm run reproduce with GENLAB_OUT=${d} first`);
+      console.error(
+        `check-determinism: ${r} does not exist; run npm run reproduce with GENLAB_OUT=${d} first`,
+      );
       process.exit(2);
     }
-    return fs.readdirSync(r).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
+    return fs
+      .readdirSync(r)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""));
   };
   const inA = list(dirA);
   const inB = new Set(list(dirB));
@@ -67,7 +76,9 @@ function main(): void {
     };
     const diffs = resultDiffs(read(dirA), read(dirB));
     if (diffs.length) failed++;
-    console.log(`${diffs.length ? "DIFFERS" : "same   "} ${nb}${diffs.length ? `: ${diffs.length} value(s)` : ""}`);
+    console.log(
+      `${diffs.length ? "DIFFERS" : "same   "} ${nb}${diffs.length ? `: ${diffs.length} value(s)` : ""}`,
+    );
     for (const d of diffs.slice(0, 20)) console.log(`    ${d}`);
   }
   if (!chosen.length) console.log("check-determinism: no notebook in both folders");

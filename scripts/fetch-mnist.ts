@@ -35,7 +35,10 @@ export const MNIST_REMOTE_FILES: readonly RemoteFile[] = [
   { name: "t10k-labels-idx1-ubyte.gz", md5: "ec29112dd5afa0611ce80d1b7f02629c" },
 ];
 
-export const MNIST_MIRRORS: readonly string[] = ["http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"];
+export const MNIST_MIRRORS: readonly string[] = [
+  "http://yann.lecun.com/exdb/mnist/",
+  "https://ossci-datasets.s3.amazonaws.com/mnist/",
+];
 
 export interface FetchOptions {
   /** Target folder; default data/mnist/. */
@@ -94,7 +97,8 @@ export async function fetchMnist(opts: FetchOptions = {}): Promise<FetchResult[]
       results.push({ file: target, status: "present" });
       continue;
     }
-    if (have !== null) log(`${target}: present but its MD5 is ${have}, expected ${f.md5}; downloading it again`);
+    if (have !== null)
+      log(`${target}: present but its MD5 is ${have}, expected ${f.md5}; downloading it again`);
     const reasons: string[] = [];
     let done = false;
     for (const base of mirrors) {
@@ -114,11 +118,15 @@ export async function fetchMnist(opts: FetchOptions = {}): Promise<FetchResult[]
       const got = md5Of(bytes);
       if (got !== f.md5) {
         reasons.push(`${url}: MD5 ${got} of ${bytes.length} bytes, expected ${f.md5}`);
-        log(`  failed: ${mb(bytes.length)} with MD5 ${got}, expected ${f.md5}; trying the next mirror`);
+        log(
+          `  failed: ${mb(bytes.length)} with MD5 ${got}, expected ${f.md5}; trying the next mirror`,
+        );
         continue;
       }
       writeFileAtomic(target, bytes);
-      log(`  ${mb(bytes.length)} in ${((Date.now() - t0) / 1000).toFixed(1)} s, MD5 ok -> ${target}`);
+      log(
+        `  ${mb(bytes.length)} in ${((Date.now() - t0) / 1000).toFixed(1)} s, MD5 ok -> ${target}`,
+      );
       results.push({ file: target, status: "downloaded", url });
       done = true;
       break;
@@ -142,7 +150,9 @@ async function main(): Promise<void> {
   console.log(`fetch-mnist: the official MNIST files into ${dir}`);
   const results = await fetchMnist({ dir, mirrors });
   const got = results.filter((r) => r.status === "downloaded").length;
-  console.log(`fetch-mnist: done (${got} downloaded, ${results.length - got} already present). loadMnist() now uses the official 60,000/10,000 split.`);
+  console.log(
+    `fetch-mnist: done (${got} downloaded, ${results.length - got} already present). loadMnist() now uses the official 60,000/10,000 split.`,
+  );
 }
 
 if (require.main === module) {

@@ -43,7 +43,10 @@ export function selectNotebooks(all: string[], names: string[]): string[] {
     if (exact) return exact;
     const matches = stem === "" ? [] : all.filter((f) => f.startsWith(stem));
     if (matches.length === 1) return matches[0];
-    if (matches.length === 0) throw new Error(`no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ") || "none"}`);
+    if (matches.length === 0)
+      throw new Error(
+        `no notebook matches ${JSON.stringify(n)}; there are: ${all.join(", ") || "none"}`,
+      );
     throw new Error(`${JSON.stringify(n)} matches several notebooks: ${matches.join(", ")}`);
   });
   return [...new Set(chosen)]; // "00 00_tour" runs the notebook once
@@ -68,7 +71,11 @@ function weightsStamp(): string {
  * `npm run runtimes` copies the measurements into data/runtimes.json and the README on purpose.
  */
 function recordRun(out: string, stem: string, mode: TrainMode, seconds: number): void {
-  const r = { seconds: Math.round(seconds * 10) / 10, cores: os.cpus().length, measuredAt: new Date().toISOString().slice(0, 10) };
+  const r = {
+    seconds: Math.round(seconds * 10) / 10,
+    cores: os.cpus().length,
+    measuredAt: new Date().toISOString().slice(0, 10),
+  };
   recordRuntime(path.join(out, "runtimes.json"), stem, mode, r);
 }
 
@@ -76,7 +83,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flags = args.filter((a) => a.startsWith("-"));
   const timeoutArg = flags.find((f) => f.startsWith("--timeout="));
-  for (const f of flags) if (f !== "--list" && f !== timeoutArg) fail(`unknown option ${f} (options: --list, --timeout=SECONDS per cell)`);
+  for (const f of flags)
+    if (f !== "--list" && f !== timeoutArg)
+      fail(`unknown option ${f} (options: --list, --timeout=SECONDS per cell)`);
   const all = listNotebooks();
   if (flags.includes("--list")) {
     console.log(all.join("\n"));
@@ -84,7 +93,10 @@ async function main(): Promise<void> {
   }
   let chosen: string[];
   try {
-    chosen = selectNotebooks(all, args.filter((a) => !a.startsWith("-")));
+    chosen = selectNotebooks(
+      all,
+      args.filter((a) => !a.startsWith("-")),
+    );
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -97,9 +109,13 @@ async function main(): Promise<void> {
     ...process.env,
     GENLAB_ROOT: root,
     GENLAB_OUT: out,
-    JUPYTER_PATH: [path.join(root, ".jupyter", "share", "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+    JUPYTER_PATH: [path.join(root, ".jupyter", "share", "jupyter"), process.env.JUPYTER_PATH]
+      .filter(Boolean)
+      .join(path.delimiter),
   };
-  console.log(`reproduce: ${chosen.length} notebook(s), GENLAB_TRAIN=${mode}, output in ${path.relative(root, out) || "."}/`);
+  console.log(
+    `reproduce: ${chosen.length} notebook(s), GENLAB_TRAIN=${mode}, output in ${path.relative(root, out) || "."}/`,
+  );
   const rows: { name: string; ok: boolean; seconds: number; why?: string }[] = [];
   for (const nb of chosen) {
     const stem = nb.replace(/\.ipynb$/, "");
@@ -109,22 +125,34 @@ async function main(): Promise<void> {
     console.log(`\n=== ${stem} ===`);
     const r = spawnSync(
       python,
-      [path.join(root, "scripts", "run_notebook.py"), path.join(nbDir, nb), out, ...(timeoutArg ? ["--timeout", timeoutArg.split("=")[1]] : [])],
+      [
+        path.join(root, "scripts", "run_notebook.py"),
+        path.join(nbDir, nb),
+        out,
+        ...(timeoutArg ? ["--timeout", timeoutArg.split("=")[1]] : []),
+      ],
       { env, stdio: "inherit" },
     );
     const seconds = (Date.now() - t0) / 1000;
     let why: string | undefined;
     if (r.error) why = `could not start ${python}: ${r.error.message}`;
     else if (r.status !== 0) why = `a cell failed (exit ${r.status})`;
-    else if (!fs.existsSync(resultsFile) || fs.statSync(resultsFile).mtimeMs < t0) why = `it saved no results to ${path.relative(root, resultsFile)}`;
+    else if (!fs.existsSync(resultsFile) || fs.statSync(resultsFile).mtimeMs < t0)
+      why = `it saved no results to ${path.relative(root, resultsFile)}`;
     rows.push({ name: stem, ok: !why, seconds, why });
     // A "shipped" run that had to train (no weights shipped yet) is not a shipped-weights time.
     const trained = mode === "shipped" && weightsStamp() !== weightsBefore;
-    if (!why && trained) console.log(`reproduce: ${stem} trained models in shipped mode (weights were missing); its run time is not recorded`);
+    if (!why && trained)
+      console.log(
+        `reproduce: ${stem} trained models in shipped mode (weights were missing); its run time is not recorded`,
+      );
     if (!why && !trained) recordRun(out, stem, mode, seconds);
   }
   console.log("\nreproduce summary:");
-  for (const r of rows) console.log(`  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`);
+  for (const r of rows)
+    console.log(
+      `  ${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(40)} ${r.seconds.toFixed(1).padStart(7)} s${r.why ? `  (${r.why})` : ""}`,
+    );
   const failed = rows.filter((r) => !r.ok).length;
   let reportFailed = false;
   try {
@@ -135,7 +163,9 @@ async function main(): Promise<void> {
     console.log(reportSummary(report));
   } catch (err) {
     reportFailed = true;
-    console.error(`reproduce: could not write ${path.relative(root, path.join(out, "report.html"))}: ${(err as Error).stack ?? err}`);
+    console.error(
+      `reproduce: could not write ${path.relative(root, path.join(out, "report.html"))}: ${(err as Error).stack ?? err}`,
+    );
   }
   console.log(`notebooks: ${rows.length - failed} passed, ${failed} failed`);
   process.exit(failed || reportFailed ? 1 : 0);

@@ -39,16 +39,28 @@ function main(): void {
   const newReadme = readmeWithRuntimes(readme, all);
   const newJson = JSON.stringify(all, null, 2) + "\n";
   const oldJson = fs.existsSync(tracked) ? fs.readFileSync(tracked, "utf8") : "";
-  const changed = [newJson !== oldJson && tracked, newReadme !== readme && readmeFile].filter(Boolean);
+  const changed = [newJson !== oldJson && tracked, newReadme !== readme && readmeFile].filter(
+    Boolean,
+  );
   const rel = (f: string) => path.relative(projectRoot(), f);
-  console.log(`runtimes: measurements from ${files.map(rel).join(", ") || "nowhere (run npm run reproduce first)"}`);
+  console.log(
+    `runtimes: measurements from ${files.map(rel).join(", ") || "nowhere (run npm run reproduce first)"}`,
+  );
   if (check) {
-    console.log(changed.length ? `runtimes: would change ${changed.map((f) => rel(f as string)).join(", ")}` : "runtimes: up to date");
+    console.log(
+      changed.length
+        ? `runtimes: would change ${changed.map((f) => rel(f as string)).join(", ")}`
+        : "runtimes: up to date",
+    );
     process.exit(changed.length ? 1 : 0);
   }
   if (newJson !== oldJson) writeJsonAtomic(tracked, all);
   if (newReadme !== readme) writeFileAtomic(readmeFile, newReadme);
-  console.log(changed.length ? `runtimes: updated ${changed.map((f) => rel(f as string)).join(", ")}` : "runtimes: nothing to change");
+  console.log(
+    changed.length
+      ? `runtimes: updated ${changed.map((f) => rel(f as string)).join(", ")}`
+      : "runtimes: nothing to change",
+  );
 }
 
 try {

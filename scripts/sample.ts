@@ -19,15 +19,41 @@ import { Rng } from "../lib/random";
 import { weightsFile } from "../lib/weights";
 
 /** Models this script can sample, by name: how to build one whose shipped weights can be loaded. */
-type Sampleable = { params: () => Record<string, import("@tensorflow/tfjs").Variable>; sample: (n: number, rng: Rng) => Float32Array };
+type Sampleable = {
+  params: () => Record<string, import("@tensorflow/tfjs").Variable>;
+  sample: (n: number, rng: Rng) => Float32Array;
+};
 const toyGenerator = (name: string): Sampleable => {
   const gan = new GAN(name, TOY_GAN_CONFIG, new Rng(0));
   return { params: () => gan.params(), sample: (n, rng) => generateSamples(gan, n, rng) };
 };
-const MODELS: Record<string, { file: (dataset: string) => string; notebook: string; datasets: string[]; build: (name: string) => Sampleable }> = {
-  gan: { file: (dataset) => toyGanModel(dataset, 0), notebook: "03", datasets: Object.keys(TOY_DATASETS), build: toyGenerator },
-  "wgan-clip": { file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("clip")), notebook: "04", datasets: ["ring8", "grid25"], build: toyGenerator },
-  "wgan-gp": { file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("gp")), notebook: "04", datasets: ["ring8", "grid25"], build: toyGenerator },
+const MODELS: Record<
+  string,
+  {
+    file: (dataset: string) => string;
+    notebook: string;
+    datasets: string[];
+    build: (name: string) => Sampleable;
+  }
+> = {
+  gan: {
+    file: (dataset) => toyGanModel(dataset, 0),
+    notebook: "03",
+    datasets: Object.keys(TOY_DATASETS),
+    build: toyGenerator,
+  },
+  "wgan-clip": {
+    file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("clip")),
+    notebook: "04",
+    datasets: ["ring8", "grid25"],
+    build: toyGenerator,
+  },
+  "wgan-gp": {
+    file: (dataset) => toyGanModel(dataset, 0, "", wganFamily("gp")),
+    notebook: "04",
+    datasets: ["ring8", "grid25"],
+    build: toyGenerator,
+  },
 };
 
 const USAGE = `usage: npm run sample -- MODEL DATASET [--n N] [--seed S]
@@ -36,23 +62,31 @@ const USAGE = `usage: npm run sample -- MODEL DATASET [--n N] [--seed S]
   --n N    number of points (positive integer, default 2500)
   --seed S seed of the noise (integer, default 0)`;
 
-export function parseArgs(argv: string[]): { model: string; dataset: string; n: number; seed: number } {
+export function parseArgs(argv: string[]): {
+  model: string;
+  dataset: string;
+  n: number;
+  seed: number;
+} {
   const pos: string[] = [];
   let n = 2500;
   let seed = 0;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf("=");
-    const [flag, inline] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
     if (flag === "--n" || flag === "--seed") {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
       const num = Number(v);
       if (flag === "--n") {
-        if (!Number.isInteger(num) || num < 1 || num > 1_000_000) throw new Error(`--n must be an integer from 1 to 1000000, got ${JSON.stringify(v)}`);
+        if (!Number.isInteger(num) || num < 1 || num > 1_000_000)
+          throw new Error(`--n must be an integer from 1 to 1000000, got ${JSON.stringify(v)}`);
         n = num;
       } else {
-        if (!Number.isSafeInteger(num)) throw new Error(`--seed must be an integer, got ${JSON.stringify(v)}`);
+        if (!Number.isSafeInteger(num))
+          throw new Error(`--seed must be an integer, got ${JSON.stringify(v)}`);
         seed = num;
       }
     } else if (a === "--help" || a === "-h") {
@@ -61,11 +95,23 @@ export function parseArgs(argv: string[]): { model: string; dataset: string; n: 
       throw new Error(`unknown option ${JSON.stringify(a)}`);
     } else pos.push(a);
   }
-  if (pos.length !== 2) throw new Error(`expected MODEL and DATASET, got ${pos.length} argument(s)${pos.length ? `: ${pos.join(" ")}` : ""}`);
+  if (pos.length !== 2)
+    throw new Error(
+      `expected MODEL and DATASET, got ${pos.length} argument(s)${pos.length ? `: ${pos.join(" ")}` : ""}`,
+    );
   const [model, dataset] = pos;
-  if (!(model in MODELS)) throw new Error(`unknown model ${JSON.stringify(model)}; known: ${Object.keys(MODELS).join(", ")}`);
-  if (!(dataset in TOY_DATASETS)) throw new Error(`unknown data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`);
-  if (!MODELS[model].datasets.includes(dataset)) throw new Error(`model ${model} is trained on ${MODELS[model].datasets.join(", ")} only, not ${dataset}`);
+  if (!(model in MODELS))
+    throw new Error(
+      `unknown model ${JSON.stringify(model)}; known: ${Object.keys(MODELS).join(", ")}`,
+    );
+  if (!(dataset in TOY_DATASETS))
+    throw new Error(
+      `unknown data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`,
+    );
+  if (!MODELS[model].datasets.includes(dataset))
+    throw new Error(
+      `model ${model} is trained on ${MODELS[model].datasets.join(", ")} only, not ${dataset}`,
+    );
   return { model, dataset, n, seed };
 }
 
@@ -82,7 +128,9 @@ async function main(): Promise<void> {
   const stem = spec.file(args.dataset);
   const file = weightsFile(stem, "shipped");
   if (!fs.existsSync(file)) {
-    console.error(`sample: no shipped weights ${path.relative(projectRoot(), file)}; run notebook ${spec.notebook} (npm run reproduce -- ${spec.notebook}) to train them`);
+    console.error(
+      `sample: no shipped weights ${path.relative(projectRoot(), file)}; run notebook ${spec.notebook} (npm run reproduce -- ${spec.notebook}) to train them`,
+    );
     process.exit(1);
   }
   await initBackend({ quiet: true });
@@ -95,7 +143,16 @@ async function main(): Promise<void> {
   for (let i = 0; i < args.n; i++) samples.push([r(x[2 * i]), r(x[2 * i + 1])]);
   const total = mix.weights.reduce((a, b) => a + b, 0);
   process.stdout.write(
-    JSON.stringify({ model: args.model, dataset: args.dataset, weights: path.relative(projectRoot(), file), noise_seed: args.seed, means: mix.means, sigma: mix.sigma, mode_weights: mix.weights.map((w) => w / total), samples }) + "\n",
+    JSON.stringify({
+      model: args.model,
+      dataset: args.dataset,
+      weights: path.relative(projectRoot(), file),
+      noise_seed: args.seed,
+      means: mix.means,
+      sigma: mix.sigma,
+      mode_weights: mix.weights.map((w) => w / total),
+      samples,
+    }) + "\n",
   );
 }
 

@@ -93,8 +93,7 @@ export const STATISTICS: Record<string, Statistic> = {
     run: async (seed) => (await a9(seed)).meanErr,
   },
   "b5-saturating": {
-    what:
-      "notebook 03, B5: saturating |grad| end/start, D trained 1,500 steps vs a G shifted by (4, 4)",
+    what: "notebook 03, B5: saturating |grad| end/start, D trained 1,500 steps vs a G shifted by (4, 4)",
     scale: "log",
     seed: 51,
     run: b5Saturating,

@@ -103,13 +103,15 @@ async function main(): Promise<void> {
   const nSeeds = Number(opt("seeds") ?? 8);
   const jobs = Number(process.env.GENLAB_JOBS ?? 2);
   if (!(Number.isInteger(nSeeds) && nSeeds >= 2)) fail(`--seeds=${opt("seeds")}: use 2 or more`);
-  if (!(Number.isInteger(jobs) && jobs >= 1)) fail(`GENLAB_JOBS=${process.env.GENLAB_JOBS}: use 1+`);
+  if (!(Number.isInteger(jobs) && jobs >= 1))
+    fail(`GENLAB_JOBS=${process.env.GENLAB_JOBS}: use 1+`);
   const keys = (opt("backends") ?? "accelerator,wasm-only").split(",");
   const unknown = keys.filter((b) => !BACKENDS[b]);
   if (unknown.length) fail(`unknown backend ${unknown}; use ${Object.keys(BACKENDS).join(", ")}`);
   const names = args.filter((a) => !a.startsWith("--"));
   for (const n of names) {
-    if (!STATISTICS[n]) fail(`no statistic ${JSON.stringify(n)}; there are: ${Object.keys(STATISTICS)}`);
+    if (!STATISTICS[n])
+      fail(`no statistic ${JSON.stringify(n)}; there are: ${Object.keys(STATISTICS)}`);
   }
   for (const name of names.length ? names : Object.keys(STATISTICS)) {
     const st = STATISTICS[name];
@@ -117,7 +119,13 @@ async function main(): Promise<void> {
     console.log(`spread ${name}: ${st.what}; seeds ${seeds.join(", ")}`);
     const rows = await measure(name, seeds, keys, jobs);
     if (!rows.length) fail(`${name}: no backend could run it`);
-    const all = spreadStats(onScale(rows.flatMap((r) => r.values), st.scale, name));
+    const all = spreadStats(
+      onScale(
+        rows.flatMap((r) => r.values),
+        st.scale,
+        name,
+      ),
+    );
     console.log(`  ${"all".padEnd(20)} ${statLine(all)}${st.scale === "log" ? " (of log10)" : ""}`);
     const recorded = { at: new Date().toISOString(), codeVersion: codeVersion() };
     const rec: SpreadRecord = {

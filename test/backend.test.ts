@@ -24,11 +24,16 @@ function initInChild(backend: string | undefined): Promise<ChildResult> {
   if (backend === undefined) delete env.GENLAB_BACKEND;
   else env.GENLAB_BACKEND = backend;
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "-e", code], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) => {
-      // execFile's error carries the exit status as a number in `code` (a string code means it did not run).
-      const status: unknown = err ? (err as unknown as { code?: unknown }).code : 0;
-      resolve({ code: typeof status === "number" ? status : null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "-e", code],
+      { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => {
+        // execFile's error carries the exit status as a number in `code` (a string code means it did not run).
+        const status: unknown = err ? (err as unknown as { code?: unknown }).code : 0;
+        resolve({ code: typeof status === "number" ? status : null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -67,7 +72,10 @@ test("initBackend: a failed start (bad value, missing native package) is an erro
   const saved = process.env.GENLAB_BACKEND;
   try {
     process.env.GENLAB_BACKEND = "tpu";
-    await assert.rejects(initBackend({ quiet: true }), /^Error: GENLAB_BACKEND="tpu" is not a backend: use one of auto, node-gpu, node, wasm, cpu$/);
+    await assert.rejects(
+      initBackend({ quiet: true }),
+      /^Error: GENLAB_BACKEND="tpu" is not a backend: use one of auto, node-gpu, node, wasm, cpu$/,
+    );
     assert.equal(backendName(), "uninitialised");
     let gpuInstalled = true;
     try {
@@ -111,7 +119,10 @@ test("initBackend is memoised: one start, the same answer, one line per call unl
     assert.equal(c, a);
     assert.equal(tf.getBackend(), "cpu");
     assert.deepEqual(lines, [describeBackend(a)]);
-    assert.match(lines[0], /^backend: cpu \(tfjs \d+\.\d+\.\d+, cpu, 1 thread\) - forced by GENLAB_BACKEND$/);
+    assert.match(
+      lines[0],
+      /^backend: cpu \(tfjs \d+\.\d+\.\d+, cpu, 1 thread\) - forced by GENLAB_BACKEND$/,
+    );
   } finally {
     console.log = log;
     if (saved === undefined) delete process.env.GENLAB_BACKEND;
@@ -120,32 +131,50 @@ test("initBackend is memoised: one start, the same answer, one line per call unl
 });
 
 test("describeBackend: native backends show no thread count", () => {
-  const line = describeBackend({ choice: "node", tfBackend: "tensorflow", reason: "fastest available", threads: 0, tfjsVersion: "4.22.0" });
+  const line = describeBackend({
+    choice: "node",
+    tfBackend: "tensorflow",
+    reason: "fastest available",
+    threads: 0,
+    tfjsVersion: "4.22.0",
+  });
   assert.equal(line, "backend: node (tfjs 4.22.0, tensorflow) - fastest available");
 });
 
 test("GENLAB_BACKEND=cpu in a child process prints the cpu line", async () => {
   const r = await child("cpu");
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^backend: cpu \(tfjs 4\.22\.0, cpu, 1 thread\) - forced by GENLAB_BACKEND$/m);
+  assert.match(
+    r.stdout,
+    /^backend: cpu \(tfjs 4\.22\.0, cpu, 1 thread\) - forced by GENLAB_BACKEND$/m,
+  );
   assert.match(r.stdout, /^tf\.getBackend=cpu$/m);
 });
 
 test("GENLAB_BACKEND=wasm in a child process prints the wasm line", async () => {
   const r = await child("wasm");
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^backend: wasm \(tfjs 4\.22\.0, wasm, 1 thread\) - forced by GENLAB_BACKEND$/m);
+  assert.match(
+    r.stdout,
+    /^backend: wasm \(tfjs 4\.22\.0, wasm, 1 thread\) - forced by GENLAB_BACKEND$/m,
+  );
   assert.match(r.stdout, /^tf\.getBackend=wasm$/m);
 });
 
 test("GENLAB_BACKEND unset picks the fastest that loads and says why the faster ones do not", async () => {
   const r = await child(undefined);
   assert.equal(r.code, 0, r.stderr);
-  const m = /^backend: (node-gpu|node|wasm|cpu) \(tfjs 4\.22\.0, [a-z]+(, 1 thread)?\) - (.*)$/m.exec(r.stdout);
+  const m =
+    /^backend: (node-gpu|node|wasm|cpu) \(tfjs 4\.22\.0, [a-z]+(, 1 thread)?\) - (.*)$/m.exec(
+      r.stdout,
+    );
   assert.ok(m, r.stdout);
   if (m[1] === "wasm") {
     // Both native packages were tried first and each is named with its reason.
-    assert.match(m[3], /^faster ones unavailable: @tensorflow\/tfjs-node-gpu [^;]+; tfjs-node-native .+$/);
+    assert.match(
+      m[3],
+      /^faster ones unavailable: @tensorflow\/tfjs-node-gpu [^;]+; tfjs-node-native .+$/,
+    );
     assert.match(r.stdout, /^tf\.getBackend=wasm$/m);
   }
 });

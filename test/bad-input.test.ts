@@ -48,7 +48,10 @@ test("saving records the file's SHA-256 in the SHA256SUMS beside it, in sha256su
   saveSmall(file, 1);
   const m = readManifest(file);
   assert.match(m.get("a.safetensors")?.join(",") ?? "", /^[0-9a-f]{64}$/);
-  assert.match(fs.readFileSync(path.join(tmp.dir, "ok", MANIFEST), "utf8"), /^[0-9a-f]{64} {2}a\.safetensors\n$/);
+  assert.match(
+    fs.readFileSync(path.join(tmp.dir, "ok", MANIFEST), "utf8"),
+    /^[0-9a-f]{64} {2}a\.safetensors\n$/,
+  );
   assert.deepEqual(loadSmall(file), new Array(12).fill(1));
 });
 
@@ -60,9 +63,15 @@ test("a bit-flipped weights file: an error naming it and saying how to restore i
   fs.writeFileSync(file, buf);
   assert.throws(
     () => loadSmall(file),
-    (e: Error) => e.message.startsWith(`checkpoint ${file}: damaged`) && /git checkout -- .*GENLAB_TRAIN=full/.test(e.message),
+    (e: Error) =>
+      e.message.startsWith(`checkpoint ${file}: damaged`) &&
+      /git checkout -- .*GENLAB_TRAIN=full/.test(e.message),
   );
-  assert.deepEqual(fs.readFileSync(file), buf, "the damaged file is left for inspection, not deleted");
+  assert.deepEqual(
+    fs.readFileSync(file),
+    buf,
+    "the damaged file is left for inspection, not deleted",
+  );
 });
 
 test("a truncated weights file: an error naming it, with or without a manifest", () => {
@@ -70,9 +79,16 @@ test("a truncated weights file: an error naming it, with or without a manifest",
   saveSmall(file, 1);
   const full = fs.readFileSync(file);
   fs.writeFileSync(file, full.subarray(0, full.length - 8));
-  assert.throws(() => readCheckpoint(file), (e: Error) => e.message.startsWith(`checkpoint ${file}: damaged`));
+  assert.throws(
+    () => readCheckpoint(file),
+    (e: Error) => e.message.startsWith(`checkpoint ${file}: damaged`),
+  );
   fs.rmSync(path.join(tmp.dir, "trunc", MANIFEST));
-  assert.throws(() => readCheckpoint(file), (e: Error) => e.message.startsWith(`checkpoint ${file}:`) && /data|bytes|offset/.test(e.message));
+  assert.throws(
+    () => readCheckpoint(file),
+    (e: Error) =>
+      e.message.startsWith(`checkpoint ${file}:`) && /data|bytes|offset/.test(e.message),
+  );
 });
 
 test("a full disk while saving: one clear error, the previous weights and their manifest untouched, no temporary file left", () => {
@@ -87,7 +103,11 @@ test("a full disk while saving: one clear error, the previous weights and their 
   try {
     assert.throws(
       () => saveSmall(file, 2),
-      (e: Error) => e.message.includes(`could not write ${file}`) && /ENOSPC/.test(e.message) && /previous .* is unchanged/.test(e.message) && /free some disk space/.test(e.message),
+      (e: Error) =>
+        e.message.includes(`could not write ${file}`) &&
+        /ENOSPC/.test(e.message) &&
+        /previous .* is unchanged/.test(e.message) &&
+        /free some disk space/.test(e.message),
     );
   } finally {
     enospc.mock.restore();
@@ -114,7 +134,13 @@ test("a full disk while writing JSON (results, run times): the same clear error"
 });
 
 test("a corrupt run record: bit-flipped (caught by the manifest) or not JSON; both name the file and the remedy", async () => {
-  const spec = { name: "bad-run", seeds: { full: [0], smoke: [0] }, budget: { full: { n: 1 }, smoke: { n: 1 } }, compute: async () => ({ x: 12345 }), mode: "full" as const };
+  const spec = {
+    name: "bad-run",
+    seeds: { full: [0], smoke: [0] },
+    budget: { full: { n: 1 }, smoke: { n: 1 } },
+    compute: async () => ({ x: 12345 }),
+    mode: "full" as const,
+  };
   const { file } = await runOrLoad({ ...spec });
   const expect = { name: "bad-run", seeds: [0], budget: { n: 1 } };
   assert.equal(readRun<{ n: number }, { x: number }>(file, expect).result.x, 12345);
@@ -127,9 +153,14 @@ test("a corrupt run record: bit-flipped (caught by the manifest) or not JSON; bo
 });
 
 test("an unknown GENLAB_NATIVE_BLAS value is an error naming it and the values that work", () => {
-  for (const ok of [undefined, "", "1", "on", "yes", "TRUE"]) assert.equal(nativeBlasSetting({ GENLAB_NATIVE_BLAS: ok }), true);
-  for (const off of ["0", "off", "no", "false", " 0 "]) assert.equal(nativeBlasSetting({ GENLAB_NATIVE_BLAS: off }), false);
-  assert.throws(() => nativeBlasSetting({ GENLAB_NATIVE_BLAS: "fast" }), /^Error: GENLAB_NATIVE_BLAS="fast" is not a setting: use 0 .* 1 /);
+  for (const ok of [undefined, "", "1", "on", "yes", "TRUE"])
+    assert.equal(nativeBlasSetting({ GENLAB_NATIVE_BLAS: ok }), true);
+  for (const off of ["0", "off", "no", "false", " 0 "])
+    assert.equal(nativeBlasSetting({ GENLAB_NATIVE_BLAS: off }), false);
+  assert.throws(
+    () => nativeBlasSetting({ GENLAB_NATIVE_BLAS: "fast" }),
+    /^Error: GENLAB_NATIVE_BLAS="fast" is not a setting: use 0 .* 1 /,
+  );
 });
 
 test("a missing Fashion-MNIST: the error says where it looked and how to install it", () => {
@@ -137,7 +168,10 @@ test("a missing Fashion-MNIST: the error says where it looked and how to install
   fs.mkdirSync(empty);
   assert.throws(
     () => loadFashionMnist({ dir: empty }),
-    (e: Error) => e.message.startsWith("Fashion-MNIST not found") && e.message.includes(empty) && /apt-get install dataset-fashion-mnist/.test(e.message),
+    (e: Error) =>
+      e.message.startsWith("Fashion-MNIST not found") &&
+      e.message.includes(empty) &&
+      /apt-get install dataset-fashion-mnist/.test(e.message),
   );
 });
 
@@ -152,7 +186,10 @@ test("a save killed half-way leaves a file the manifest accepts: old and new has
   assert.equal(lines.trim().split("\n").length, 1, "after the save only the new hash is listed");
   // The moment between "new hash added" and "file renamed": the manifest lists both.
   const { sha256 } = require("../lib/integrity") as typeof import("../lib/integrity");
-  fs.writeFileSync(path.join(dir, MANIFEST), `${sha256(oldBytes)}  a.safetensors\n${sha256(newBytes)}  a.safetensors\n`);
+  fs.writeFileSync(
+    path.join(dir, MANIFEST),
+    `${sha256(oldBytes)}  a.safetensors\n${sha256(newBytes)}  a.safetensors\n`,
+  );
   fs.writeFileSync(file, oldBytes);
   assert.deepEqual(loadSmall(file), new Array(12).fill(1), "the old file loads");
   fs.writeFileSync(file, newBytes);

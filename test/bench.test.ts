@@ -15,7 +15,20 @@ describe("bench arguments", () => {
     assert.equal(a.soak, null);
   });
   test("workloads and options", () => {
-    const a = parseArgs(["dcgan", "toy-gan", "--steps", "30", "--warmup", "0", "--no-peer", "--unfused", "--patches", "BatchMatMul,Conv2DBackpropFilter", "--soak", "1000"]);
+    const a = parseArgs([
+      "dcgan",
+      "toy-gan",
+      "--steps",
+      "30",
+      "--warmup",
+      "0",
+      "--no-peer",
+      "--unfused",
+      "--patches",
+      "BatchMatMul,Conv2DBackpropFilter",
+      "--soak",
+      "1000",
+    ]);
     assert.deepEqual(a.workloads, ["dcgan", "toy-gan"]);
     assert.equal(a.steps, 30);
     assert.equal(a.warmup, 0);
@@ -25,7 +38,11 @@ describe("bench arguments", () => {
     assert.equal(a.soak, 1000);
   });
   test("an unknown workload is an error that lists the valid ones", () => {
-    assert.throws(() => parseArgs(["vae"]), (e: Error) => e instanceof BenchArgError && WORKLOAD_NAMES.every((w) => e.message.includes(w)));
+    assert.throws(
+      () => parseArgs(["vae"]),
+      (e: Error) =>
+        e instanceof BenchArgError && WORKLOAD_NAMES.every((w) => e.message.includes(w)),
+    );
     assert.throws(() => parseArgs(["--steps", "x"]), /--steps needs a whole number/);
     assert.throws(() => parseArgs(["--patches", "Nope"]), /use all, none or a comma list/);
     assert.throws(() => parseArgs(["--fast"]), /unknown option/);

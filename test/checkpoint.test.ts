@@ -44,13 +44,18 @@ const FIXTURE: Record<string, { dtype: "float32" | "int32"; shape: number[]; val
   "enc/b": { dtype: "float32", shape: [3], values: [1, 2, 3] },
   scale: { dtype: "float32", shape: [], values: [Math.fround(0.1)] },
   step: { dtype: "int32", shape: [], values: [123456] },
-  "perm/idx": { dtype: "int32", shape: [2, 2, 2], values: [0, -1, 2147483647, -2147483648, 4, 5, 6, 7] },
+  "perm/idx": {
+    dtype: "int32",
+    shape: [2, 2, 2],
+    values: [0, -1, 2147483647, -2147483648, 4, 5, 6, 7],
+  },
   empty: { dtype: "float32", shape: [0, 4], values: [] },
 };
 
 function fixtureTensors(): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
-  for (const [name, f] of Object.entries(FIXTURE)) out[name] = tf.tensor(f.values, f.shape, f.dtype);
+  for (const [name, f] of Object.entries(FIXTURE))
+    out[name] = tf.tensor(f.values, f.shape, f.dtype);
   return out;
 }
 
@@ -71,7 +76,12 @@ function minimalRead(file: string): { n: number; header: Record<string, any>; da
 }
 
 /** Builds a file from a header object and data bytes, for hand-made corrupt cases. */
-function craft(name: string, header: unknown, data: Uint8Array = new Uint8Array(0), headerLength?: number): string {
+function craft(
+  name: string,
+  header: unknown,
+  data: Uint8Array = new Uint8Array(0),
+  headerLength?: number,
+): string {
   const json = Buffer.from(typeof header === "string" ? header : JSON.stringify(header), "utf8");
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerLength ?? json.length));
@@ -106,9 +116,17 @@ describe("round trip", () => {
       const e = ck.entries[name];
       assert.equal(e.dtype, f.dtype === "float32" ? "F32" : "I32", name);
       assert.deepEqual(e.shape, f.shape, name);
-      assert.ok(f.dtype === "float32" ? e.data instanceof Float32Array : e.data instanceof Int32Array, name);
-      const expected = f.dtype === "float32" ? new Float32Array(f.values) : new Int32Array(f.values);
-      assert.deepEqual(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength), Buffer.from(expected.buffer), name);
+      assert.ok(
+        f.dtype === "float32" ? e.data instanceof Float32Array : e.data instanceof Int32Array,
+        name,
+      );
+      const expected =
+        f.dtype === "float32" ? new Float32Array(f.values) : new Int32Array(f.values);
+      assert.deepEqual(
+        Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+        Buffer.from(expected.buffer),
+        name,
+      );
     }
     // -0 survives bit for bit
     assert.ok(Object.is(ck.entries["enc/w"].data[4], -0));
@@ -118,13 +136,25 @@ describe("round trip", () => {
     const file = writeFixture("exact.safetensors");
     const { n, header, data } = minimalRead(file);
     assert.equal((8 + n) % 8, 0, "data region starts 8-byte aligned");
-    const raw = fs.readFileSync(file).subarray(8, 8 + n).toString("utf8");
-    assert.equal(raw, raw.trimEnd() + " ".repeat(raw.length - raw.trimEnd().length), "padding is spaces only");
+    const raw = fs
+      .readFileSync(file)
+      .subarray(8, 8 + n)
+      .toString("utf8");
+    assert.equal(
+      raw,
+      raw.trimEnd() + " ".repeat(raw.length - raw.trimEnd().length),
+      "padding is spaces only",
+    );
     assert.deepEqual(header.__metadata__, { genlab: JSON.stringify(META) });
     assert.deepEqual(JSON.parse(header.__metadata__.genlab), META);
 
     const names = Object.keys(FIXTURE).sort();
-    assert.deepEqual(Object.keys(header).filter((k) => k !== "__metadata__").sort(), names);
+    assert.deepEqual(
+      Object.keys(header)
+        .filter((k) => k !== "__metadata__")
+        .sort(),
+      names,
+    );
     let offset = 0;
     for (const name of names) {
       // tensors are laid out back to back in name order
@@ -138,7 +168,10 @@ describe("round trip", () => {
       const slice = data.subarray(offset, offset + bytesLen);
       for (let i = 0; i < f.values.length; i++) {
         const got = f.dtype === "float32" ? slice.readFloatLE(i * 4) : slice.readInt32LE(i * 4);
-        assert.ok(Object.is(got, f.dtype === "float32" ? Math.fround(f.values[i]) : f.values[i]), `${name}[${i}]`);
+        assert.ok(
+          Object.is(got, f.dtype === "float32" ? Math.fround(f.values[i]) : f.values[i]),
+          `${name}[${i}]`,
+        );
       }
       offset += bytesLen;
     }
@@ -148,7 +181,11 @@ describe("round trip", () => {
   test("a file written by an independent writer is read", () => {
     const file = craft(
       "foreign.safetensors",
-      { "a": { dtype: "F32", shape: [2], data_offsets: [0, 8] }, __metadata__: GENLAB_META, "b": { dtype: "I32", shape: [], data_offsets: [8, 12] } },
+      {
+        a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        __metadata__: GENLAB_META,
+        b: { dtype: "I32", shape: [], data_offsets: [8, 12] },
+      },
       Buffer.concat([f32(1.5, -2), new Uint8Array(new Int32Array([9]).buffer)]),
     );
     const ck = readCheckpoint(file);
@@ -165,7 +202,10 @@ describe("round trip", () => {
     assert.equal(info.sizeBytes, fs.statSync(file).size);
     assert.deepEqual(info.meta, META);
     assert.match(info.text, /vae-mlp, 6 tensors, 19 parameters/);
-    assert.deepEqual(info.tensors.map((t) => t.name), Object.keys(FIXTURE).sort());
+    assert.deepEqual(
+      info.tensors.map((t) => t.name),
+      Object.keys(FIXTURE).sort(),
+    );
   });
 
   test("checkpointMeta fills in the run's facts", () => {
@@ -190,7 +230,20 @@ describe("corrupt files give errors naming the file", () => {
     const file = writeFixture("trunc-src.safetensors");
     const full = fs.readFileSync(file);
     const n = minimalRead(file).n;
-    const cuts = [0, 1, 7, 8, 9, 20, 8 + n - 1, 8 + n, 8 + n + 1, 8 + n + 4, full.length - 4, full.length - 1];
+    const cuts = [
+      0,
+      1,
+      7,
+      8,
+      9,
+      20,
+      8 + n - 1,
+      8 + n,
+      8 + n + 1,
+      8 + n + 4,
+      full.length - 4,
+      full.length - 1,
+    ];
     for (const cut of cuts) {
       const t = path.join(dir, `trunc-${cut}.safetensors`);
       fs.writeFileSync(t, full.subarray(0, cut));
@@ -243,12 +296,18 @@ describe("corrupt files give errors naming the file", () => {
     const file = writeFixture("len-src.safetensors");
     const full = fs.readFileSync(file);
     const n = minimalRead(file).n;
-    const jsonLength = full.subarray(8, 8 + n).toString("utf8").trimEnd().length;
+    const jsonLength = full
+      .subarray(8, 8 + n)
+      .toString("utf8")
+      .trimEnd().length;
     const cases: [bigint, RegExp][] = [
       [0n, /too small/],
       [BigInt(jsonLength - 1), /not valid JSON/],
       // cutting only padding leaves valid JSON; then the data region no longer adds up
-      [BigInt(n - 1), n > jsonLength ? /trailing bytes, or a wrong header length/ : /not valid JSON/],
+      [
+        BigInt(n - 1),
+        n > jsonLength ? /trailing bytes, or a wrong header length/ : /not valid JSON/,
+      ],
       [BigInt(n + 1), /./],
       [BigInt(n + 8), /./],
       [BigInt(full.length - 8), /./],
@@ -269,9 +328,24 @@ describe("corrupt files give errors naming the file", () => {
   test("hand-made bad headers: offsets, overlap, gaps, dtype, metadata", () => {
     const d8 = f32(1, 2);
     const cases: [string, unknown, Uint8Array, RegExp][] = [
-      ["range", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [2], data_offsets: [0, 12] } }, d8, /beyond the 8-byte data region/],
-      ["size", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, d8, /has 8 bytes of data but shape \[3\] of F32 needs 12/],
-      ["reversed", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [], data_offsets: [8, 4] } }, d8, /begin after end/],
+      [
+        "range",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [2], data_offsets: [0, 12] } },
+        d8,
+        /beyond the 8-byte data region/,
+      ],
+      [
+        "size",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } },
+        d8,
+        /has 8 bytes of data but shape \[3\] of F32 needs 12/,
+      ],
+      [
+        "reversed",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [], data_offsets: [8, 4] } },
+        d8,
+        /begin after end/,
+      ],
       [
         "overlap",
         {
@@ -282,17 +356,58 @@ describe("corrupt files give errors naming the file", () => {
         d8,
         /"a" \[0, 8\] and "b" \[4, 8\] overlap/,
       ],
-      ["gap", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, d8, /gap in the data region/],
-      ["trailing", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, d8, /trailing bytes/],
-      ["dtype", { __metadata__: GENLAB_META, a: { dtype: "F16", shape: [4], data_offsets: [0, 8] } }, d8, /unsupported dtype "F16" \(genlab reads F32 and I32\)/],
-      ["offsets", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [2], data_offsets: [0] } }, d8, /invalid data_offsets/],
-      ["shape", { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [-2], data_offsets: [0, 8] } }, d8, /invalid shape/],
+      [
+        "gap",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } },
+        d8,
+        /gap in the data region/,
+      ],
+      [
+        "trailing",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } },
+        d8,
+        /trailing bytes/,
+      ],
+      [
+        "dtype",
+        { __metadata__: GENLAB_META, a: { dtype: "F16", shape: [4], data_offsets: [0, 8] } },
+        d8,
+        /unsupported dtype "F16" \(genlab reads F32 and I32\)/,
+      ],
+      [
+        "offsets",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [2], data_offsets: [0] } },
+        d8,
+        /invalid data_offsets/,
+      ],
+      [
+        "shape",
+        { __metadata__: GENLAB_META, a: { dtype: "F32", shape: [-2], data_offsets: [0, 8] } },
+        d8,
+        /invalid shape/,
+      ],
       ["nometa", { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, d8, /no __metadata__/],
-      ["nogenlab", { __metadata__: { format: "pt" }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, d8, /no "genlab" entry/],
-      ["genlabjson", { __metadata__: { genlab: "{oops" }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, d8, /genlab is not valid JSON/],
+      [
+        "nogenlab",
+        { __metadata__: { format: "pt" }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } },
+        d8,
+        /no "genlab" entry/,
+      ],
+      [
+        "genlabjson",
+        {
+          __metadata__: { genlab: "{oops" },
+          a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        },
+        d8,
+        /genlab is not valid JSON/,
+      ],
       [
         "genlabfields",
-        { __metadata__: { genlab: JSON.stringify({ ...META, seed: "x", model: 3 }) }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } },
+        {
+          __metadata__: { genlab: JSON.stringify({ ...META, seed: "x", model: 3 }) },
+          a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        },
         d8,
         /bad genlab metadata: model must be a string.*seed must be a finite number/,
       ],
@@ -311,12 +426,18 @@ describe("saving refuses bad input", () => {
     const before = fs.readFileSync(file);
     for (const bad of [NaN, Infinity, -Infinity]) {
       const ok = tf.tensor([1, 2], [2]);
-      const broken = tf.tensor([[0, 1], [bad, 3]]);
+      const broken = tf.tensor([
+        [0, 1],
+        [bad, 3],
+      ]);
       assert.throws(
         () => saveCheckpoint(file, { "a/ok": ok, "dec/w": broken }, META),
         (err: Error) => {
           assert.ok(err.message.includes(file));
-          assert.match(err.message, /tensor "dec\/w" \(shape \[2,2\]\) has 1 non-finite value\(s\), first -?(NaN|Infinity) at flat index 2/);
+          assert.match(
+            err.message,
+            /tensor "dec\/w" \(shape \[2,2\]\) has 1 non-finite value\(s\), first -?(NaN|Infinity) at flat index 2/,
+          );
           return true;
         },
       );
@@ -324,7 +445,11 @@ describe("saving refuses bad input", () => {
       broken.dispose();
     }
     assert.deepEqual(fs.readFileSync(file), before, "existing checkpoint unchanged");
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temporary files left behind");
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+      [],
+      "no temporary files left behind",
+    );
   });
 
   test("unsupported dtype, bad names, disposed tensors and bad meta", () => {
@@ -333,12 +458,32 @@ describe("saving refuses bad input", () => {
     assertNamesFile(() => saveCheckpoint(file, { flags: b }, META), file, /"flags" has dtype bool/);
     b.dispose();
     const x = tf.scalar(1);
-    assertNamesFile(() => saveCheckpoint(file, { __metadata__: x }, META), file, /not a valid tensor name/);
+    assertNamesFile(
+      () => saveCheckpoint(file, { __metadata__: x }, META),
+      file,
+      /not a valid tensor name/,
+    );
     assertNamesFile(() => saveCheckpoint(file, { "": x }, META), file, /not a valid tensor name/);
-    assertNamesFile(() => saveCheckpoint(file, { x: [1, 2] as unknown as tf.Tensor }, META), file, /not a tf.Tensor/);
-    assertNamesFile(() => saveCheckpoint(file, { x }, { ...META, seed: NaN }), file, /seed must be a finite number/);
-    assertNamesFile(() => saveCheckpoint(file, { x }, { ...META, createdAt: "yesterday" }), file, /createdAt "yesterday" is not a date/);
-    assertNamesFile(() => saveCheckpoint(file, { x }, { ...META, metrics: { fid: Infinity } }), file, /metrics.fid must be a finite number/);
+    assertNamesFile(
+      () => saveCheckpoint(file, { x: [1, 2] as unknown as tf.Tensor }, META),
+      file,
+      /not a tf.Tensor/,
+    );
+    assertNamesFile(
+      () => saveCheckpoint(file, { x }, { ...META, seed: NaN }),
+      file,
+      /seed must be a finite number/,
+    );
+    assertNamesFile(
+      () => saveCheckpoint(file, { x }, { ...META, createdAt: "yesterday" }),
+      file,
+      /createdAt "yesterday" is not a date/,
+    );
+    assertNamesFile(
+      () => saveCheckpoint(file, { x }, { ...META, metrics: { fid: Infinity } }),
+      file,
+      /metrics.fid must be a finite number/,
+    );
     x.dispose();
     assertNamesFile(() => saveCheckpoint(file, { x }, META), file, /disposed/);
     assert.equal(fs.existsSync(file), false, "nothing written");
@@ -346,28 +491,48 @@ describe("saving refuses bad input", () => {
 });
 
 describe("loadInto", () => {
-  function vars(spec: Record<string, { shape: number[]; fill: number; dtype?: "float32" | "int32" }>): Record<string, tf.Variable> {
+  function vars(
+    spec: Record<string, { shape: number[]; fill: number; dtype?: "float32" | "int32" }>,
+  ): Record<string, tf.Variable> {
     const out: Record<string, tf.Variable> = {};
-    for (const [name, s] of Object.entries(spec)) out[name] = tf.variable(tf.fill(s.shape, s.fill, s.dtype ?? "float32"), true, undefined, s.dtype ?? "float32");
+    for (const [name, s] of Object.entries(spec))
+      out[name] = tf.variable(
+        tf.fill(s.shape, s.fill, s.dtype ?? "float32"),
+        true,
+        undefined,
+        s.dtype ?? "float32",
+      );
     return out;
   }
 
   test("assigns every variable and returns meta", () => {
     const file = path.join(dir, "load-ok.safetensors");
-    const w = tf.tensor([[1, 2, 3], [4, 5, 6]]);
+    const w = tf.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const s = tf.scalar(7, "int32");
     saveCheckpoint(file, { w, s }, META);
     const v = vars({ w: { shape: [2, 3], fill: 0 }, s: { shape: [], fill: 0, dtype: "int32" } });
     const meta = loadInto(file, v);
     assert.deepEqual(meta, META);
-    assert.deepEqual(v.w.arraySync(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(v.w.arraySync(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(v.s.arraySync(), 7);
     [w, s, ...Object.values(v)].forEach((t) => t.dispose());
   });
 
   test("mismatches are listed exactly, with file and model, and nothing is assigned", () => {
     const file = path.join(dir, "load-bad.safetensors");
-    const t = { a: tf.zeros([3, 2]), b: tf.ones([3]), d: tf.ones([1]), e: tf.ones([2]), s: tf.scalar(1, "int32") };
+    const t = {
+      a: tf.zeros([3, 2]),
+      b: tf.ones([3]),
+      d: tf.ones([1]),
+      e: tf.ones([2]),
+      s: tf.scalar(1, "int32"),
+    };
     saveCheckpoint(file, t, META);
     Object.values(t).forEach((x) => x.dispose());
     const v = vars({
@@ -397,7 +562,10 @@ describe("loadInto", () => {
     // b and e matched, but nothing may be assigned when anything fails
     for (const [name, x] of Object.entries(v)) {
       const data = Array.from(x.dataSync());
-      assert.ok(data.every((y) => y === 5), `${name} untouched`);
+      assert.ok(
+        data.every((y) => y === 5),
+        `${name} untouched`,
+      );
     }
     Object.values(v).forEach((x) => x.dispose());
   });
@@ -413,7 +581,11 @@ describe("loadInto", () => {
       Buffer.concat([f32(1, 2), f32(NaN, 3)]),
     );
     const v = vars({ a: { shape: [2], fill: 5 }, b: { shape: [2], fill: 5 } });
-    assertNamesFile(() => loadInto(file, v), file, /non-finite b: 1 value\(s\), first NaN at flat index 0/);
+    assertNamesFile(
+      () => loadInto(file, v),
+      file,
+      /non-finite b: 1 value\(s\), first NaN at flat index 0/,
+    );
     assert.deepEqual(Array.from(v.a.dataSync()), [5, 5]);
     Object.values(v).forEach((x) => x.dispose());
   });

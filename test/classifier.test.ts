@@ -11,7 +11,7 @@ import { Rng } from "../lib/random";
 function separable(n: number, rng: Rng): { x: Float32Array; y: Int32Array } {
   const x = new Float32Array(2 * n);
   const y = new Int32Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const a = 4 * rng.uniform() - 2;
     const b = 4 * rng.uniform() - 2;
     const s = a + 2 * b - 0.5;
@@ -30,8 +30,17 @@ test("logistic regression (no hidden layer) separates linearly separable data: 1
   const model = new MLPClassifier("logreg", [2, 2], new Rng(2));
   assert.equal(model.net.layers.length, 1, "no hidden layer");
   const before = tf.memory().numTensors;
-  const h = await trainClassifier(model, { x, dim: 2, y }, { steps: 200, batchSize: 64, lr: 0.05 }, { seed: 3, quiet: true });
-  assert.equal(tf.memory().numTensors, before, "training leaves no tensor behind (optimizer disposed)");
+  const h = await trainClassifier(
+    model,
+    { x, dim: 2, y },
+    { steps: 200, batchSize: 64, lr: 0.05 },
+    { seed: 3, quiet: true },
+  );
+  assert.equal(
+    tf.memory().numTensors,
+    before,
+    "training leaves no tensor behind (optimizer disposed)",
+  );
   assert.equal(h.last()!.step, 200);
   assert.ok(h.tailMean("loss", 5) < h.rows[0].loss, "the loss went down");
   assert.equal(accuracy(model.predict({ x, dim: 2 }), y), 1);
@@ -50,9 +59,19 @@ test("an MLP learns two moons: > 95% on held-out points within 200 steps", async
   const model = new MLPClassifier("moons", [2, 32, 32, 2], new Rng(12));
   // Logistic regression cannot do it: the moons are not linearly separable (baseline for the claim).
   const linear = new MLPClassifier("moons-lin", [2, 2], new Rng(12));
-  await trainClassifier(linear, { x: train.x, dim: 2, y: train.labels }, { steps: 200, batchSize: 64, lr: 0.02 }, { seed: 13, quiet: true });
+  await trainClassifier(
+    linear,
+    { x: train.x, dim: 2, y: train.labels },
+    { steps: 200, batchSize: 64, lr: 0.02 },
+    { seed: 13, quiet: true },
+  );
   const linAcc = accuracy(linear.predict({ x: held.x, dim: 2 }), held.labels);
-  await trainClassifier(model, { x: train.x, dim: 2, y: train.labels }, { steps: 200, batchSize: 64, lr: 0.02 }, { seed: 13, quiet: true });
+  await trainClassifier(
+    model,
+    { x: train.x, dim: 2, y: train.labels },
+    { steps: 200, batchSize: 64, lr: 0.02 },
+    { seed: 13, quiet: true },
+  );
   const acc = accuracy(model.predict({ x: held.x, dim: 2 }), held.labels);
   assert.ok(acc > 0.95, `held-out accuracy ${acc}`);
   assert.ok(linAcc < 0.92, `a linear model should not reach that: ${linAcc}`);
@@ -74,7 +93,10 @@ test("proba: rows are distributions, independent of the batch size; predict is t
   for (let i = 0; i < 50; i++) {
     const row = Array.from(p.subarray(4 * i, 4 * i + 4));
     assert.ok(row.every((v) => v >= 0 && v <= 1));
-    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `row ${i} sums to ${row.reduce((a, b) => a + b, 0)}`);
+    assert.ok(
+      Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5,
+      `row ${i} sums to ${row.reduce((a, b) => a + b, 0)}`,
+    );
     assert.equal(pred[i], row.indexOf(Math.max(...row)));
     for (let k = 0; k < 4; k++) assert.ok(Math.abs(p[4 * i + k] - pSmall[4 * i + k]) < 1e-6);
   }
@@ -83,7 +105,11 @@ test("proba: rows are distributions, independent of the batch size; predict is t
   const m = Math.max(...logits);
   const z = Array.from(logits).reduce((s, l) => s + Math.exp(l - m), 0);
   for (let k = 0; k < 4; k++) assert.ok(Math.abs(p[k] - Math.exp(logits[k] - m) / z) < 1e-6);
-  assert.equal(model.proba({ x: new Float32Array(0), dim: 3 }).length, 0, "no rows, no probabilities");
+  assert.equal(
+    model.proba({ x: new Float32Array(0), dim: 3 }).length,
+    0,
+    "no rows, no probabilities",
+  );
   disposeParams(model.params());
 });
 
@@ -100,11 +126,26 @@ test("bad features and labels are refused before any training", async () => {
   const model = new MLPClassifier("bad", [2, 3], new Rng(1));
   const budget = { steps: 5, batchSize: 4, lr: 0.1 };
   const x = new Float32Array([0, 0, 1, 1, 2, 2]);
-  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, 1] }, budget, { seed: 1, quiet: true }), /trainClassifier: 3 feature rows but 2 labels/);
-  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, 1, 3] }, budget, { seed: 1, quiet: true }), /label 3 at row 2 is not a class of this model \(0\.\.2\)/);
-  await assert.rejects(trainClassifier(model, { x, dim: 2, y: [0, -1, 1] }, budget, { seed: 1, quiet: true }), /label -1 at row 1/);
-  await assert.rejects(trainClassifier(model, { x, dim: 3, y: [0, 1] }, budget, { seed: 1, quiet: true }), /features have dim 3 but the model takes 2 inputs/);
-  assert.throws(() => model.proba({ x: new Float32Array(5), dim: 2 }), /bad\.proba: 5 values is not a whole number of rows of 2/);
+  await assert.rejects(
+    trainClassifier(model, { x, dim: 2, y: [0, 1] }, budget, { seed: 1, quiet: true }),
+    /trainClassifier: 3 feature rows but 2 labels/,
+  );
+  await assert.rejects(
+    trainClassifier(model, { x, dim: 2, y: [0, 1, 3] }, budget, { seed: 1, quiet: true }),
+    /label 3 at row 2 is not a class of this model \(0\.\.2\)/,
+  );
+  await assert.rejects(
+    trainClassifier(model, { x, dim: 2, y: [0, -1, 1] }, budget, { seed: 1, quiet: true }),
+    /label -1 at row 1/,
+  );
+  await assert.rejects(
+    trainClassifier(model, { x, dim: 3, y: [0, 1] }, budget, { seed: 1, quiet: true }),
+    /features have dim 3 but the model takes 2 inputs/,
+  );
+  assert.throws(
+    () => model.proba({ x: new Float32Array(5), dim: 2 }),
+    /bad\.proba: 5 values is not a whole number of rows of 2/,
+  );
   assert.throws(() => model.predict({ x, dim: 1 }), /features have dim 1 but the model takes 2/);
   assert.throws(() => model.proba({ x, dim: 2 }, 0), /batch must be a positive integer, got 0/);
   disposeParams(model.params());

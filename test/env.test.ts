@@ -72,7 +72,10 @@ test("byMode picks smoke only in smoke mode; shipped and full both take the full
 
 test("projectRoot is the folder of genlab's package.json, and is stable", () => {
   assert.equal(projectRoot(), ROOT);
-  assert.equal(JSON.parse(fs.readFileSync(path.join(projectRoot(), "package.json"), "utf8")).name, "genlab");
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(projectRoot(), "package.json"), "utf8")).name,
+    "genlab",
+  );
   assert.equal(projectRoot(), projectRoot());
 });
 
@@ -101,7 +104,10 @@ test("projectRoot honours GENLAB_ROOT (a child process, as the root is cached pe
 test("outDir: out/ by default; GENLAB_OUT relative to the root, or absolute", () => {
   withEnv({ GENLAB_OUT: undefined }, () => {
     assert.equal(outDir(), path.join(ROOT, "out"));
-    assert.equal(outDir("weights", "a.safetensors"), path.join(ROOT, "out", "weights", "a.safetensors"));
+    assert.equal(
+      outDir("weights", "a.safetensors"),
+      path.join(ROOT, "out", "weights", "a.safetensors"),
+    );
   });
   withEnv({ GENLAB_OUT: "" }, () => assert.equal(outDir(), path.join(ROOT, "out")));
   withEnv({ GENLAB_OUT: "out/smoke" }, () => {
@@ -112,7 +118,9 @@ test("outDir: out/ by default; GENLAB_OUT relative to the root, or absolute", ()
   const cwd = process.cwd();
   try {
     process.chdir(os.tmpdir());
-    withEnv({ GENLAB_OUT: "elsewhere" }, () => assert.equal(outDir(), path.join(ROOT, "elsewhere")));
+    withEnv({ GENLAB_OUT: "elsewhere" }, () =>
+      assert.equal(outDir(), path.join(ROOT, "elsewhere")),
+    );
   } finally {
     process.chdir(cwd);
   }
@@ -126,9 +134,15 @@ test("dataDir: data/ by default; GENLAB_DATA relative to the root, or absolute",
     assert.equal(dataDir("weights"), path.join(ROOT, "data", "weights"));
   });
   withEnv({ GENLAB_DATA: "" }, () => assert.equal(dataDir(), path.join(ROOT, "data")));
-  withEnv({ GENLAB_DATA: "scratch/data" }, () => assert.equal(dataDir("weights"), path.join(ROOT, "scratch", "data", "weights")));
+  withEnv({ GENLAB_DATA: "scratch/data" }, () =>
+    assert.equal(dataDir("weights"), path.join(ROOT, "scratch", "data", "weights")),
+  );
   const abs = path.join(os.tmpdir(), "genlab-data-abs");
-  withEnv({ GENLAB_DATA: abs }, () => assert.equal(dataDir("runtimes.json"), path.join(abs, "runtimes.json")));
+  withEnv({ GENLAB_DATA: abs }, () =>
+    assert.equal(dataDir("runtimes.json"), path.join(abs, "runtimes.json")),
+  );
   // GENLAB_DATA and GENLAB_OUT are independent.
-  withEnv({ GENLAB_DATA: abs, GENLAB_OUT: undefined }, () => assert.equal(outDir(), path.join(ROOT, "out")));
+  withEnv({ GENLAB_DATA: abs, GENLAB_OUT: undefined }, () =>
+    assert.equal(outDir(), path.join(ROOT, "out")),
+  );
 });

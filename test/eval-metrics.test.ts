@@ -1,13 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classHistogram, klDivergence, klFromUniform } from "../lib/eval/classes";
-import { frechetDistance, frechetFromStats, gaussianStats, type GaussianStats } from "../lib/eval/frechet";
+import {
+  frechetDistance,
+  frechetFromStats,
+  gaussianStats,
+  type GaussianStats,
+} from "../lib/eval/frechet";
 import { rocAuc, rocCurve } from "../lib/eval/roc";
 import { crossover, learningCurves, stratifiedIndices } from "../lib/eval/learning-curve";
 import { pearson, ranks, spearman } from "../lib/eval/correlation";
 import { Rng } from "../lib/random";
 
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 
 /** n rows from N(mean, L L^T) (L lower triangular, row-major). */
 function gaussianRows(n: number, mean: number[], L: number[], rng: Rng): Float32Array {
@@ -25,10 +31,20 @@ function gaussianRows(n: number, mean: number[], L: number[], rng: Rng): Float32
   return out;
 }
 
-const stats = (mean: number[], cov: number[]): GaussianStats => ({ dim: mean.length, mean: Float64Array.from(mean), cov: Float64Array.from(cov), n: 0 });
+const stats = (mean: number[], cov: number[]): GaussianStats => ({
+  dim: mean.length,
+  mean: Float64Array.from(mean),
+  cov: Float64Array.from(cov),
+  n: 0,
+});
 
 test("Frechet distance: identical sets give 0", () => {
-  const x = gaussianRows(500, [0, 1, 2, 3, 4], [1, 0, 0, 0, 0, 0.5, 1, 0, 0, 0, 0, 0.2, 1, 0, 0, 0, 0, 0.3, 1, 0, 0.1, 0, 0, 0, 1], new Rng(1));
+  const x = gaussianRows(
+    500,
+    [0, 1, 2, 3, 4],
+    [1, 0, 0, 0, 0, 0.5, 1, 0, 0, 0, 0, 0.2, 1, 0, 0, 0, 0, 0.3, 1, 0, 0.1, 0, 0, 0, 1],
+    new Rng(1),
+  );
   close(frechetDistance(x, x, 5), 0, 1e-8, "d(X, X)");
 });
 
@@ -36,14 +52,27 @@ test("Frechet distance of two Gaussians matches the closed forms", () => {
   // 1-D: (m1 - m2)^2 + (s1 - s2)^2.
   close(frechetFromStats(stats([1], [4]), stats([-2], [9])), 9 + 1, 1e-12, "1-D");
   // Diagonal (commuting): |dmu|^2 + sum (sqrt a_i - sqrt b_i)^2.
-  close(frechetFromStats(stats([0, 0, 0], [1, 0, 0, 0, 4, 0, 0, 0, 9]), stats([1, 2, 3], [4, 0, 0, 0, 4, 0, 0, 0, 1])), 14 + 1 + 0 + 4, 1e-10, "diagonal");
+  close(
+    frechetFromStats(
+      stats([0, 0, 0], [1, 0, 0, 0, 4, 0, 0, 0, 9]),
+      stats([1, 2, 3], [4, 0, 0, 0, 4, 0, 0, 0, 1]),
+    ),
+    14 + 1 + 0 + 4,
+    1e-10,
+    "diagonal",
+  );
   // Non-commuting 2x2: tr sqrt(S1 S2) = sqrt(tr(S1 S2) + 2 sqrt(det S1 det S2)).
   const s1 = [2, 1, 1, 2];
   const s2 = [3, -1, -1, 1];
   const trProd = s1[0] * s2[0] + s1[1] * s2[2] + s1[2] * s2[1] + s1[3] * s2[3];
   const det = (s: number[]) => s[0] * s[3] - s[1] * s[2];
   const expected = 1 + 4 + (4 + 4) - 2 * Math.sqrt(trProd + 2 * Math.sqrt(det(s1) * det(s2)));
-  close(frechetFromStats(stats([0, 0], s1), stats([1, 2], s2)), expected, 1e-10, "non-commuting 2x2");
+  close(
+    frechetFromStats(stats([0, 0], s1), stats([1, 2], s2)),
+    expected,
+    1e-10,
+    "non-commuting 2x2",
+  );
 });
 
 test("Frechet distance from samples converges to the closed form", () => {
@@ -106,9 +135,22 @@ test("stratified subsets and the crossover of two learning curves", async () => 
   const labels = Array.from({ length: 100 }, (_, i) => i % 4);
   const idx = stratifiedIndices(labels, 4, 3, new Rng(1));
   assert.equal(idx.length, 12);
-  assert.deepEqual(classHistogram(Array.from(idx, (i) => labels[i]), 4), [3, 3, 3, 3]);
+  assert.deepEqual(
+    classHistogram(
+      Array.from(idx, (i) => labels[i]),
+      4,
+    ),
+    [3, 3, 3, 3],
+  );
   assert.equal(new Set(idx).size, 12);
-  const pt = (size: number, mean: number) => ({ size, mean, std: 0, min: mean, max: mean, values: [mean] });
+  const pt = (size: number, mean: number) => ({
+    size,
+    mean,
+    std: 0,
+    min: mean,
+    max: mean,
+    values: [mean],
+  });
   const gen = [pt(10, 0.6), pt(100, 0.7), pt(1000, 0.75)];
   const disc = [pt(10, 0.4), pt(100, 0.6), pt(1000, 0.85)];
   const c = crossover(gen, disc)!;
@@ -119,11 +161,21 @@ test("stratified subsets and the crossover of two learning curves", async () => 
   assert.equal(crossover([pt(10, 0.1)], [pt(10, 0.2)]), null, "ahead from the start");
   let calls = 0;
   const curves = await learningCurves({
-    labels, classes: 4, perClass: [1, 5], seeds: 3, rng: new Rng(2),
+    labels,
+    classes: 4,
+    perClass: [1, 5],
+    seeds: 3,
+    rng: new Rng(2),
     models: { a: (i) => (calls++, i.length), b: (_i, seed) => seed },
   });
   assert.equal(calls, 6);
-  assert.deepEqual(curves.a.map((p) => [p.size, p.mean, p.std]), [[4, 4, 0], [20, 20, 0]]);
+  assert.deepEqual(
+    curves.a.map((p) => [p.size, p.mean, p.std]),
+    [
+      [4, 4, 0],
+      [20, 20, 0],
+    ],
+  );
   assert.deepEqual(curves.b[1].values, [0, 1, 2]);
   close(curves.b[1].std, 1, 1e-12, "sample std");
 });
@@ -135,8 +187,21 @@ test("Pearson and Spearman correlations: closed cases, ties, monotone transforms
   close(pearson([1, 2, 3], [1, 3, 2]), 0.5, 1e-12, "pearson, small");
   assert.deepEqual(Array.from(ranks([10, 20, 20, 5])), [2, 3.5, 3.5, 1]);
   const x = [0.1, 0.5, 0.9, 1.3, 2.0, 3.1];
-  close(spearman(x, x.map((v) => Math.exp(5 * v))), 1, 1e-12, "spearman, monotone");
-  assert.ok(pearson(x, x.map((v) => Math.exp(5 * v))) < 0.9);
+  close(
+    spearman(
+      x,
+      x.map((v) => Math.exp(5 * v)),
+    ),
+    1,
+    1e-12,
+    "spearman, monotone",
+  );
+  assert.ok(
+    pearson(
+      x,
+      x.map((v) => Math.exp(5 * v)),
+    ) < 0.9,
+  );
   assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
   assert.throws(() => pearson([1, 2], [1, 2]), /at least 3/);
   assert.throws(() => spearman([1, 2, 3], [1, NaN, 3]), /non-finite/);

@@ -4,13 +4,15 @@ import { grid25, ring8, sampleMixture, type Mixture } from "../lib/data/toys";
 import { coverageSummary, modeCoverage, PACGAN_SAMPLES } from "../lib/eval/modes";
 import { Rng } from "../lib/random";
 
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 
 /** `counts[k]` points at mode k, offset by `offsetSigmas` sigmas along x. */
 function pointsAt(mix: Mixture, counts: number[], offsetSigmas = 0): number[] {
   const out: number[] = [];
   counts.forEach((c, k) => {
-    for (let i = 0; i < c; i++) out.push(mix.means[k][0] + offsetSigmas * mix.sigma, mix.means[k][1]);
+    for (let i = 0; i < c; i++)
+      out.push(mix.means[k][0] + offsetSigmas * mix.sigma, mix.means[k][1]);
   });
   return out;
 }
@@ -61,11 +63,22 @@ test("no HQ sample: nothing captured and reverse KL is NaN; bad input is an erro
 });
 
 test("coverageSummary: means, spread, runs with every mode, a run without HQ samples counts log(modes)", () => {
-  const mk = (modesCaptured: number, hq: number, rkl: number) => ({ modesCaptured, modes: 8, hqFraction: hq, reverseKl: rkl, hqCounts: [], nearestCounts: [], n: 100 });
+  const mk = (modesCaptured: number, hq: number, rkl: number) => ({
+    modesCaptured,
+    modes: 8,
+    hqFraction: hq,
+    reverseKl: rkl,
+    hqCounts: [],
+    nearestCounts: [],
+    n: 100,
+  });
   const s = coverageSummary([mk(8, 0.9, 0.1), mk(6, 0.5, 0.3), mk(0, 0, NaN)]);
   assert.equal(s.runs, 3);
   assert.ok(Math.abs(s.modesMean - 14 / 3) < 1e-12);
-  assert.ok(Math.abs(s.modesSd - Math.sqrt(((8 - 14 / 3) ** 2 + (6 - 14 / 3) ** 2 + (14 / 3) ** 2) / 3)) < 1e-12);
+  assert.ok(
+    Math.abs(s.modesSd - Math.sqrt(((8 - 14 / 3) ** 2 + (6 - 14 / 3) ** 2 + (14 / 3) ** 2) / 3)) <
+      1e-12,
+  );
   assert.ok(Math.abs(s.hqMean - 1.4 / 3) < 1e-12);
   assert.ok(Math.abs(s.rklMean - (0.4 + Math.log(8)) / 3) < 1e-12);
   assert.equal(s.allModes, 1);

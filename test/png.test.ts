@@ -35,7 +35,11 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 function decodePng(buf: Buffer): Decoded {
-  assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
+  assert.deepEqual(
+    [...buf.subarray(0, 8)],
+    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    "PNG signature",
+  );
   let pos = 8;
   const chunkTypes: string[] = [];
   const idat: Buffer[] = [];
@@ -74,7 +78,17 @@ function decodePng(buf: Buffer): Decoded {
       pixels[y * stride + i] = (x + pred) & 0xff;
     }
   }
-  return { width, height, bitDepth: ihdr[8], colorType, compression: ihdr[10], filter: ihdr[11], interlace: ihdr[12], chunkTypes, pixels };
+  return {
+    width,
+    height,
+    bitDepth: ihdr[8],
+    colorType,
+    compression: ihdr[10],
+    filter: ihdr[11],
+    interlace: ihdr[12],
+    chunkTypes,
+    pixels,
+  };
 }
 
 function randomBytes(n: number, seed: number): Uint8Array {
@@ -96,7 +110,11 @@ test("crc32 matches the standard check values", () => {
   assert.equal(crc32(r), crcBitwise(r));
 });
 
-for (const [channels, colorType] of [[1, 0], [3, 2], [4, 6]] as const) {
+for (const [channels, colorType] of [
+  [1, 0],
+  [3, 2],
+  [4, 6],
+] as const) {
   test(`encodePng round-trips ${channels}-channel pixels exactly`, () => {
     const width = 13;
     const height = 7;

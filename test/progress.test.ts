@@ -16,7 +16,12 @@ async function capture(
   const log: string[] = [];
   const stderr: string[] = [];
   const clock = { t: 1_000_000 };
-  const saved = { now: Date.now, log: console.log, write: process.stderr.write, tty: process.stderr.isTTY };
+  const saved = {
+    now: Date.now,
+    log: console.log,
+    write: process.stderr.write,
+    tty: process.stderr.isTTY,
+  };
   Date.now = () => clock.t;
   console.log = (...args: unknown[]) => void log.push(args.join(" "));
   process.stderr.write = ((chunk: string | Uint8Array) => {
@@ -57,7 +62,8 @@ test("in a log (no TTY, no notebook) a bar prints one line per tenth and one fin
   const steps = log.map((l) => Number(/^train: (\d+)\/200 /.exec(l)?.[1]));
   assert.deepEqual(steps, [1, 21, 41, 61, 81, 101, 121, 141, 161, 181, 200]);
   for (const line of log.slice(0, 10)) {
-    const m = /^train: (\d+)\/200 \((\d+)%\) ([\d.]+) s elapsed, ~([\d.]+) s left loss=[\d.]+$/.exec(line);
+    const m =
+      /^train: (\d+)\/200 \((\d+)%\) ([\d.]+) s elapsed, ~([\d.]+) s left loss=[\d.]+$/.exec(line);
     assert.ok(m, line);
     const done = Number(m[1]);
     assert.equal(Number(m[2]), Math.round((100 * done) / total));
@@ -78,7 +84,10 @@ test("a real child process with piped output (no TTY) logs at most 11 lines, non
     (async () => { const bar = new ProgressBar(100, "child", 0);
       for (let i = 1; i <= 100; i++) await bar.update(i, { loss: 1 });
       bar.finish(); })();`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", stdio: "pipe" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
+    encoding: "utf8",
+    stdio: "pipe",
+  });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   assert.equal(lines.length, 11, r.stdout);
@@ -116,7 +125,10 @@ test("ETA text: seconds below a minute, minutes and seconds above, ? before any 
   });
   assert.equal(log[0], "a: 0/4 (0%) 0.0 s elapsed, ~? left");
   assert.equal(log[1], "b: 2/4 (50%) 1 min 30 s elapsed, ~1 min 30 s left");
-  assert.equal(log[2], "c: 1/3 (33%) 30.0 s elapsed, ~1 min 0 s left big=1.235e+5 small=1.200e-4 zero=0.000 neg=-2.500");
+  assert.equal(
+    log[2],
+    "c: 1/3 (33%) 30.0 s elapsed, ~1 min 0 s left big=1.235e+5 small=1.200e-4 zero=0.000 neg=-2.500",
+  );
 });
 
 test("updates closer together than the interval are skipped, but reaching the total always renders", async () => {
@@ -130,7 +142,10 @@ test("updates closer together than the interval are skipped, but reaching the to
     await bar.update(10); // renders: done
   });
   assert.equal(stderr.length, 3);
-  assert.deepEqual(stderr.map((s) => /(\d+)\/10/.exec(s)?.[1]), ["1", "3", "10"]);
+  assert.deepEqual(
+    stderr.map((s) => /(\d+)\/10/.exec(s)?.[1]),
+    ["1", "3", "10"],
+  );
 });
 
 test("on a TTY the bar rewrites one line on stderr and ends it with a newline", async () => {

@@ -25,7 +25,9 @@ function moments(xs: ArrayLike<number>): { mean: number; variance: number; kurto
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ma = moments(a).mean;
   const mb = moments(b).mean;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -81,14 +83,32 @@ test("same seed, same stream; different seeds (negative and beyond 2^32 too), di
   assert.deepEqual(new Rng(7).normalArray(999), new Rng(7).normalArray(999));
   assert.deepEqual(new Rng(7).uniformArray(999, -3, 5), new Rng(7).uniformArray(999, -3, 5));
   const firsts = new Set<string>();
-  const seeds = [0, 1, 2, 3, 42, 43, -1, -2, 2 ** 32, 2 ** 32 + 1, 2 ** 32 - 1, 2 ** 40, -(2 ** 32), Number.MAX_SAFE_INTEGER];
+  const seeds = [
+    0,
+    1,
+    2,
+    3,
+    42,
+    43,
+    -1,
+    -2,
+    2 ** 32,
+    2 ** 32 + 1,
+    2 ** 32 - 1,
+    2 ** 40,
+    -(2 ** 32),
+    Number.MAX_SAFE_INTEGER,
+  ];
   for (const s of seeds) firsts.add(u32s(new Rng(s), 4).join(","));
   assert.equal(firsts.size, seeds.length, "every seed gives its own stream");
 });
 
 test("bad seeds are refused with the value in the message", () => {
   for (const bad of [NaN, Infinity, -Infinity, 1.5, 2 ** 60]) {
-    assert.throws(() => new Rng(bad), new RegExp(`Rng seed must be an integer.*got ${String(bad).replace("+", "\\+")}`));
+    assert.throws(
+      () => new Rng(bad),
+      new RegExp(`Rng seed must be an integer.*got ${String(bad).replace("+", "\\+")}`),
+    );
   }
 });
 
@@ -99,14 +119,28 @@ test("fork: deterministic, labelled, independent, and it does not advance the pa
   assert.deepEqual(a1, a2);
   // The parent's own stream is unchanged by forking.
   assert.deepEqual(u32s(parent, 100), u32s(new Rng(5), 100));
-  assert.deepEqual(u32s(new Rng(5).fork("a"), 100), a1, "fork depends on the seed, not on the parent's position");
+  assert.deepEqual(
+    u32s(new Rng(5).fork("a"), 100),
+    a1,
+    "fork depends on the seed, not on the parent's position",
+  );
   assert.notDeepEqual(u32s(new Rng(5).fork("b"), 100), a1);
   assert.notDeepEqual(u32s(new Rng(6).fork("a"), 100), a1);
-  assert.deepEqual(u32s(new Rng(5).fork(3), 10), u32s(new Rng(5).fork("3"), 10), "numeric labels are their strings");
-  // Parents that differ only above bit 32 (or in sign) have different children; forks of forks work.
-  const kids = [0, 2 ** 32, -(2 ** 32), -1, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER].map((s) =>
-    u32s(new Rng(s).fork("x").fork("y"), 4).join(","),
+  assert.deepEqual(
+    u32s(new Rng(5).fork(3), 10),
+    u32s(new Rng(5).fork("3"), 10),
+    "numeric labels are their strings",
   );
+  // Parents that differ only above bit 32 (or in sign) have different children; forks of forks work.
+  const kids = [
+    0,
+    2 ** 32,
+    -(2 ** 32),
+    -1,
+    2 ** 32 - 1,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+  ].map((s) => u32s(new Rng(s).fork("x").fork("y"), 4).join(","));
   assert.equal(new Set(kids).size, kids.length);
   // Streams of sibling forks, and of a fork and its parent, are uncorrelated (|r| < 4 standard errors).
   const n = 20_000;
@@ -176,7 +210,10 @@ test("int(n): integers in [0, n), evenly spread; bad n refused", () => {
   const big = rng.int(2 ** 32);
   assert.ok(Number.isInteger(big) && big >= 0 && big < 2 ** 32);
   for (const bad of [0, -1, 2.5, NaN, Infinity, 2 ** 32 + 1]) {
-    assert.throws(() => rng.int(bad), new RegExp(`Rng.int needs an integer n in 1..2\\^32, got ${bad}`));
+    assert.throws(
+      () => rng.int(bad),
+      new RegExp(`Rng.int needs an integer n in 1..2\\^32, got ${bad}`),
+    );
   }
 });
 
@@ -185,7 +222,10 @@ test("permutation is a permutation, seeded, and uniform over the 24 orders of 4"
     const p = new Rng(n).permutation(n);
     assert.ok(p instanceof Int32Array);
     assert.equal(p.length, n);
-    assert.deepEqual(Array.from(p).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(p).sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+    );
   }
   assert.deepEqual(new Rng(3).permutation(50), new Rng(3).permutation(50));
   assert.notDeepEqual(new Rng(3).permutation(50), new Rng(4).permutation(50));

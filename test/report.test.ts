@@ -12,7 +12,11 @@ let out: string;
 let nbDir: string;
 const saved = { out: process.env.GENLAB_OUT, train: process.env.GENLAB_TRAIN };
 
-const md = (source: string) => ({ cell_type: "markdown", metadata: {}, source: source.split(/(?<=\n)/) });
+const md = (source: string) => ({
+  cell_type: "markdown",
+  metadata: {},
+  source: source.split(/(?<=\n)/),
+});
 const code = (source: string, outputs: object[] = [], tags?: string[]) => ({
   cell_type: "code",
   execution_count: 1,
@@ -20,21 +24,50 @@ const code = (source: string, outputs: object[] = [], tags?: string[]) => ({
   outputs,
   source,
 });
-const html = (h: string) => ({ output_type: "display_data", data: { "text/html": h.split(/(?<=\n)/), "text/plain": "[html]" }, metadata: {} });
-const PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-const FIGURE = figureHtml({ data: [{ type: "scatter", x: [1, 2], y: [3, 4] }], layout: { title: { text: "fixture figure" } } }, { id: "fixture-plot" });
+const html = (h: string) => ({
+  output_type: "display_data",
+  data: { "text/html": h.split(/(?<=\n)/), "text/plain": "[html]" },
+  metadata: {},
+});
+const PNG_B64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+const FIGURE = figureHtml(
+  {
+    data: [{ type: "scatter", x: [1, 2], y: [3, 4] }],
+    layout: { title: { text: "fixture figure" } },
+  },
+  { id: "fixture-plot" },
+);
 
 /** A small fake executed notebook: title, the Plotly bundle output, two sections, tagged and untagged cells. */
 function executedGan() {
   return {
     cells: [
       md("# 03 · The GAN, a fixture"),
-      code('const nb = await setupNotebook("03_gan");', [html('<div class="genlab-plotly-bundle" style="display:none"></div><script>/* bundle */</script>'), { output_type: "stream", name: "stdout", text: "backend: wasm\n" }]),
+      code('const nb = await setupNotebook("03_gan");', [
+        html(
+          '<div class="genlab-plotly-bundle" style="display:none"></div><script>/* bundle */</script>',
+        ),
+        { output_type: "stream", name: "stdout", text: "backend: wasm\n" },
+      ]),
       md("## 2 · When the discriminator always wins (B5)\n\nSome text."),
-      code("show(fig)", [html(FIGURE), { output_type: "stream", name: "stdout", text: ["trained ", "<100> steps\n"] }], ["report"]),
+      code(
+        "show(fig)",
+        [
+          html(FIGURE),
+          { output_type: "stream", name: "stdout", text: ["trained ", "<100> steps\n"] },
+        ],
+        ["report"],
+      ),
       code("untagged()", [html("<p>SECRET-UNTAGGED</p>")]),
       md("### A subsection"),
-      code("showImageGrid(x)", [{ output_type: "display_data", data: { "image/png": PNG_B64 + "\n", "text/plain": "img" }, metadata: {} }]),
+      code("showImageGrid(x)", [
+        {
+          output_type: "display_data",
+          data: { "image/png": PNG_B64 + "\n", "text/plain": "img" },
+          metadata: {},
+        },
+      ]),
       code("changed()", [html("<p>CHANGED-SOURCE</p>")]),
     ],
     metadata: {},
@@ -62,11 +95,19 @@ before(() => {
   fs.writeFileSync(path.join(nbDir, "03_gan.ipynb"), JSON.stringify(src));
   fs.writeFileSync(path.join(nbDir, "02_vae.ipynb"), JSON.stringify({ cells: [md("# 02 · VAE")] }));
   fs.writeFileSync(path.join(out, "05_flows.ipynb"), "{ not json");
-  openResults("03_gan").verdict("B5", { verdict: "reproduced with a caveat", summary: "the saturating gradient vanishes", numbers: { saturatingRatio: 0.002086 }, section: "2 · When the discriminator always wins" });
+  openResults("03_gan").verdict("B5", {
+    verdict: "reproduced with a caveat",
+    summary: "the saturating gradient vanishes",
+    numbers: { saturatingRatio: 0.002086 },
+    section: "2 · When the discriminator always wins",
+  });
 });
 after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const [k, v] of [["GENLAB_OUT", saved.out], ["GENLAB_TRAIN", saved.train]] as const) {
+  for (const [k, v] of [
+    ["GENLAB_OUT", saved.out],
+    ["GENLAB_TRAIN", saved.train],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -84,10 +125,22 @@ describe("report", () => {
 
   test("outputs become HTML; the Plotly bundle output is left out", () => {
     assert.equal(outputHtml(html('<div class="genlab-plotly-bundle"></div>')), "");
-    assert.equal(outputHtml({ output_type: "stream", name: "stdout", text: ["a<b", "\n"] }), '<pre class="stream ">a&lt;b\n</pre>');
-    assert.equal(outputHtml({ output_type: "display_data", data: { "image/png": PNG_B64 } }), `<img alt="figure" src="data:image/png;base64,${PNG_B64}">`);
-    assert.equal(outputHtml({ output_type: "execute_result", data: { "text/plain": "42" } }), "<pre>42</pre>");
-    assert.match(outputHtml({ output_type: "error", ename: "Error", evalue: "boom" }), /Error: boom/);
+    assert.equal(
+      outputHtml({ output_type: "stream", name: "stdout", text: ["a<b", "\n"] }),
+      '<pre class="stream ">a&lt;b\n</pre>',
+    );
+    assert.equal(
+      outputHtml({ output_type: "display_data", data: { "image/png": PNG_B64 } }),
+      `<img alt="figure" src="data:image/png;base64,${PNG_B64}">`,
+    );
+    assert.equal(
+      outputHtml({ output_type: "execute_result", data: { "text/plain": "42" } }),
+      "<pre>42</pre>",
+    );
+    assert.match(
+      outputHtml({ output_type: "error", ename: "Error", evalue: "boom" }),
+      /Error: boom/,
+    );
   });
 
   test("links go to the exported HTML when there is one, else to the source notebook, else nowhere", () => {
@@ -102,7 +155,11 @@ describe("report", () => {
     assert.equal(r.file, path.join(out, "report.html"));
     const page = fs.readFileSync(r.file, "utf8");
     assert.equal(page, r.html);
-    assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith(".tmp")), [], "written atomically");
+    assert.deepEqual(
+      fs.readdirSync(out).filter((f) => f.endsWith(".tmp")),
+      [],
+      "written atomically",
+    );
     assert.deepEqual(r.notebooks, ["03_gan", "05_flows"]);
     assert.deepEqual(
       r.figures.map((f) => [f.notebook, f.cell, f.section]),
@@ -113,17 +170,28 @@ describe("report", () => {
     );
     // The claims table, read from the results.
     assert.match(page, /<b>25 claims<\/b>: 1 with a verdict, 24 missing\./);
-    assert.ok(page.includes('<a href="03_gan.html#2-%C2%B7-When-the-discriminator-always-wins-(B5)">'));
+    assert.ok(
+      page.includes('<a href="03_gan.html#2-%C2%B7-When-the-discriminator-always-wins-(B5)">'),
+    );
     assert.ok(page.includes("saturatingRatio = 0.002086"));
-    assert.equal((page.match(/<span class="genlab-verdict" data-verdict="missing"/g) ?? []).length, 24 + 1, "24 rows + the count label");
+    assert.equal(
+      (page.match(/<span class="genlab-verdict" data-verdict="missing"/g) ?? []).length,
+      24 + 1,
+      "24 rows + the count label",
+    );
     assert.ok(page.includes("from a smoke run"), "smoke-mode results are flagged");
     // The figures: the tagged outputs, under the notebook's title and the section heading.
-    assert.ok(page.includes('<h3 id="fig-03_gan"><a href="03_gan.html">03 · The GAN, a fixture</a></h3>'));
+    assert.ok(
+      page.includes('<h3 id="fig-03_gan"><a href="03_gan.html">03 · The GAN, a fixture</a></h3>'),
+    );
     assert.ok(page.includes('<h4><a href="03_gan.html#A-subsection">A subsection</a></h4>'));
     assert.ok(page.includes('id="fixture-plot"'));
     assert.ok(page.includes("trained &lt;100&gt; steps"));
     assert.ok(page.includes(`data:image/png;base64,${PNG_B64}`));
-    assert.ok(!page.includes("SECRET-UNTAGGED") && !page.includes("CHANGED-SOURCE"), "untagged and changed cells stay out");
+    assert.ok(
+      !page.includes("SECRET-UNTAGGED") && !page.includes("CHANGED-SOURCE"),
+      "untagged and changed cells stay out",
+    );
     // Offline: the Plotly bundle once, embedded; nothing loaded from the network.
     assert.equal((page.match(/class="genlab-plotly-bundle"/g) ?? []).length, 1);
     assert.ok(!page.includes("/* bundle */"), "the notebook's own bundle output is not copied");
@@ -135,7 +203,10 @@ describe("report", () => {
   });
 
   test("without Plotly figures the bundle is not embedded; with no out/ at all the page says so", () => {
-    fs.writeFileSync(path.join(out, "03_gan.ipynb"), JSON.stringify({ cells: [code("x", [html("<p>plain</p>")], ["report"])] }));
+    fs.writeFileSync(
+      path.join(out, "03_gan.ipynb"),
+      JSON.stringify({ cells: [code("x", [html("<p>plain</p>")], ["report"])] }),
+    );
     const r = buildReport({ notebooksDir: nbDir });
     assert.ok(!r.html.includes("genlab-plotly-bundle"));
     assert.ok(r.html.includes("<p>plain</p>"));

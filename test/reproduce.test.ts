@@ -4,7 +4,13 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { selectNotebooks } from "../scripts/reproduce";
 
-const ALL = ["00_tour.ipynb", "01_vae.ipynb", "01_vae_mnist.ipynb", "02_gan.ipynb", "03_flows.ipynb"];
+const ALL = [
+  "00_tour.ipynb",
+  "01_vae.ipynb",
+  "01_vae_mnist.ipynb",
+  "02_gan.ipynb",
+  "03_flows.ipynb",
+];
 
 test("selectNotebooks: no names means every notebook, in order", () => {
   assert.deepEqual(selectNotebooks(ALL, []), ALL);
@@ -26,14 +32,31 @@ test("selectNotebooks: file name, stem, notebooks/ path and unique prefix, in th
 });
 
 test("selectNotebooks: an ambiguous prefix is an error listing the candidates", () => {
-  assert.throws(() => selectNotebooks(ALL, ["01"]), /^Error: "01" matches several notebooks: 01_vae\.ipynb, 01_vae_mnist\.ipynb$/);
-  assert.throws(() => selectNotebooks(ALL, ["0"]), /"0" matches several notebooks: 00_tour\.ipynb, 01_vae\.ipynb, 01_vae_mnist\.ipynb, 02_gan\.ipynb, 03_flows\.ipynb/);
+  assert.throws(
+    () => selectNotebooks(ALL, ["01"]),
+    /^Error: "01" matches several notebooks: 01_vae\.ipynb, 01_vae_mnist\.ipynb$/,
+  );
+  assert.throws(
+    () => selectNotebooks(ALL, ["0"]),
+    /"0" matches several notebooks: 00_tour\.ipynb, 01_vae\.ipynb, 01_vae_mnist\.ipynb, 02_gan\.ipynb, 03_flows\.ipynb/,
+  );
 });
 
 test("selectNotebooks: no match is an error listing what there is", () => {
-  assert.throws(() => selectNotebooks(ALL, ["04"]), /^Error: no notebook matches "04"; there are: 00_tour\.ipynb, 01_vae\.ipynb, 01_vae_mnist\.ipynb, 02_gan\.ipynb, 03_flows\.ipynb$/);
-  assert.throws(() => selectNotebooks(ALL, ["tour"]), /no notebook matches "tour"/, "a prefix, not a substring");
-  assert.throws(() => selectNotebooks(ALL, ["notebooks/"]), /no notebook matches "notebooks\/"/, "an empty stem matches nothing");
+  assert.throws(
+    () => selectNotebooks(ALL, ["04"]),
+    /^Error: no notebook matches "04"; there are: 00_tour\.ipynb, 01_vae\.ipynb, 01_vae_mnist\.ipynb, 02_gan\.ipynb, 03_flows\.ipynb$/,
+  );
+  assert.throws(
+    () => selectNotebooks(ALL, ["tour"]),
+    /no notebook matches "tour"/,
+    "a prefix, not a substring",
+  );
+  assert.throws(
+    () => selectNotebooks(ALL, ["notebooks/"]),
+    /no notebook matches "notebooks\/"/,
+    "an empty stem matches nothing",
+  );
   assert.throws(() => selectNotebooks([], ["00"]), /no notebook matches "00"; there are: none/);
   // One bad name fails the whole selection.
   assert.throws(() => selectNotebooks(ALL, ["00", "99"]), /"99"/);
@@ -41,9 +64,13 @@ test("selectNotebooks: no match is an error listing what there is", () => {
 
 test("reproduce run from the command line: a name that matches nothing exits with status 2 and says why", () => {
   const script = path.join(__dirname, "..", "scripts", "reproduce.ts");
-  const r = spawnSync(process.execPath, ["--import", "tsx", script, "no-such-notebook"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, "no-such-notebook"], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^reproduce: no notebook matches "no-such-notebook"; there are: .*00_tour\.ipynb/m);
+  assert.match(
+    r.stderr,
+    /^reproduce: no notebook matches "no-such-notebook"; there are: .*00_tour\.ipynb/m,
+  );
   assert.equal(r.stdout, "", "nothing ran");
 });
-

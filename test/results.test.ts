@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { decideVerdict, openResults, readAllResults, ResultsFile, setBackendNameProvider } from "../lib/results";
+import {
+  decideVerdict,
+  openResults,
+  readAllResults,
+  ResultsFile,
+  setBackendNameProvider,
+} from "../lib/results";
 import { codeVersion, computeCodeVersion, libHash } from "../lib/version";
 
 let dir: string;
@@ -16,7 +22,10 @@ before(() => {
 });
 after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const [k, v] of [["GENLAB_OUT", saved.out], ["GENLAB_TRAIN", saved.train]] as const) {
+  for (const [k, v] of [
+    ["GENLAB_OUT", saved.out],
+    ["GENLAB_TRAIN", saved.train],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -79,14 +88,21 @@ describe("Results", () => {
     assert.deepEqual(f.notes, { data: "mnist 10k subset" });
     assert.ok(Date.parse(f.updatedAt) >= Date.parse(f.startedAt));
     assert.deepEqual(res.snapshot(), f);
-    assert.deepEqual(fs.readdirSync(path.dirname(res.file)).filter((n) => n.endsWith(".tmp")), []);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(res.file)).filter((n) => n.endsWith(".tmp")),
+      [],
+    );
   });
 
   test("a new run replaces the old file at its first write, not before", () => {
     const a = openResults("02-gan");
     a.metric("old", 1);
     const b = openResults("02-gan");
-    assert.deepEqual(Object.keys(readJson("02-gan").metrics), ["old"], "old content kept until the first write");
+    assert.deepEqual(
+      Object.keys(readJson("02-gan").metrics),
+      ["old"],
+      "old content kept until the first write",
+    );
     b.note("n", "new run");
     const f = readJson("02-gan");
     assert.deepEqual(f.metrics, {});
@@ -116,7 +132,10 @@ describe("Results", () => {
         },
       );
     }
-    assert.throws(() => res.verdict("A1", { verdict: "reproduced", summary: "s", numbers: { fid: NaN } }), /numbers has NaN under "fid"/);
+    assert.throws(
+      () => res.verdict("A1", { verdict: "reproduced", summary: "s", numbers: { fid: NaN } }),
+      /numbers has NaN under "fid"/,
+    );
     assert.throws(() => res.metric("", 1), /metric key must be a non-empty string/);
     assert.throws(() => res.note("k", 3 as unknown as string), /note "k" must be a string/);
     assert.equal(fs.readFileSync(res.file, "utf8"), before, "file unchanged by refused calls");
@@ -126,7 +145,13 @@ describe("Results", () => {
     const res = openResults("04-claims");
     const v = { verdict: "reproduced" as const, summary: "ok", numbers: { x: 1 } };
     for (const id of ["A1", "A7", "B4", "B12", "A99"]) res.verdict(id, v);
-    assert.deepEqual(Object.keys(readJson("04-claims").verdicts).sort(), ["A1", "A7", "A99", "B12", "B4"]);
+    assert.deepEqual(Object.keys(readJson("04-claims").verdicts).sort(), [
+      "A1",
+      "A7",
+      "A99",
+      "B12",
+      "B4",
+    ]);
     for (const id of ["C1", "A123", "a7", "A", "", " A7", "A7 ", "AB1", "B-1"]) {
       assert.throws(
         () => res.verdict(id, v),
@@ -138,26 +163,77 @@ describe("Results", () => {
         },
       );
     }
-    assert.throws(() => res.verdict("A1", { ...v, verdict: "partly" as "reproduced" }), /"partly"; use one of "reproduced", "reproduced with a caveat", "not reproduced"/);
+    assert.throws(
+      () => res.verdict("A1", { ...v, verdict: "partly" as "reproduced" }),
+      /"partly"; use one of "reproduced", "reproduced with a caveat", "not reproduced"/,
+    );
     assert.throws(() => res.verdict("A1", { ...v, summary: "  " }), /needs a non-empty summary/);
-    assert.throws(() => res.verdict("A1", { ...v, numbers: [1] as unknown as Record<string, number> }), /numbers must be an object/);
+    assert.throws(
+      () => res.verdict("A1", { ...v, numbers: [1] as unknown as Record<string, number> }),
+      /numbers must be an object/,
+    );
   });
 
   test("notebook names must be safe file names", () => {
     for (const nb of ["", "../x", "a/b", ".hidden", "a b"]) {
-      assert.throws(() => openResults(nb), /openResults: notebook name .* must start with a letter or digit/);
+      assert.throws(
+        () => openResults(nb),
+        /openResults: notebook name .* must start with a letter or digit/,
+      );
     }
   });
 });
 
 describe("decideVerdict", () => {
   const table: [string, { name: string; pass: boolean; caveat?: boolean }[], string][] = [
-    ["all pass", [{ name: "a", pass: true }, { name: "b", pass: true }], "reproduced"],
-    ["all pass incl. secondary", [{ name: "a", pass: true }, { name: "b", pass: true, caveat: true }], "reproduced"],
-    ["secondary fails", [{ name: "a", pass: true }, { name: "b", pass: false, caveat: true }], "reproduced with a caveat"],
-    ["essential fails", [{ name: "a", pass: false }, { name: "b", pass: true }], "not reproduced"],
-    ["both kinds fail", [{ name: "a", pass: false }, { name: "b", pass: false, caveat: true }], "not reproduced"],
-    ["caveat false is essential", [{ name: "a", pass: true }, { name: "b", pass: false, caveat: false }], "not reproduced"],
+    [
+      "all pass",
+      [
+        { name: "a", pass: true },
+        { name: "b", pass: true },
+      ],
+      "reproduced",
+    ],
+    [
+      "all pass incl. secondary",
+      [
+        { name: "a", pass: true },
+        { name: "b", pass: true, caveat: true },
+      ],
+      "reproduced",
+    ],
+    [
+      "secondary fails",
+      [
+        { name: "a", pass: true },
+        { name: "b", pass: false, caveat: true },
+      ],
+      "reproduced with a caveat",
+    ],
+    [
+      "essential fails",
+      [
+        { name: "a", pass: false },
+        { name: "b", pass: true },
+      ],
+      "not reproduced",
+    ],
+    [
+      "both kinds fail",
+      [
+        { name: "a", pass: false },
+        { name: "b", pass: false, caveat: true },
+      ],
+      "not reproduced",
+    ],
+    [
+      "caveat false is essential",
+      [
+        { name: "a", pass: true },
+        { name: "b", pass: false, caveat: false },
+      ],
+      "not reproduced",
+    ],
     ["single essential pass", [{ name: "a", pass: true }], "reproduced"],
   ];
   for (const [label, checks, expected] of table) {
@@ -165,10 +241,23 @@ describe("decideVerdict", () => {
   }
   test("bad input", () => {
     assert.throws(() => decideVerdict([]), /no checks given/);
-    assert.throws(() => decideVerdict([{ name: "a", pass: true, caveat: true }]), /at least one essential check/);
-    assert.throws(() => decideVerdict([{ name: "a", pass: true }, { name: "a", pass: false }]), /"a" appears twice/);
+    assert.throws(
+      () => decideVerdict([{ name: "a", pass: true, caveat: true }]),
+      /at least one essential check/,
+    );
+    assert.throws(
+      () =>
+        decideVerdict([
+          { name: "a", pass: true },
+          { name: "a", pass: false },
+        ]),
+      /"a" appears twice/,
+    );
     assert.throws(() => decideVerdict([{ name: "", pass: true }]), /non-empty name/);
-    assert.throws(() => decideVerdict([{ name: "a", pass: 1 as unknown as boolean }]), /pass=1, not a boolean/);
+    assert.throws(
+      () => decideVerdict([{ name: "a", pass: 1 as unknown as boolean }]),
+      /pass=1, not a boolean/,
+    );
   });
 });
 
@@ -179,13 +268,20 @@ describe("readAllResults", () => {
     process.env.GENLAB_OUT = rdir;
     try {
       openResults("10-good").metric("m", 2);
-      openResults("11-also").verdict("B4", { verdict: "not reproduced", summary: "no", numbers: {} });
+      openResults("11-also").verdict("B4", {
+        verdict: "not reproduced",
+        summary: "no",
+        numbers: {},
+      });
     } finally {
       process.env.GENLAB_OUT = dir;
     }
     const res = path.join(rdir, "results");
     fs.writeFileSync(path.join(res, "12-corrupt.json"), '{"notebook": "12-corrupt", "metr');
-    fs.writeFileSync(path.join(res, "13-wrong.json"), JSON.stringify({ notebook: "other", metrics: [] }));
+    fs.writeFileSync(
+      path.join(res, "13-wrong.json"),
+      JSON.stringify({ notebook: "other", metrics: [] }),
+    );
     fs.writeFileSync(path.join(res, "14-good.json.123.456.tmp"), "{");
     fs.writeFileSync(path.join(res, "README.txt"), "not results");
 
@@ -228,7 +324,10 @@ describe("codeVersion", () => {
   test("without a repository or without git the commit reads nogit; the lib hash follows content", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "genlab-version-"));
     try {
-      fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "genlab", version: "9.8.7" }));
+      fs.writeFileSync(
+        path.join(root, "package.json"),
+        JSON.stringify({ name: "genlab", version: "9.8.7" }),
+      );
       fs.mkdirSync(path.join(root, "lib", "sub"), { recursive: true });
       fs.writeFileSync(path.join(root, "lib", "a.ts"), "export const a = 1;\n");
       fs.writeFileSync(path.join(root, "lib", "sub", "b.ts"), "export const b = 2;\n");
@@ -239,7 +338,11 @@ describe("codeVersion", () => {
       const savedPath = process.env.PATH;
       process.env.PATH = "";
       try {
-        assert.match(computeCodeVersion(path.resolve(__dirname, "..")), /^\S+\+nogit lib:[0-9a-f]{12}$/, "git missing is tolerated");
+        assert.match(
+          computeCodeVersion(path.resolve(__dirname, "..")),
+          /^\S+\+nogit lib:[0-9a-f]{12}$/,
+          "git missing is tolerated",
+        );
       } finally {
         process.env.PATH = savedPath;
       }
@@ -254,7 +357,10 @@ describe("codeVersion", () => {
       assert.notEqual(libHash(path.join(root, "lib")), h2, "a rename changes the hash");
 
       fs.rmSync(path.join(root, "package.json"));
-      assert.throws(() => computeCodeVersion(root), (err: Error) => err.message.includes(path.join(root, "package.json")));
+      assert.throws(
+        () => computeCodeVersion(root),
+        (err: Error) => err.message.includes(path.join(root, "package.json")),
+      );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

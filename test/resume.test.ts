@@ -72,7 +72,8 @@ function sameWeights(a: string, b: string): void {
   const ea = readCheckpoint(a).entries;
   const eb = readCheckpoint(b).entries;
   assert.deepEqual(Object.keys(ea).sort(), Object.keys(eb).sort());
-  for (const k of Object.keys(ea)) assert.deepEqual(ea[k].data, eb[k].data, `${path.basename(a)}: ${k} differs`);
+  for (const k of Object.keys(ea))
+    assert.deepEqual(ea[k].data, eb[k].data, `${path.basename(a)}: ${k} differs`);
 }
 
 /** The history beside a weights file, without the clock. */
@@ -117,7 +118,11 @@ test("started again, every model goes on from its own checkpoint", { timeout: 12
   }
   const dir = path.join(cut, "out", "resume");
   const msg = "the finished runs removed their resume checkpoints, and their lines in SHA256SUMS";
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")), [], msg);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")),
+    [],
+    msg,
+  );
   assert.equal(fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8").trim(), "", msg);
 });
 

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { mergeRuntimes, readmeWithRuntimes, readRuntimes, recordRuntime, runtimeLine } from "../lib/runtimes";
+import {
+  mergeRuntimes,
+  readmeWithRuntimes,
+  readRuntimes,
+  recordRuntime,
+  runtimeLine,
+} from "../lib/runtimes";
 
 test("runtimeLine: measured modes in seconds below 90 s and minutes above, the others 'not measured yet'", () => {
   assert.equal(
@@ -36,10 +42,17 @@ test("readmeWithRuntimes: rebuilds the time columns of the session table from th
     "| 2 | `02_vae` | the ELBO | A8 | 9 s | 9 s | 9 s |",
   ].join("\n");
   const r = (seconds: number) => ({ seconds, cores: 2, measuredAt: "2026-11-22" });
-  const out = readmeWithRuntimes(readme, { "00_tour": { shipped: r(14), full: r(19), smoke: r(11) }, "01_gen": { shipped: r(45), smoke: r(40) }, "02_vae": { shipped: r(92), full: r(668.7) } }).split("\n");
+  const out = readmeWithRuntimes(readme, {
+    "00_tour": { shipped: r(14), full: r(19), smoke: r(11) },
+    "01_gen": { shipped: r(45), smoke: r(40) },
+    "02_vae": { shipped: r(92), full: r(668.7) },
+  }).split("\n");
   assert.equal(out[0], "Intro | not a table row");
   assert.equal(out[1], readme.split("\n")[1]);
-  assert.equal(out[3], "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 14 s + 45 s | 19 s + not measured yet | 11 s + 40 s |");
+  assert.equal(
+    out[3],
+    "| 1 | `00_tour` + `01_gen` | the toolbox | A1 | 14 s + 45 s | 19 s + not measured yet | 11 s + 40 s |",
+  );
   assert.equal(out[4], "| 2 | `02_vae` | the ELBO | A8 | 1.5 min | 11.1 min | not measured yet |");
 });
 
@@ -51,10 +64,23 @@ test("readRuntimes / recordRuntime: a missing file is empty, a record round-trip
   recordRuntime(file, "03_gan", "shipped", { seconds: 46, cores: 2, measuredAt: "2026-12-03" });
   assert.deepEqual(Object.keys(readRuntimes(file)["03_gan"]), ["smoke", "shipped"]);
   fs.writeFileSync(file, '{"03_gan": {"smoke": ');
-  assert.throws(() => readRuntimes(file), (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message));
-  assert.throws(() => recordRuntime(file, "00_tour", "smoke", { seconds: 1, cores: 2, measuredAt: "x" }), /not valid JSON/);
-  assert.equal(fs.readFileSync(file, "utf8"), '{"03_gan": {"smoke": ', "the bad file is left for the user to inspect");
-  fs.writeFileSync(file, JSON.stringify({ "03_gan": { fast: { seconds: 1, cores: 2, measuredAt: "x" } } }));
+  assert.throws(
+    () => readRuntimes(file),
+    (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () => recordRuntime(file, "00_tour", "smoke", { seconds: 1, cores: 2, measuredAt: "x" }),
+    /not valid JSON/,
+  );
+  assert.equal(
+    fs.readFileSync(file, "utf8"),
+    '{"03_gan": {"smoke": ',
+    "the bad file is left for the user to inspect",
+  );
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ "03_gan": { fast: { seconds: 1, cores: 2, measuredAt: "x" } } }),
+  );
   assert.throws(() => readRuntimes(file), /03_gan has an unknown mode "fast"/);
   fs.writeFileSync(file, JSON.stringify({ "03_gan": { smoke: { seconds: "1" } } }));
   assert.throws(() => readRuntimes(file), /03_gan\.smoke is not \{seconds, cores, measuredAt\}/);
@@ -62,6 +88,13 @@ test("readRuntimes / recordRuntime: a missing file is empty, a record round-trip
 
 test("mergeRuntimes: later measurements replace earlier ones per notebook and mode, others stay", () => {
   const r = (seconds: number) => ({ seconds, cores: 2, measuredAt: "d" });
-  const merged = mergeRuntimes({ a: { smoke: r(1), full: r(2) }, b: { smoke: r(3) } }, { a: { smoke: r(9) }, c: { shipped: r(4) } });
-  assert.deepEqual(merged, { a: { smoke: r(9), full: r(2) }, b: { smoke: r(3) }, c: { shipped: r(4) } });
+  const merged = mergeRuntimes(
+    { a: { smoke: r(1), full: r(2) }, b: { smoke: r(3) } },
+    { a: { smoke: r(9) }, c: { shipped: r(4) } },
+  );
+  assert.deepEqual(merged, {
+    a: { smoke: r(9), full: r(2) },
+    b: { smoke: r(3) },
+    c: { shipped: r(4) },
+  });
 });

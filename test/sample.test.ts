@@ -5,9 +5,22 @@ import * as path from "path";
 import { parseArgs } from "../scripts/sample";
 
 test("npm run sample: arguments are checked with clear errors", () => {
-  assert.deepEqual(parseArgs(["wgan-gp", "grid25", "--n", "10", "--seed=3"]), { model: "wgan-gp", dataset: "grid25", n: 10, seed: 3 });
-  assert.deepEqual(parseArgs(["gan", "unbalanced"]), { model: "gan", dataset: "unbalanced", n: 2500, seed: 0 });
-  assert.throws(() => parseArgs(["wgan", "ring8"]), /unknown model "wgan"; known: gan, wgan-clip, wgan-gp/);
+  assert.deepEqual(parseArgs(["wgan-gp", "grid25", "--n", "10", "--seed=3"]), {
+    model: "wgan-gp",
+    dataset: "grid25",
+    n: 10,
+    seed: 3,
+  });
+  assert.deepEqual(parseArgs(["gan", "unbalanced"]), {
+    model: "gan",
+    dataset: "unbalanced",
+    n: 2500,
+    seed: 0,
+  });
+  assert.throws(
+    () => parseArgs(["wgan", "ring8"]),
+    /unknown model "wgan"; known: gan, wgan-clip, wgan-gp/,
+  );
   assert.throws(() => parseArgs(["wgan-clip", "unbalanced"]), /trained on ring8, grid25 only/);
   assert.throws(() => parseArgs(["gan", "moons"]), /unknown data set/);
   assert.throws(() => parseArgs(["gan", "ring8", "--n", "0"]), /--n must be an integer/);
@@ -16,7 +29,12 @@ test("npm run sample: arguments are checked with clear errors", () => {
 });
 
 test("npm run sample prints the mixture and N samples of the shipped model, the same for the same seed", () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts", "sample.ts"), ...args], { encoding: "utf8" });
+  const run = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "scripts", "sample.ts"), ...args],
+      { encoding: "utf8" },
+    );
   const a = run("gan", "ring8", "--n", "4", "--seed", "2");
   assert.equal(a.status, 0, a.stderr);
   const out = JSON.parse(a.stdout);

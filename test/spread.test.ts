@@ -28,7 +28,10 @@ function record(values: number[], name = "x"): SpreadRecord {
 
 test("spreadStats: closed form for 1, 2, 3, 4 (sample standard deviation)", () => {
   const s = spreadStats([4, 1, 3, 2]);
-  assert.deepEqual({ n: s.n, min: s.min, max: s.max, mean: s.mean }, { n: 4, min: 1, max: 4, mean: 2.5 });
+  assert.deepEqual(
+    { n: s.n, min: s.min, max: s.max, mean: s.mean },
+    { n: 4, min: 1, max: 4, mean: 2.5 },
+  );
   assert.ok(Math.abs(s.sd - Math.sqrt(5 / 3)) < 1e-12);
   assert.throws(() => spreadStats([]), /no values/);
 });
@@ -38,9 +41,18 @@ test("spreadGuard: a threshold 10 sd out passes; 2.5 sd out, or inside the value
   const g = spreadGuard("x", 0.2, "below", { record: rec });
   assert.ok(g.sds > 14 && g.sds < 14.2, String(g.sds));
   assert.ok(passes(g, 0.15) && !passes(g, 0.2) && !passes(g, 0.3));
-  assert.match(g.line, /^x: 5 runs \(5 seeds x 1 backends\), 0\.09 to 0\.11; the guard < 0\.2 is 14\.1 sd above their mean/);
-  assert.throws(() => spreadGuard("x", 0.1 + 2.5 * 0.00707, "below", { record: rec }), /within the measured spread.*npm run spread -- x --record/);
-  assert.throws(() => spreadGuard("x", 0.105, "below", { minSds: 0, record: rec }), /within the measured spread/);
+  assert.match(
+    g.line,
+    /^x: 5 runs \(5 seeds x 1 backends\), 0\.09 to 0\.11; the guard < 0\.2 is 14\.1 sd above their mean/,
+  );
+  assert.throws(
+    () => spreadGuard("x", 0.1 + 2.5 * 0.00707, "below", { record: rec }),
+    /within the measured spread.*npm run spread -- x --record/,
+  );
+  assert.throws(
+    () => spreadGuard("x", 0.105, "below", { minSds: 0, record: rec }),
+    /within the measured spread/,
+  );
   const up = spreadGuard("x", 0.05, "above", { record: rec });
   assert.ok(up.sds > 7 && passes(up, 0.06) && !passes(up, 0.05));
   assert.throws(() => spreadGuard("x", 0.09, "above", { record: rec }), /within/);
@@ -55,7 +67,10 @@ test("spreadGuard: a spread without variation passes a threshold outside it and 
 test("readSpread: a missing, damaged or foreign record is one error naming the file and the fix", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spread-"));
   const file = path.join(dir, "a.json");
-  assert.throws(() => readSpread("a", file), (e: Error) => e.message.includes(file) && /npm run spread -- a --record/.test(e.message));
+  assert.throws(
+    () => readSpread("a", file),
+    (e: Error) => e.message.includes(file) && /npm run spread -- a --record/.test(e.message),
+  );
   fs.writeFileSync(file, "{ not json");
   assert.throws(() => readSpread("a", file), /not valid JSON.*npm run spread -- a --record/);
   fs.writeFileSync(file, JSON.stringify(record([1, 2], "b")));
@@ -66,14 +81,29 @@ test("readSpread: a missing, damaged or foreign record is one error naming the f
 });
 
 test("data/spread holds a record of every statistic, measured on 2+ backends x 8 seeds from the notebook's seed", () => {
-  const files = fs.readdirSync(dataDir("spread")).filter((f) => f.endsWith(".json")).sort();
-  assert.deepEqual(files, Object.keys(STATISTICS).map((n) => `${n}.json`).sort());
+  const files = fs
+    .readdirSync(dataDir("spread"))
+    .filter((f) => f.endsWith(".json"))
+    .sort();
+  assert.deepEqual(
+    files,
+    Object.keys(STATISTICS)
+      .map((n) => `${n}.json`)
+      .sort(),
+  );
   for (const [name, st] of Object.entries(STATISTICS)) {
     const rec = readSpread(name);
     assert.equal(rec.what, st.what, name);
     assert.equal(rec.seeds[0], st.seed, name);
-    assert.ok(rec.seeds.length >= 8 && rec.backends.length >= 2, `${name}: ${rec.seeds.length} seeds, ${rec.backends.length} backends`);
-    assert.equal(rec.all.n, rec.backends.reduce((n, b) => n + b.values.length, 0), name);
+    assert.ok(
+      rec.seeds.length >= 8 && rec.backends.length >= 2,
+      `${name}: ${rec.seeds.length} seeds, ${rec.backends.length} backends`,
+    );
+    assert.equal(
+      rec.all.n,
+      rec.backends.reduce((n, b) => n + b.values.length, 0),
+      name,
+    );
   }
 });
 
@@ -81,9 +111,12 @@ test("every spreadGuard in the notebooks names a recorded statistic and clears i
   const dir = path.join(projectRoot(), "notebooks");
   const used = new Set<string>();
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".ipynb"))) {
-    const nb = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { cells: { source: string[] }[] };
+    const nb = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as {
+      cells: { source: string[] }[];
+    };
     const code = nb.cells.map((c) => c.source.join("")).join("\n");
-    const call = /spreadGuard\("([^"]+)", ([-0-9.e]+), "(below|above)"(, \{ across: "backends" \})?\)/g;
+    const call =
+      /spreadGuard\("([^"]+)", ([-0-9.e]+), "(below|above)"(, \{ across: "backends" \})?\)/g;
     for (const m of code.matchAll(call)) {
       used.add(m[1]);
       const across = m[4] ? "backends" : undefined;
@@ -91,10 +124,23 @@ test("every spreadGuard in the notebooks names a recorded statistic and clears i
       assert.doesNotThrow(check, `${f}: ${m[0]}`);
     }
   }
-  assert.deepEqual([...used].sort().filter((n) => !STATISTICS[n]), []);
+  assert.deepEqual(
+    [...used].sort().filter((n) => !STATISTICS[n]),
+    [],
+  );
   assert.ok(used.size >= 8, `only ${used.size} guarded statistics found`);
-  const calls = (fs.readdirSync(dir).filter((n) => n.endsWith(".ipynb")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("").match(/spreadGuard\(/g) ?? []).length;
-  assert.ok(calls >= used.size, "a spreadGuard call the pattern above does not read: keep them literal");
+  const calls = (
+    fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(".ipynb"))
+      .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+      .join("")
+      .match(/spreadGuard\(/g) ?? []
+  ).length;
+  assert.ok(
+    calls >= used.size,
+    "a spreadGuard call the pattern above does not read: keep them literal",
+  );
 });
 
 test("spreadGuard on a log scale, and across the notebook's seed only", () => {
@@ -105,15 +151,30 @@ test("spreadGuard on a log scale, and across the notebook's seed only", () => {
     { backend: "b", ...spreadStats([0.1, 1e-4]), values: [0.1, 1e-4] },
   ];
   rec.seeds = [1, 2];
-  assert.throws(() => spreadGuard("x", 0.5, "below", { record: rec }), /within the measured spread across seeds and backends.*log scale/);
+  assert.throws(
+    () => spreadGuard("x", 0.5, "below", { record: rec }),
+    /within the measured spread across seeds and backends.*log scale/,
+  );
   const far = spreadGuard("x", 1e3, "below", { record: rec });
   assert.ok(Math.abs(far.sds - (3 + 2.5) / Math.sqrt(5 / 3)) < 1e-9, String(far.sds));
   // at seed 1 the backends gave 0.001 and 0.1 (log10 -3 and -1: sd 1.41); 0.5 is 1.5 sd above: refused
-  assert.throws(() => spreadGuard("x", 0.5, "below", { record: rec, across: "backends" }), /across backends/);
+  assert.throws(
+    () => spreadGuard("x", 0.5, "below", { record: rec, across: "backends" }),
+    /across backends/,
+  );
   const own = spreadGuard("x", 1e3, "below", { record: rec, across: "backends" });
   assert.equal(own.passing, 4);
-  assert.match(own.line, /^x: 4 of 4 runs .* at this notebook's seed 1: 0\.001, 0\.1 on the 2 backends/);
+  assert.match(
+    own.line,
+    /^x: 4 of 4 runs .* at this notebook's seed 1: 0\.001, 0\.1 on the 2 backends/,
+  );
   const some = spreadGuard("x", 5e-4, "above", { record: rec, across: "backends", minSds: 0 });
   assert.equal(some.passing, 3);
-  assert.throws(() => spreadGuard("x", 1, "below", { record: { ...rec, backends: [{ ...rec.backends[0], values: [0, 1] }] } }), /0 has no logarithm/);
+  assert.throws(
+    () =>
+      spreadGuard("x", 1, "below", {
+        record: { ...rec, backends: [{ ...rec.backends[0], values: [0, 1] }] },
+      }),
+    /0 has no logarithm/,
+  );
 });

@@ -10,7 +10,9 @@ const rows = [
 
 /** The text of every <td>/<th> in order, per row. */
 function cellsOf(html: string): string[][] {
-  return [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]));
+  return [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+    [...m[1].matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]),
+  );
 }
 
 test("toDataFrame makes a danfo DataFrame and fills missing keys with null", () => {
@@ -50,7 +52,11 @@ test("tableHtml escapes cells, right-aligns and formats numbers, from rows and f
   assert.match(html, /<td style="[^"]*text-align:right">101<\/td>/);
   assert.match(html, /<td style="[^"]*text-align:left">VAE<\/td>/);
   assert.match(html, /<th style="[^"]*text-align:right[^"]*">loss<\/th>/);
-  const fromDf = tableHtml(toDataFrame(rows), { title: "Results <1>", caption: "smoke & run", digits: 3 });
+  const fromDf = tableHtml(toDataFrame(rows), {
+    title: "Results <1>",
+    caption: "smoke & run",
+    digits: 3,
+  });
   assert.deepEqual(cellsOf(fromDf), cells);
 });
 
@@ -59,7 +65,12 @@ test("tableHtml shows the index on request, handles a Series and caps rows", () 
   assert.deepEqual(cellsOf(tableHtml(df, { index: true }))[0], ["", "step", "loss"]);
   assert.deepEqual(cellsOf(tableHtml(df, { index: true }))[3], ["2", "2", "0.8750"]);
   const series = df["loss"] as dfd.Series;
-  assert.deepEqual(cellsOf(tableHtml(series)).slice(1).map((r) => r[0]), ["1.500", "1.250", "0.8750"]);
+  assert.deepEqual(
+    cellsOf(tableHtml(series))
+      .slice(1)
+      .map((r) => r[0]),
+    ["1.500", "1.250", "0.8750"],
+  );
   const many = Array.from({ length: 10 }, (_, i) => ({ i }));
   const capped = tableHtml(many, { maxRows: 3 });
   assert.equal(cellsOf(capped).length, 1 + 3 + 1);

@@ -14,8 +14,15 @@ test("timeline: every date agrees with the year and month its arXiv identifier e
     // An identifier takes the month it is announced in: a paper sent on the last days of a month
     // (WGAN-GP, 31 March 2017) gets the next month's number.
     if (ym) {
-      const days = (Date.parse(`${ym.year}-${String(ym.month).padStart(2, "0")}-01`) - Date.parse(m.arxivDate)) / 86400000;
-      assert.ok(m.arxivDate.slice(0, 7) === `${ym.year}-${String(ym.month).padStart(2, "0")}` || (days > 0 && days <= 3), `${m.model}: ${m.arxivDate} vs ${m.arxiv}`);
+      const days =
+        (Date.parse(`${ym.year}-${String(ym.month).padStart(2, "0")}-01`) -
+          Date.parse(m.arxivDate)) /
+        86400000;
+      assert.ok(
+        m.arxivDate.slice(0, 7) === `${ym.year}-${String(ym.month).padStart(2, "0")}` ||
+          (days > 0 && days <= 3),
+        `${m.model}: ${m.arxivDate} vs ${m.arxiv}`,
+      );
     }
   }
 });

@@ -1,9 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { grid25, Mixture, mixtureLogDensity, PACGAN_GRID, PACGAN_RING, ring8, sampleMixture, swissRoll, twoMoons, unbalanced } from "../lib/data/toys";
+import {
+  grid25,
+  Mixture,
+  mixtureLogDensity,
+  PACGAN_GRID,
+  PACGAN_RING,
+  ring8,
+  sampleMixture,
+  swissRoll,
+  twoMoons,
+  unbalanced,
+} from "../lib/data/toys";
 import { Rng } from "../lib/random";
 
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 
 test("ring8: 8 distinct angles 2*pi*k/8 on PacGAN's ring (radius 1, sigma 0.01)", () => {
   const m = ring8();
@@ -12,7 +24,9 @@ test("ring8: 8 distinct angles 2*pi*k/8 on PacGAN's ring (radius 1, sigma 0.01)"
   assert.equal(PACGAN_RING.radius, 1);
   assert.deepEqual(m.weights, new Array(8).fill(1 / 8));
   const angles = m.means.map(([x, y]) => (Math.atan2(y, x) + 2 * Math.PI) % (2 * Math.PI));
-  angles.forEach((a, k) => close(a === 2 * Math.PI ? 0 : a, (2 * Math.PI * k) / 8, 1e-12, `angle ${k}`));
+  angles.forEach((a, k) =>
+    close(a === 2 * Math.PI ? 0 : a, (2 * Math.PI * k) / 8, 1e-12, `angle ${k}`),
+  );
   const rounded = new Set(angles.map((a) => a.toFixed(6)));
   assert.equal(rounded.size, 8, "no repeated angle (not linspace with the endpoint)");
   m.means.forEach(([x, y]) => close(Math.hypot(x, y), 1, 1e-12, "radius"));
@@ -37,14 +51,20 @@ test("grid25: means are exactly {-4,-2,0,2,4}^2, sigma 0.05", () => {
 
 test("unbalanced: one mode at 10%", () => {
   const m = unbalanced();
-  assert.deepEqual(m.weights.map((w) => +w.toFixed(12)), [0.45, 0.45, 0.1]);
+  assert.deepEqual(
+    m.weights.map((w) => +w.toFixed(12)),
+    [0.45, 0.45, 0.1],
+  );
   m.means.forEach(([x, y]) => close(Math.hypot(x, y), 2, 1e-12, "radius"));
   close(m.means[2][0], 0, 1e-12, "rare mode x");
   close(m.means[2][1], 2, 1e-12, "rare mode y");
   const s = sampleMixture(m, 20000, new Rng(3));
   const frac = s.labels.filter((l) => l === 2).length / 20000;
   close(frac, 0.1, 0.01, "share of the rare mode");
-  assert.deepEqual(unbalanced({ smallWeight: 0.05 }).weights.map((w) => +w.toFixed(12)), [0.475, 0.475, 0.05]);
+  assert.deepEqual(
+    unbalanced({ smallWeight: 0.05 }).weights.map((w) => +w.toFixed(12)),
+    [0.475, 0.475, 0.05],
+  );
   assert.throws(() => unbalanced({ smallWeight: 1 }), /smallWeight must be in \(0, 1\)/);
 });
 
@@ -74,8 +94,18 @@ test("samples match the definition: frequencies, means, std", () => {
     const w = 1 / mix.means.length;
     st.forEach((s, k) => {
       close(s.freq, w, 5 * Math.sqrt((w * (1 - w)) / n), `${mix.name} frequency of ${k}`);
-      close(s.mean[0], mix.means[k][0], (5 * mix.sigma) / Math.sqrt(s.c), `${mix.name} mean x of ${k}`);
-      close(s.mean[1], mix.means[k][1], (5 * mix.sigma) / Math.sqrt(s.c), `${mix.name} mean y of ${k}`);
+      close(
+        s.mean[0],
+        mix.means[k][0],
+        (5 * mix.sigma) / Math.sqrt(s.c),
+        `${mix.name} mean x of ${k}`,
+      );
+      close(
+        s.mean[1],
+        mix.means[k][1],
+        (5 * mix.sigma) / Math.sqrt(s.c),
+        `${mix.name} mean y of ${k}`,
+      );
       close(s.std, mix.sigma, 0.06 * mix.sigma, `${mix.name} std of ${k}`);
     });
   }
@@ -100,10 +130,19 @@ test("same seed same samples, different seed different", () => {
 });
 
 test("mixtureLogDensity integrates to 1 and has the right peak", () => {
-  const mix: Mixture = { name: "two", means: [[-1, 0], [1, 0.5]], sigma: 0.3, weights: [3, 7] };
+  const mix: Mixture = {
+    name: "two",
+    means: [
+      [-1, 0],
+      [1, 0.5],
+    ],
+    sigma: 0.3,
+    weights: [3, 7],
+  };
   const h = 0.02;
   const pts: number[] = [];
-  for (let x = -4 + h / 2; x < 4; x += h) for (let y = -3.5 + h / 2; y < 4.5; y += h) pts.push(x, y);
+  for (let x = -4 + h / 2; x < 4; x += h)
+    for (let y = -3.5 + h / 2; y < 4.5; y += h) pts.push(x, y);
   const lp = mixtureLogDensity(mix, pts);
   assert.equal(lp.length, pts.length / 2);
   let integral = 0;
@@ -118,22 +157,46 @@ test("mixtureLogDensity integrates to 1 and has the right peak", () => {
   close(far, -Math.log(2 * Math.PI * 0.25) - 1000 ** 2 / (2 * 0.25), 1e-6, "far tail");
   // weights are normalised: 3:7 is 0.3/0.7
   const lpMix = mixtureLogDensity(mix, [-1, 0])[0];
-  const direct = Math.log(0.3 / (2 * Math.PI * 0.09) + (0.7 / (2 * Math.PI * 0.09)) * Math.exp(-(4 + 0.25) / (2 * 0.09)));
+  const direct = Math.log(
+    0.3 / (2 * Math.PI * 0.09) + (0.7 / (2 * Math.PI * 0.09)) * Math.exp(-(4 + 0.25) / (2 * 0.09)),
+  );
   close(lpMix, direct, 1e-12, "two-component value");
 });
 
 test("mixture functions reject bad input", () => {
   const m = ring8();
   assert.throws(() => mixtureLogDensity(m, [1, 2, 3]), /3 values, expected an even count/);
-  assert.throws(() => sampleMixture({ ...m, weights: [1, 2] }, 10, new Rng(1)), /2 weights for 8 means/);
-  assert.throws(() => sampleMixture({ ...m, weights: m.weights.map((w, i) => (i === 0 ? -w : w)) }, 10, new Rng(1)), /weight -0.125 is not a non-negative/);
-  assert.throws(() => sampleMixture({ ...m, weights: new Array(8).fill(0) }, 10, new Rng(1)), /weights sum to 0/);
-  assert.throws(() => sampleMixture({ ...m, sigma: -1 }, 10, new Rng(1)), /sigma must be a positive/);
-  assert.throws(() => sampleMixture({ ...m, means: [] as [number, number][], weights: [] }, 10, new Rng(1)), /has no components/);
-  assert.throws(() => sampleMixture(m, 2.5, new Rng(1)), /n must be a non-negative integer, got 2.5/);
+  assert.throws(
+    () => sampleMixture({ ...m, weights: [1, 2] }, 10, new Rng(1)),
+    /2 weights for 8 means/,
+  );
+  assert.throws(
+    () =>
+      sampleMixture({ ...m, weights: m.weights.map((w, i) => (i === 0 ? -w : w)) }, 10, new Rng(1)),
+    /weight -0.125 is not a non-negative/,
+  );
+  assert.throws(
+    () => sampleMixture({ ...m, weights: new Array(8).fill(0) }, 10, new Rng(1)),
+    /weights sum to 0/,
+  );
+  assert.throws(
+    () => sampleMixture({ ...m, sigma: -1 }, 10, new Rng(1)),
+    /sigma must be a positive/,
+  );
+  assert.throws(
+    () => sampleMixture({ ...m, means: [] as [number, number][], weights: [] }, 10, new Rng(1)),
+    /has no components/,
+  );
+  assert.throws(
+    () => sampleMixture(m, 2.5, new Rng(1)),
+    /n must be a non-negative integer, got 2.5/,
+  );
   assert.throws(() => twoMoons(-1, new Rng(1)), /twoMoons: n must be/);
   assert.throws(() => twoMoons(10, new Rng(1), -0.1), /noise must be >= 0/);
-  assert.throws(() => swissRoll(10, new Rng(1), 0.1, { segments: 0 }), /segments must be a positive integer/);
+  assert.throws(
+    () => swissRoll(10, new Rng(1), 0.1, { segments: 0 }),
+    /segments must be a positive integer/,
+  );
 });
 
 test("twoMoons: noiseless points lie on the two half circles", () => {
@@ -153,7 +216,11 @@ test("twoMoons: noiseless points lie on the two half circles", () => {
       assert.ok(py <= 0.5 + 1e-6);
     }
   }
-  assert.notDeepEqual(Array.from(labels.subarray(0, 20)), new Array(20).fill(0), "labels are mixed, not grouped");
+  assert.notDeepEqual(
+    Array.from(labels.subarray(0, 20)),
+    new Array(20).fill(0),
+    "labels are mixed, not grouped",
+  );
 });
 
 test("swissRoll: noiseless points at distance scale*t, t in [1.5pi, 4.5pi], segment labels", () => {

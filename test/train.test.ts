@@ -17,7 +17,10 @@ test("trainLoop fits a linear map, logs a history and leaks no tensor", async ()
   const step = () => {
     const x = randn(rng, [32, 3]);
     const y = tf.matMul(x as tf.Tensor2D, wTrue);
-    const loss = opt.minimize(() => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar, true)!;
+    const loss = opt.minimize(
+      () => tf.losses.meanSquaredError(y, net.apply(x)) as tf.Scalar,
+      true,
+    )!;
     x.dispose();
     y.dispose();
     return { mse: loss };
@@ -43,13 +46,19 @@ test("trainLoop fits a linear map, logs a history and leaks no tensor", async ()
     step,
   });
   assert.equal(tf.memory().numTensors, afterFirst, "tensor count grew over 200 steps");
-  assert.ok(afterFirst - before <= 2 * 4 + 2, `unexpected tensors kept after the first run: ${afterFirst - before}`);
+  assert.ok(
+    afterFirst - before <= 2 * 4 + 2,
+    `unexpected tensors kept after the first run: ${afterFirst - before}`,
+  );
   assert.equal(history.rows.length, 30 + 20);
   assert.equal(history.last()!.step, 500);
   assert.ok(history.rows[0].mse > 10 * history.last()!.mse, "loss did not fall");
   assert.ok(history.last()!.mse < 1e-3, `final mse ${history.last()!.mse}`);
   const w = Array.from(params["f.0.w"].dataSync());
-  assert.ok(Math.abs(w[0] - 1) < 0.05 && Math.abs(w[1] + 2) < 0.05 && Math.abs(w[2] - 0.5) < 0.05, `w = ${w}`);
+  assert.ok(
+    Math.abs(w[0] - 1) < 0.05 && Math.abs(w[1] + 2) < 0.05 && Math.abs(w[2] - 0.5) < 0.05,
+    `w = ${w}`,
+  );
   const round = History.fromJSON(JSON.parse(JSON.stringify(history)));
   assert.deepEqual(round.column("mse"), history.column("mse"));
 });
@@ -85,5 +94,8 @@ test("a NaN loss stops training with a clear error and restores the last good we
 });
 
 test("bad options are refused", async () => {
-  await assert.rejects(trainLoop({ label: "x", steps: -1, step: () => ({}) }), /steps must be a whole number/);
+  await assert.rejects(
+    trainLoop({ label: "x", steps: -1, step: () => ({}) }),
+    /steps must be a whole number/,
+  );
 });

@@ -3,7 +3,19 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { Rng, randn } from "../lib/random";
-import { VAE, aggregatePosterior, bernoulliLogLik, exactBounds1D, gaussianKL, gaussHermite, gradientEstimators, iwaeLogLik, klCheck, logNormalDiag, trainVAE } from "../lib/models/vae";
+import {
+  VAE,
+  aggregatePosterior,
+  bernoulliLogLik,
+  exactBounds1D,
+  gaussianKL,
+  gaussHermite,
+  gradientEstimators,
+  iwaeLogLik,
+  klCheck,
+  logNormalDiag,
+  trainVAE,
+} from "../lib/models/vae";
 
 test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   await initBackend({ quiet: true });
@@ -16,16 +28,34 @@ test("closed-form Gaussian KL matches a Monte Carlo estimate", async () => {
   const eps = randn(rng, [n, 3]) as tf.Tensor2D;
   const mc = tf.tidy(() => {
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
-    return tf.mean(tf.sub(logNormalDiag(z, tf.tile(mu, [n, 1]) as tf.Tensor2D, tf.tile(logvar, [n, 1]) as tf.Tensor2D), logNormalDiag(z)));
+    return tf.mean(
+      tf.sub(
+        logNormalDiag(
+          z,
+          tf.tile(mu, [n, 1]) as tf.Tensor2D,
+          tf.tile(logvar, [n, 1]) as tf.Tensor2D,
+        ),
+        logNormalDiag(z),
+      ),
+    );
   });
   const mcv = mc.dataSync()[0];
-  const direct = 0.5 * [[0.5, -0.5], [-1.0, 0.3], [0.2, -1.2]].reduce((s, [m, lv]) => s + m * m + Math.exp(lv) - 1 - lv, 0);
+  const direct =
+    0.5 *
+    [
+      [0.5, -0.5],
+      [-1.0, 0.3],
+      [0.2, -1.2],
+    ].reduce((s, [m, lv]) => s + m * m + Math.exp(lv) - 1 - lv, 0);
   assert.ok(Math.abs(kl - direct) < 1e-5, `closed form ${kl} vs hand ${direct}`);
   assert.ok(Math.abs(mcv - kl) < 0.02, `MC ${mcv} vs closed form ${kl}`);
   tf.dispose([mu, logvar, eps, mc]);
   const c = klCheck([0.5, -1.0, 0.2], [-0.5, 0.3, -1.2], 100000, new Rng(2));
   assert.ok(Math.abs(c.closedForm - direct) < 1e-12);
-  assert.ok(Math.abs(c.monteCarlo - c.closedForm) < 4 * c.standardError, `klCheck: ${c.monteCarlo} +- ${c.standardError} vs ${c.closedForm}`);
+  assert.ok(
+    Math.abs(c.monteCarlo - c.closedForm) < 4 * c.standardError,
+    `klCheck: ${c.monteCarlo} +- ${c.standardError} vs ${c.closedForm}`,
+  );
 });
 
 test("Bernoulli log-likelihood equals the direct formula and is stable for large logits", async () => {
@@ -44,13 +74,17 @@ test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D
   const vae = new VAE("tiny", { inputDim: 6, hidden: [8], latent: 1 }, new Rng(3));
   const xRow = new Float32Array([1, 0, 1, 1, 0, 0]);
   const exact = exactBounds1D(vae, xRow);
-  const logpx = exact.logpx[0], elbo = exact.elbo[0];
+  const logpx = exact.logpx[0],
+    elbo = exact.elbo[0];
   // Brute force over all 2^6 binary x: p(x) must sum to 1.
   const all = new Float32Array(64 * 6).map((_, i) => (Math.floor(i / 6) >> (i % 6)) & 1);
   const total = exactBounds1D(vae, all).logpx.reduce((s, v) => s + Math.exp(v), 0);
   assert.ok(Math.abs(total - 1) < 1e-4, `sum over all x of p(x) = ${total}`);
   const opt = exact.elboOptimal[0];
-  assert.ok(elbo <= opt + 1e-9 && opt <= logpx + 1e-6, `ELBO ${elbo} <= best-Gaussian ELBO ${opt} <= log p(x) ${logpx}`);
+  assert.ok(
+    elbo <= opt + 1e-9 && opt <= logpx + 1e-6,
+    `ELBO ${elbo} <= best-Gaussian ELBO ${opt} <= log p(x) ${logpx}`,
+  );
   const rng = new Rng(11);
   /** Mean of `reps` IWAE_k estimates and its standard error. */
   const estimate = (k: number, reps: number) => {
@@ -58,21 +92,40 @@ test("ELBO <= IWAE_k <= log p(x), and IWAE_k approaches log p(x) as k grows (1-D
     const m = v.reduce((a, b) => a + b, 0) / reps;
     return { m, se: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (reps - 1) / reps) };
   };
-  const e1 = estimate(1, 4000), e10 = estimate(10, 400);
-  const i1 = e1.m, i10 = e10.m, i1000 = estimate(1000, 5).m, i50k = estimate(50000, 2).m;
+  const e1 = estimate(1, 4000),
+    e10 = estimate(10, 400);
+  const i1 = e1.m,
+    i10 = e10.m,
+    i1000 = estimate(1000, 5).m,
+    i50k = estimate(50000, 2).m;
   assert.ok(elbo < logpx, `ELBO ${elbo} should be below log p(x) ${logpx}`);
-  assert.ok(Math.abs(i1 - elbo) < 4 * e1.se, `IWAE_1 averages to the ELBO: ${i1} +- ${e1.se} vs ${elbo}`);
-  assert.ok(logpx - elbo > 0.5 && i10 - i1 > 4 * Math.hypot(e1.se, e10.se), `the gap must be visible: ELBO ${elbo}, IWAE_10 ${i10}, log p(x) ${logpx}`);
-  assert.ok(i1 < i10 && i10 < i1000 && i1000 < i50k + 1e-3, `IWAE_k increases with k: ${i1}, ${i10}, ${i1000}, ${i50k}`);
+  assert.ok(
+    Math.abs(i1 - elbo) < 4 * e1.se,
+    `IWAE_1 averages to the ELBO: ${i1} +- ${e1.se} vs ${elbo}`,
+  );
+  assert.ok(
+    logpx - elbo > 0.5 && i10 - i1 > 4 * Math.hypot(e1.se, e10.se),
+    `the gap must be visible: ELBO ${elbo}, IWAE_10 ${i10}, log p(x) ${logpx}`,
+  );
+  assert.ok(
+    i1 < i10 && i10 < i1000 && i1000 < i50k + 1e-3,
+    `IWAE_k increases with k: ${i1}, ${i10}, ${i1000}, ${i50k}`,
+  );
   assert.ok(i50k <= logpx + 0.01, `IWAE_50000 ${i50k} must not exceed log p(x) ${logpx}`);
-  assert.ok(logpx - i50k < 0.3 * (logpx - i1000) + 0.01, `the gap shrinks: log p(x) - IWAE_1000 = ${logpx - i1000}, - IWAE_50000 = ${logpx - i50k}`);
+  assert.ok(
+    logpx - i50k < 0.3 * (logpx - i1000) + 0.01,
+    `the gap shrinks: log p(x) - IWAE_1000 = ${logpx - i1000}, - IWAE_50000 = ${logpx - i50k}`,
+  );
   for (const v of Object.values(vae.params())) v.dispose();
 });
 
 test("the loss gradient matches finite differences (fixed noise)", async () => {
   await initBackend({ quiet: true });
   const vae = new VAE("fd", { inputDim: 5, hidden: [4], latent: 2 }, new Rng(5));
-  const x = tf.tensor2d([[1, 0, 1, 0, 1], [0, 0, 1, 1, 1]]);
+  const x = tf.tensor2d([
+    [1, 0, 1, 0, 1],
+    [0, 0, 1, 1, 1],
+  ]);
   const eps = randn(new Rng(9), [2, 2]) as tf.Tensor2D;
   const p = vae.params();
   const name = "fd.enc.0.w";
@@ -89,7 +142,10 @@ test("the loss gradient matches finite differences (fixed noise)", async () => {
       return vae.loss(x, eps, 1).dataSync()[0];
     };
     const fd = (f(h) - f(-h)) / (2 * h);
-    assert.ok(Math.abs(fd - g[idx]) < 2e-2 * Math.max(1, Math.abs(fd)), `d loss / d w[${idx}]: autodiff ${g[idx]} vs finite difference ${fd}`);
+    assert.ok(
+      Math.abs(fd - g[idx]) < 2e-2 * Math.max(1, Math.abs(fd)),
+      `d loss / d w[${idx}]: autodiff ${g[idx]} vs finite difference ${fd}`,
+    );
   }
   tf.dispose([x, eps, ...Object.values(grads)]);
 });
@@ -98,17 +154,31 @@ test("trainVAE lowers the loss on toy binary data without leaking tensors", asyn
   await initBackend({ quiet: true });
   const rng = new Rng(1);
   // Two prototypes of 20 pixels; data are noisy copies.
-  const protos = [Array.from({ length: 20 }, (_, i) => (i < 10 ? 0.95 : 0.05)), Array.from({ length: 20 }, (_, i) => (i % 2 ? 0.95 : 0.05))];
+  const protos = [
+    Array.from({ length: 20 }, (_, i) => (i < 10 ? 0.95 : 0.05)),
+    Array.from({ length: 20 }, (_, i) => (i % 2 ? 0.95 : 0.05)),
+  ];
   const data = new Float32Array(400 * 20);
   for (let r = 0; r < 400; r++) for (let j = 0; j < 20; j++) data[r * 20 + j] = protos[r % 2][j];
   const vae = new VAE("toy", { inputDim: 20, hidden: [16], latent: 2 }, rng);
   const before = tf.memory().numTensors;
-  const h1 = await trainVAE(vae, data, { steps: 20, batchSize: 32, lr: 5e-3, beta: 1 }, { seed: 2, quiet: true });
+  const h1 = await trainVAE(
+    vae,
+    data,
+    { steps: 20, batchSize: 32, lr: 5e-3, beta: 1 },
+    { seed: 2, quiet: true },
+  );
   const mid = tf.memory().numTensors;
-  const h2 = await trainVAE(vae, data, { steps: 300, batchSize: 32, lr: 5e-3, beta: 1 }, { seed: 3, quiet: true });
+  const h2 = await trainVAE(
+    vae,
+    data,
+    { steps: 300, batchSize: 32, lr: 5e-3, beta: 1 },
+    { seed: 3, quiet: true },
+  );
   assert.equal(tf.memory().numTensors, mid, "tensors leaked during training");
   assert.ok(mid - before <= 0, `tensors left after training: ${mid - before}`);
-  const first = h1.rows[0].loss, last = h2.tailMean("loss", 20);
+  const first = h1.rows[0].loss,
+    last = h2.tailMean("loss", 20);
   assert.ok(last < 0.6 * first, `loss ${first} -> ${last}`);
   assert.ok(h2.keys().includes("kl") && h2.keys().includes("recon"));
   for (const v of Object.values(vae.params())) v.dispose();
@@ -116,14 +186,23 @@ test("trainVAE lowers the loss on toy binary data without leaking tensors", asyn
 
 test("aggregatePosterior: KL to the prior is ~0 when q(z) is the prior, and positive otherwise", () => {
   const rng = new Rng(4);
-  const n = 20000, L = 3, s2 = 0.25;
+  const n = 20000,
+    L = 3,
+    s2 = 0.25;
   // mu ~ N(0, (1 - s2) I) and sigma^2 = s2 make the mixture of q(z|x) exactly N(0, I).
   const mu = rng.normalArray(n * L, 0, Math.sqrt(1 - s2));
   const logvar = new Float32Array(n * L).fill(Math.log(s2));
   const good = aggregatePosterior(mu, logvar, L);
   assert.ok(good.klToPrior < 0.01, `KL ${good.klToPrior}`);
-  const shifted = aggregatePosterior(mu.map((v) => v + 1), logvar, L);
-  assert.ok(Math.abs(shifted.klToPrior - 1.5) < 0.05, `a unit shift in 3 dims costs 1.5 nats: ${shifted.klToPrior}`);
+  const shifted = aggregatePosterior(
+    mu.map((v) => v + 1),
+    logvar,
+    L,
+  );
+  assert.ok(
+    Math.abs(shifted.klToPrior - 1.5) < 0.05,
+    `a unit shift in 3 dims costs 1.5 nats: ${shifted.klToPrior}`,
+  );
 });
 
 test("reparameterisation and score-function gradients agree in mean; reparameterisation has the lower variance", async () => {
@@ -135,9 +214,13 @@ test("reparameterisation and score-function gradients agree in mean; reparameter
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     return { m, v: v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) };
   };
-  const a = stats(reparam), b = stats(reinforce);
+  const a = stats(reparam),
+    b = stats(reinforce);
   const se = Math.sqrt(b.v / reinforce.length);
-  assert.ok(Math.abs(a.m - b.m) < 4 * se + 4 * Math.sqrt(a.v / reparam.length), `means ${a.m} vs ${b.m} (se ${se})`);
+  assert.ok(
+    Math.abs(a.m - b.m) < 4 * se + 4 * Math.sqrt(a.v / reparam.length),
+    `means ${a.m} vs ${b.m} (se ${se})`,
+  );
   assert.ok(a.v < b.v / 5, `variance reparam ${a.v} vs REINFORCE ${b.v}`);
 });
 
@@ -145,23 +228,40 @@ test("Gauss-Hermite rule integrates Gaussian moments exactly", () => {
   const { nodes, weights } = gaussHermite(20);
   const moment = (p: number) => nodes.reduce((s, t, k) => s + weights[k] * t ** p, 0);
   assert.ok(Math.abs(moment(0) - 1) < 1e-10, `weights sum ${moment(0)}`);
-  assert.ok(Math.abs(moment(1)) < 1e-10 && Math.abs(moment(2) - 1) < 1e-9 && Math.abs(moment(4) - 3) < 1e-8 && Math.abs(moment(6) - 15) < 1e-7, `moments ${[1, 2, 4, 6].map(moment)}`);
+  assert.ok(
+    Math.abs(moment(1)) < 1e-10 &&
+      Math.abs(moment(2) - 1) < 1e-9 &&
+      Math.abs(moment(4) - 3) < 1e-8 &&
+      Math.abs(moment(6) - 15) < 1e-7,
+    `moments ${[1, 2, 4, 6].map(moment)}`,
+  );
 });
 
 test("exact bounds stay ordered for a sharply peaked posterior", async () => {
   await initBackend({ quiet: true });
   // A decoder with large weights makes p(x|z) very peaked in z: posteriors far narrower than a grid step of 0.005.
   const vae = new VAE("sharp", { inputDim: 40, hidden: [16], latent: 1 }, new Rng(12));
-  for (const [k, v] of Object.entries(vae.params())) if (k.includes("dec")) tf.tidy(() => v.assign(tf.mul(v, 8)));
+  for (const [k, v] of Object.entries(vae.params()))
+    if (k.includes("dec")) tf.tidy(() => v.assign(tf.mul(v, 8)));
   const x = new Float32Array(3 * 40).map((_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
   const r = exactBounds1D(vae, x);
   for (let i = 0; i < 3; i++) {
-    assert.ok(r.elbo[i] <= r.elboOptimal[i] + 1e-9 && r.elboOptimal[i] <= r.logpx[i] + 1e-6, `digit ${i}: ELBO ${r.elbo[i]}, best ${r.elboOptimal[i]}, log p(x) ${r.logpx[i]}`);
+    assert.ok(
+      r.elbo[i] <= r.elboOptimal[i] + 1e-9 && r.elboOptimal[i] <= r.logpx[i] + 1e-6,
+      `digit ${i}: ELBO ${r.elbo[i]}, best ${r.elboOptimal[i]}, log p(x) ${r.logpx[i]}`,
+    );
     // Brute force: a uniform grid of 400,001 points (dz = 5e-5) over [-10, 10].
-    const G = 400001, zs = Float32Array.from({ length: G }, (_, k) => -10 + (20 * k) / (G - 1));
+    const G = 400001,
+      zs = Float32Array.from({ length: G }, (_, k) => -10 + (20 * k) / (G - 1));
     const joint = tf.tidy(() => {
       const z = tf.tensor2d(zs, [G, 1]);
-      return tf.add(bernoulliLogLik(tf.tile(tf.tensor2d(x.subarray(i * 40, (i + 1) * 40), [1, 40]), [G, 1]) as tf.Tensor2D, vae.decodeLogits(z)), logNormalDiag(z));
+      return tf.add(
+        bernoulliLogLik(
+          tf.tile(tf.tensor2d(x.subarray(i * 40, (i + 1) * 40), [1, 40]), [G, 1]) as tf.Tensor2D,
+          vae.decodeLogits(z),
+        ),
+        logNormalDiag(z),
+      );
     });
     const jv = joint.dataSync();
     joint.dispose();
@@ -170,6 +270,9 @@ test("exact bounds stay ordered for a sharply peaked posterior", async () => {
     let sum = 0;
     for (const v of jv) sum += Math.exp(v - mx);
     const brute = mx + Math.log(sum * (20 / (G - 1)));
-    assert.ok(Math.abs(brute - r.logpx[i]) < 1e-3, `adaptive log p(x) ${r.logpx[i]} vs brute force ${brute}`);
+    assert.ok(
+      Math.abs(brute - r.logpx[i]) < 1e-3,
+      `adaptive log p(x) ${r.logpx[i]} vs brute force ${brute}`,
+    );
   }
 });

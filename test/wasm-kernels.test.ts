@@ -13,12 +13,18 @@ import * as tf from "@tensorflow/tfjs";
 import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../lib/random";
-import { WASM_KERNEL_PATCHES, activeWasmKernels, leakyReluGrad, leakyReluGradReady, registerWasmKernels, restoreWasmKernels } from "../lib/wasm-kernels";
+import {
+  WASM_KERNEL_PATCHES,
+  activeWasmKernels,
+  leakyReluGrad,
+  leakyReluGradReady,
+  registerWasmKernels,
+  restoreWasmKernels,
+} from "../lib/wasm-kernels";
 
 const rng = new Rng(42);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
 const T = (v: Float32Array, shape: number[]): tf.Tensor => tf.tensor(v, shape);
-
 
 /** Same computation on cpu and on patched wasm; also checks wasm frees all temporaries. */
 async function same(what: string, f: () => tf.Tensor | tf.Tensor[], tol = 1e-4): Promise<void> {
@@ -42,7 +48,11 @@ describe("wasm kernel registry", () => {
     assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm"));
     restoreWasmKernels();
     assert.deepEqual(activeWasmKernels(), []);
-    assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm"), undefined, "wasm has no Conv2DBackpropFilter of its own");
+    assert.equal(
+      tf.getKernel("Conv2DBackpropFilter", "wasm"),
+      undefined,
+      "wasm has no Conv2DBackpropFilter of its own",
+    );
     registerWasmKernels({ only: ["BatchMatMul"] });
     assert.deepEqual(activeWasmKernels(), ["BatchMatMul"]);
     registerWasmKernels();
@@ -53,7 +63,12 @@ describe("wasm kernel registry", () => {
 describe("BatchMatMul", () => {
   const cases: [number[], number[], boolean, boolean][] = [
     [[1, 1, 7], [1, 7, 5], false, false],
-    [[3, 5, 7], [3, 7, 4], true, false].map((v, i) => (i === 0 ? [3, 7, 5] : v)) as [number[], number[], boolean, boolean],
+    [[3, 5, 7], [3, 7, 4], true, false].map((v, i) => (i === 0 ? [3, 7, 5] : v)) as [
+      number[],
+      number[],
+      boolean,
+      boolean,
+    ],
     [[2, 5, 7], [2, 4, 7], false, true],
     [[2, 7, 5], [2, 4, 7], true, true],
     [[1, 33, 17], [1, 33, 9], true, false],
@@ -63,7 +78,9 @@ describe("BatchMatMul", () => {
     test(`a ${as} b ${bs} transposeA ${ta} transposeB ${tb}`, async () => {
       const a = rand(as);
       const b = rand(bs);
-      await same("matMul", () => tf.matMul(T(a, as) as tf.Tensor3D, T(b, bs) as tf.Tensor3D, ta, tb));
+      await same("matMul", () =>
+        tf.matMul(T(a, as) as tf.Tensor3D, T(b, bs) as tf.Tensor3D, ta, tb),
+      );
     });
   }
   test("the same data reshaped as the right operand (stale XNNPACK operator cache)", async () => {
@@ -73,8 +90,18 @@ describe("BatchMatMul", () => {
       const bt = tf.tensor(b, [6, 6]);
       const r1 = tf.matMul(tf.tensor(a, [4, 6]), bt);
       const r2 = tf.matMul(tf.tensor(a, [12, 2]), tf.reshape(bt, [2, 18]));
-      const r3 = tf.fused.matMul({ a: tf.tensor(a, [4, 6]), b: bt, bias: tf.ones([6]), activation: "relu" });
-      const r4 = tf.fused.matMul({ a: tf.tensor(a, [8, 3]), b: tf.reshape(bt, [3, 12]), bias: tf.ones([12]), activation: "relu" });
+      const r3 = tf.fused.matMul({
+        a: tf.tensor(a, [4, 6]),
+        b: bt,
+        bias: tf.ones([6]),
+        activation: "relu",
+      });
+      const r4 = tf.fused.matMul({
+        a: tf.tensor(a, [8, 3]),
+        b: tf.reshape(bt, [3, 12]),
+        bias: tf.ones([12]),
+        activation: "relu",
+      });
       return [r1, r2, r3, r4];
     });
   });
@@ -82,18 +109,40 @@ describe("BatchMatMul", () => {
     const a = rand([5, 7]);
     const b = rand([3, 5]);
     await same("fused", () => [
-      tf.fused.matMul({ a: tf.tensor(a, [5, 7]), b: tf.tensor(b, [3, 5]), transposeA: true, transposeB: true, bias: tf.ones([3]), activation: "relu" }),
-      tf.grad((x: tf.Tensor) => tf.sum(tf.fused.matMul({ a: x as tf.Tensor2D, b: tf.tensor(b, [3, 5]), transposeB: true, bias: tf.ones([3]), activation: "relu" })))(tf.tensor(a, [7, 5])),
+      tf.fused.matMul({
+        a: tf.tensor(a, [5, 7]),
+        b: tf.tensor(b, [3, 5]),
+        transposeA: true,
+        transposeB: true,
+        bias: tf.ones([3]),
+        activation: "relu",
+      }),
+      tf.grad((x: tf.Tensor) =>
+        tf.sum(
+          tf.fused.matMul({
+            a: x as tf.Tensor2D,
+            b: tf.tensor(b, [3, 5]),
+            transposeB: true,
+            bias: tf.ones([3]),
+            activation: "relu",
+          }),
+        ),
+      )(tf.tensor(a, [7, 5])),
     ]);
   });
   test("dense layer gradients (every transposed case)", async () => {
     const x = rand([6, 5]);
     const w = rand([5, 3]);
-    await same("dense grads", () => tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D))))([tf.tensor(x, [6, 5]), tf.tensor(w, [5, 3])]));
+    await same("dense grads", () =>
+      tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.square(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D))),
+      )([tf.tensor(x, [6, 5]), tf.tensor(w, [5, 3])]),
+    );
   });
 });
 
-type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 const convCases: { x: number[]; f: number[]; s: number | [number, number]; p: Pad }[] = [
   { x: [1, 5, 5, 1], f: [3, 3, 1, 2], s: 1, p: "same" },
   { x: [2, 9, 9, 3], f: [3, 3, 3, 5], s: 2, p: "same" },
@@ -103,26 +152,56 @@ const convCases: { x: number[]; f: number[]; s: number | [number, number]; p: Pa
   { x: [2, 10, 10, 2], f: [3, 3, 2, 2], s: 3, p: "valid" },
   { x: [2, 10, 11, 2], f: [3, 2, 2, 2], s: [2, 3], p: "same" }, // mixed strides
   { x: [1, 7, 7, 2], f: [1, 1, 2, 3], s: 2, p: "valid" }, // filter smaller than the stride
-  { x: [2, 6, 6, 3], f: [3, 3, 3, 4], s: 1, p: [[0, 0], [1, 2], [0, 1], [0, 0]] }, // explicit
+  {
+    x: [2, 6, 6, 3],
+    f: [3, 3, 3, 4],
+    s: 1,
+    p: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  }, // explicit
 ];
 
 describe("Conv2DBackpropFilter (added) and Conv2DBackpropInput (replaced)", () => {
   for (const c of convCases) {
     test(`x ${c.x} filter ${c.f} stride ${c.s} pad ${JSON.stringify(c.p)}`, async () => {
       await tf.setBackend("cpu");
-      const yShape = tf.tidy(() => tf.conv2d(T(new Float32Array(c.x.reduce((a, b) => a * b, 1)), c.x) as tf.Tensor4D, T(new Float32Array(c.f.reduce((a, b) => a * b, 1)), c.f) as tf.Tensor4D, c.s, c.p).shape);
+      const yShape = tf.tidy(
+        () =>
+          tf.conv2d(
+            T(new Float32Array(c.x.reduce((a, b) => a * b, 1)), c.x) as tf.Tensor4D,
+            T(new Float32Array(c.f.reduce((a, b) => a * b, 1)), c.f) as tf.Tensor4D,
+            c.s,
+            c.p,
+          ).shape,
+      );
       const x = rand(c.x);
       const f = rand(c.f);
       const dy = rand(yShape);
       // d/dfilter and d/dx of sum(conv(x, f) * dy): Conv2DBackpropFilter and Conv2DBackpropInput
       await same("conv grads", () =>
-        tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.p), tf.tensor(dy, yShape))))([
-          tf.tensor(x, c.x),
-          tf.tensor(f, c.f),
-        ]),
+        tf.grads((xx: tf.Tensor, ff: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.p),
+              tf.tensor(dy, yShape),
+            ),
+          ),
+        )([tf.tensor(x, c.x), tf.tensor(f, c.f)]),
       );
       // conv2dTranspose runs Conv2DBackpropInput forward
-      await same("conv2dTranspose", () => tf.conv2dTranspose(T(dy, yShape) as tf.Tensor4D, T(f, c.f) as tf.Tensor4D, c.x as [number, number, number, number], c.s, c.p));
+      await same("conv2dTranspose", () =>
+        tf.conv2dTranspose(
+          T(dy, yShape) as tf.Tensor4D,
+          T(f, c.f) as tf.Tensor4D,
+          c.x as [number, number, number, number],
+          c.s,
+          c.p,
+        ),
+      );
     });
   }
 });
@@ -161,7 +240,11 @@ describe("Slice, Tile, Identity", () => {
     await same("batchNorm grads", () =>
       tf.grads((xx: tf.Tensor, gg: tf.Tensor) => {
         const { mean, variance } = tf.moments(xx, [0, 1, 2]);
-        return tf.sum(tf.square(tf.batchNorm(xx, mean, variance, tf.zeros([5]) as tf.Tensor1D, gg as tf.Tensor1D, 1e-5)));
+        return tf.sum(
+          tf.square(
+            tf.batchNorm(xx, mean, variance, tf.zeros([5]) as tf.Tensor1D, gg as tf.Tensor1D, 1e-5),
+          ),
+        );
       })([tf.tensor(x, [4, 3, 3, 5]), tf.tensor(g, [5])]),
     );
   });
@@ -214,39 +297,84 @@ describe("Sum, Mean, LeakyRelu", () => {
 
 describe("LeakyReluGrad", () => {
   const specials = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40, 3.4e38, -3.4e38];
-  const inputs = (n: number) => { const x = rand([n]), dy = rand([n]); specials.forEach((v, i) => { if (i < n) x[i] = v; if (i + 3 < n) dy[i + 3] = v; }); return { x, dy }; };
+  const inputs = (n: number) => {
+    const x = rand([n]),
+      dy = rand([n]);
+    specials.forEach((v, i) => {
+      if (i < n) x[i] = v;
+      if (i + 3 < n) dy[i + 3] = v;
+    });
+    return { x, dy };
+  };
   test("equals tfjs's where(x > 0, dy, dy * alpha) bit for bit (sizes 1 to 32771, SIMD body and scalar tail, special values)", async () => {
     await tf.setBackend("wasm");
-    for (const n of [1, 3, 4, 5, 17, 256 * 128, 256 * 128 + 3]) for (const alpha of [0.2, 0.01, 1.5]) {
-      const { x, dy } = inputs(n);
-      const got = tf.tidy(() => leakyReluGrad(tf.tensor(dy), tf.tensor(x), alpha).dataSync().slice());
-      const ref = tf.tidy(() => { const xt = tf.tensor(x), d = tf.tensor(dy); return tf.where(tf.greater(xt, 0), d, tf.mul(d, alpha)).dataSync().slice(); });
-      const bad = Array.from(got).findIndex((v, i) => !Object.is(v, ref[i]));
-      assert.equal(bad, -1, `n ${n}, alpha ${alpha}: element ${bad}: x ${x[bad]}, dy ${dy[bad]}: ${got[bad]} vs ${ref[bad]}`);
-    }
+    for (const n of [1, 3, 4, 5, 17, 256 * 128, 256 * 128 + 3])
+      for (const alpha of [0.2, 0.01, 1.5]) {
+        const { x, dy } = inputs(n);
+        const got = tf.tidy(() =>
+          leakyReluGrad(tf.tensor(dy), tf.tensor(x), alpha).dataSync().slice(),
+        );
+        const ref = tf.tidy(() => {
+          const xt = tf.tensor(x),
+            d = tf.tensor(dy);
+          return tf.where(tf.greater(xt, 0), d, tf.mul(d, alpha)).dataSync().slice();
+        });
+        const bad = Array.from(got).findIndex((v, i) => !Object.is(v, ref[i]));
+        assert.equal(
+          bad,
+          -1,
+          `n ${n}, alpha ${alpha}: element ${bad}: x ${x[bad]}, dy ${dy[bad]}: ${got[bad]} vs ${ref[bad]}`,
+        );
+      }
     const empty = leakyReluGrad(tf.tensor([]), tf.tensor([]), 0.2);
     assert.deepEqual(empty.shape, [0]);
     empty.dispose();
   });
   test("is LeakyRelu's gradient on wasm (same as cpu's, no temporaries leaked) and rejects what it cannot take", async () => {
     const x = rand([7, 9]);
-    await same("leakyRelu gradient", () => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), tf.sin(v))))(tf.tensor(x, [7, 9])), 1e-6);
+    await same(
+      "leakyRelu gradient",
+      () =>
+        tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), tf.sin(v))))(
+          tf.tensor(x, [7, 9]),
+        ),
+      1e-6,
+    );
     await tf.setBackend("wasm");
     assert.throws(() => leakyReluGrad(tf.tensor([1, 2]), tf.tensor([1, 2, 3]), 0.2), /shape/);
-    assert.throws(() => leakyReluGrad(tf.tensor([1, 2], [2], "int32"), tf.tensor([1, 2]), 0.2), /float32/);
+    assert.throws(
+      () => leakyReluGrad(tf.tensor([1, 2], [2], "int32"), tf.tensor([1, 2]), 0.2),
+      /float32/,
+    );
   });
   test("gives tf.leakyRelu a correct second derivative through x, as a gradient penalty needs (closed form); tfjs's own has none", async () => {
-    const x = rand([64]), w0 = rand([64]);
+    const x = rand([64]),
+      w0 = rand([64]);
     // p(w) = sum((d/dx sum(leakyRelu(w * x)))^2) = sum((w s)^2), s = (w x > 0 ? 1 : alpha): dp/dw = 2 w s^2.
-    const penaltyGrad = () => tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(tf.tensor(x)))))(tf.tensor(w0));
+    const penaltyGrad = () =>
+      tf.grad((w: tf.Tensor) =>
+        tf.sum(
+          tf.square(
+            tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(tf.tensor(x)),
+          ),
+        ),
+      )(tf.tensor(w0));
     await tf.setBackend("wasm");
     const got = tf.tidy(() => penaltyGrad().dataSync().slice());
     for (let i = 0; i < 64; i++) {
-      const sgn = Math.fround(w0[i] * x[i]) > 0 ? 1 : 0.2, want = 2 * w0[i] * sgn * sgn;
-      assert.ok(Math.abs(got[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)), `element ${i}: ${got[i]} vs ${want}`);
+      const sgn = Math.fround(w0[i] * x[i]) > 0 ? 1 : 0.2,
+        want = 2 * w0[i] * sgn * sgn;
+      assert.ok(
+        Math.abs(got[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)),
+        `element ${i}: ${got[i]} vs ${want}`,
+      );
     }
     await tf.setBackend("cpu");
-    assert.throws(() => tf.tidy(penaltyGrad), /gradient function not found for Greater/, "tfjs's own LeakyRelu gradient (cpu) has no second derivative through x");
+    assert.throws(
+      () => tf.tidy(penaltyGrad),
+      /gradient function not found for Greater/,
+      "tfjs's own LeakyRelu gradient (cpu) has no second derivative through x",
+    );
     await tf.setBackend("wasm");
   });
   test("survives a second copy of tfjs-core re-registering tfjs's gradients (danfojs-node brings one; lib/table.ts loads it)", async () => {
@@ -254,12 +382,30 @@ describe("LeakyReluGrad", () => {
     assert.ok(leakyReluGradReady());
     const ours = tf.getGradient("LeakyRelu");
     await import("danfojs-node");
-    const penalty = () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(tf.tensor([1, -2])))))(tf.tensor([0.5, 1.5])).dataSync().slice());
-    if (tf.getGradient("LeakyRelu") !== ours) assert.throws(penalty, /Greater/, "tfjs's own gradient is back, without a second derivative");
+    const penalty = () =>
+      tf.tidy(() =>
+        tf
+          .grad((w: tf.Tensor) =>
+            tf.sum(
+              tf.square(
+                tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(
+                  tf.tensor([1, -2]),
+                ),
+              ),
+            ),
+          )(tf.tensor([0.5, 1.5]))
+          .dataSync()
+          .slice(),
+      );
+    if (tf.getGradient("LeakyRelu") !== ours)
+      assert.throws(penalty, /Greater/, "tfjs's own gradient is back, without a second derivative");
     assert.ok(leakyReluGradReady());
     assert.equal(tf.getGradient("LeakyRelu"), ours);
     const g = penalty();
-    assert.ok(Math.abs(g[0] - 1) < 1e-6 && Math.abs(g[1] - 2 * 1.5 * 0.04) < 1e-6, `${Array.from(g)}`);
+    assert.ok(
+      Math.abs(g[0] - 1) < 1e-6 && Math.abs(g[1] - 2 * 1.5 * 0.04) < 1e-6,
+      `${Array.from(g)}`,
+    );
   });
 });
 
@@ -275,12 +421,22 @@ describe("a small conv net", () => {
       "conv net grads",
       () => {
         const x = tf.tensor(xs, [B, 8, 8, 2]);
-        const params = [tf.tensor(w1, [3, 3, 2, 4]), tf.tensor(w2, [4, 4, 2, 4]), tf.tensor(w3, [128, 3]), tf.tensor(gamma, [2])];
+        const params = [
+          tf.tensor(w1, [3, 3, 2, 4]),
+          tf.tensor(w2, [4, 4, 2, 4]),
+          tf.tensor(w3, [128, 3]),
+          tf.tensor(gamma, [2]),
+        ];
         return tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, g: tf.Tensor) => {
-          let h: tf.Tensor = tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, "same"), 0.2); // [B,4,4,4]
+          let h: tf.Tensor = tf.leakyRelu(
+            tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, "same"),
+            0.2,
+          ); // [B,4,4,4]
           h = tf.conv2dTranspose(h as tf.Tensor4D, b as tf.Tensor4D, [B, 8, 8, 2], 2, "same"); // [B,8,8,2]
           const { mean, variance } = tf.moments(h, [0, 1, 2]);
-          h = tf.relu(tf.batchNorm(h, mean, variance, tf.zeros([2]) as tf.Tensor1D, g as tf.Tensor1D, 1e-5));
+          h = tf.relu(
+            tf.batchNorm(h, mean, variance, tf.zeros([2]) as tf.Tensor1D, g as tf.Tensor1D, 1e-5),
+          );
           return tf.mean(tf.square(tf.matMul(tf.reshape(h, [B, 128]), c as tf.Tensor2D)));
         })(params);
       },

@@ -1,7 +1,6 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
@@ -39,7 +38,16 @@ async function logged<T>(fn: () => Promise<T>): Promise<{ value: T; lines: strin
  * A model and a spec whose "training" sets every weight to `mark + steps / 1000` (so the values
  * tell which run and which budget produced them) and records each call.
  */
-function setup(model: string, opts: { sizes?: number[]; seed?: number; mark?: number; full?: number; mode?: FitSpec<B>["mode"] } = {}) {
+function setup(
+  model: string,
+  opts: {
+    sizes?: number[];
+    seed?: number;
+    mark?: number;
+    full?: number;
+    mode?: FitSpec<B>["mode"];
+  } = {},
+) {
   const net = new MLP(model, opts.sizes ?? [2, 3, 1], new Rng(opts.seed ?? 1));
   const calls: B[] = [];
   const spec: FitSpec<B> = {
@@ -51,13 +59,15 @@ function setup(model: string, opts: { sizes?: number[]; seed?: number; mark?: nu
     metrics: () => ({ acc: 0.5 }),
     train: async (b) => {
       calls.push(b);
-      for (const v of Object.values(net.params())) tf.tidy(() => v.assign(tf.fill(v.shape, (opts.mark ?? 1) + b.steps / 1000)));
+      for (const v of Object.values(net.params()))
+        tf.tidy(() => v.assign(tf.fill(v.shape, (opts.mark ?? 1) + b.steps / 1000)));
       const h = new History();
       for (let s = 1; s <= b.steps; s++) h.push({ step: s, seconds: s / 10, loss: 1 / s });
       return h;
     },
   };
-  const values = () => Object.fromEntries(Object.entries(net.params()).map(([k, v]) => [k, Array.from(v.dataSync())]));
+  const values = () =>
+    Object.fromEntries(Object.entries(net.params()).map(([k, v]) => [k, Array.from(v.dataSync())]));
   return { net, spec, calls, values, dispose: () => disposeParams(net.params()) };
 }
 
@@ -79,13 +89,24 @@ test("shipped, no file: trains once with the full budget and writes the weights 
   assert.deepEqual(r.meta.budget, { steps: 7 });
   assert.deepEqual(r.meta.metrics, { acc: 0.5 });
   assert.equal(r.meta.seed, 1);
-  assert.match(lines[0], /ship-new: no shipped weights at .*ship-new\.safetensors; training with the full budget \(steps 7\)/);
+  assert.match(
+    lines[0],
+    /ship-new: no shipped weights at .*ship-new\.safetensors; training with the full budget \(steps 7\)/,
+  );
   assert.match(lines[lines.length - 1], /ship-new: saved .*ship-new\.safetensors \(\d+ KiB\)/);
   // The file holds the trained values under the parameter names.
   const ck = readCheckpoint(dataFile("ship-new"));
-  assert.deepEqual(Object.keys(ck.entries).sort(), ["ship-new.0.b", "ship-new.0.w", "ship-new.1.b", "ship-new.1.w"]);
-  for (const e of Object.values(ck.entries)) assert.ok(Array.from(e.data).every((v) => v === Math.fround(1.007)));
-  const hist = JSON.parse(fs.readFileSync(dataFile("ship-new").replace(/\.safetensors$/, ".history.json"), "utf8"));
+  assert.deepEqual(Object.keys(ck.entries).sort(), [
+    "ship-new.0.b",
+    "ship-new.0.w",
+    "ship-new.1.b",
+    "ship-new.1.w",
+  ]);
+  for (const e of Object.values(ck.entries))
+    assert.ok(Array.from(e.data).every((v) => v === Math.fround(1.007)));
+  const hist = JSON.parse(
+    fs.readFileSync(dataFile("ship-new").replace(/\.safetensors$/, ".history.json"), "utf8"),
+  );
   assert.deepEqual(hist, r.history!.rows);
   assert.equal(hist.length, 7);
   m.dispose();
@@ -104,10 +125,16 @@ test("shipped, with a file: loads it without training; values and history are th
   assert.deepEqual(b.values(), saved);
   assert.equal(r.meta.seed, 1, "the meta of the file, not of the spec");
   assert.equal(r.history!.rows.length, 7);
-  assert.deepEqual(r.history!.column("loss"), Array.from({ length: 7 }, (_, i) => 1 / (i + 1)));
+  assert.deepEqual(
+    r.history!.column("loss"),
+    Array.from({ length: 7 }, (_, i) => 1 / (i + 1)),
+  );
   assert.deepEqual(fs.readFileSync(dataFile("ship-load")), before, "the file is not rewritten");
   assert.equal(lines.length, 1, lines.join("\n"));
-  assert.match(lines[0], /ship-load: loaded shipped weights .*ship-load\.safetensors \(seed 1, steps 7, code .*, \d{4}-\d\d-\d\d\)/);
+  assert.match(
+    lines[0],
+    /ship-load: loaded shipped weights .*ship-load\.safetensors \(seed 1, steps 7, code .*, \d{4}-\d\d-\d\d\)/,
+  );
   // quietLoad: the same load, without the line
   const c = setup("ship-load", { seed: 98 });
   const quiet = await logged(() => fitOrLoad({ ...c.spec, quietLoad: true }));
@@ -139,7 +166,8 @@ test("full: retrains with the full budget and overwrites the shipped weights", a
   assert.equal(r.meta.mode, "full");
   assert.match(lines[0], /full-over: GENLAB_TRAIN=full: training from scratch \(steps 7, seed 1\)/);
   const ck = readCheckpoint(dataFile("full-over"));
-  for (const e of Object.values(ck.entries)) assert.ok(Array.from(e.data).every((v) => v === Math.fround(5.007)));
+  for (const e of Object.values(ck.entries))
+    assert.ok(Array.from(e.data).every((v) => v === Math.fround(5.007)));
   assert.equal(ck.meta.mode, "full");
   a.dispose();
   b.dispose();
@@ -149,7 +177,9 @@ test("smoke: trains with the smoke budget into out/weights and leaves data/ unto
   const a = setup("smoke-sep", { mark: 1 });
   await logged(() => fitOrLoad(a.spec));
   const shipped = fs.readFileSync(dataFile("smoke-sep"));
-  const shippedHist = fs.readFileSync(dataFile("smoke-sep").replace(/\.safetensors$/, ".history.json"));
+  const shippedHist = fs.readFileSync(
+    dataFile("smoke-sep").replace(/\.safetensors$/, ".history.json"),
+  );
   const b = setup("smoke-sep", { mark: 8, mode: "smoke" });
   const { value: r } = await logged(() => fitOrLoad(b.spec));
   assert.deepEqual(b.calls, [{ steps: 2 }]);
@@ -158,8 +188,12 @@ test("smoke: trains with the smoke budget into out/weights and leaves data/ unto
   assert.deepEqual(r.meta.budget, { steps: 2 });
   assert.ok(fs.existsSync(outFile("smoke-sep").replace(/\.safetensors$/, ".history.json")));
   assert.deepEqual(fs.readFileSync(dataFile("smoke-sep")), shipped);
-  assert.deepEqual(fs.readFileSync(dataFile("smoke-sep").replace(/\.safetensors$/, ".history.json")), shippedHist);
-  for (const e of Object.values(readCheckpoint(outFile("smoke-sep")).entries)) assert.ok(Array.from(e.data).every((v) => v === Math.fround(8.002)));
+  assert.deepEqual(
+    fs.readFileSync(dataFile("smoke-sep").replace(/\.safetensors$/, ".history.json")),
+    shippedHist,
+  );
+  for (const e of Object.values(readCheckpoint(outFile("smoke-sep")).entries))
+    assert.ok(Array.from(e.data).every((v) => v === Math.fround(8.002)));
   // A smoke run with no shipped file creates nothing under data/ either.
   const c = setup("smoke-only", { mode: "smoke" });
   await logged(() => fitOrLoad(c.spec));
@@ -177,7 +211,10 @@ test("the mode comes from GENLAB_TRAIN when the spec does not set it", async () 
     assert.equal(r.file, outFile("env-mode"));
     assert.equal(r.meta.mode, "smoke");
     process.env.GENLAB_TRAIN = "fast";
-    await assert.rejects(fitOrLoad(setup("env-mode").spec), /GENLAB_TRAIN="fast" is not a run mode/);
+    await assert.rejects(
+      fitOrLoad(setup("env-mode").spec),
+      /GENLAB_TRAIN="fast" is not a run mode/,
+    );
     m.dispose();
   } finally {
     delete process.env.GENLAB_TRAIN;
@@ -204,7 +241,10 @@ test("a checkpoint of another architecture: a clear error naming the file and th
   assert.deepEqual(b.values(), start, "the variables are untouched");
   // A model with a parameter the file lacks is named as missing.
   const c = setup("arch", { sizes: [2, 3, 3, 1] });
-  await assert.rejects(logged(() => fitOrLoad(c.spec)), /missing in the file: arch\.2\.b, arch\.2\.w/);
+  await assert.rejects(
+    logged(() => fitOrLoad(c.spec)),
+    /missing in the file: arch\.2\.b, arch\.2\.w/,
+  );
   for (const m of [a, b, c]) m.dispose();
 });
 
@@ -215,26 +255,36 @@ test("a corrupt shipped file or history is an error that says what to do", async
   // Without the manifest (SHA256SUMS) the format checks are reached; with it, test/bad-input.test.ts.
   fs.rmSync(path.join(path.dirname(hist), "SHA256SUMS"));
   fs.writeFileSync(hist, "{not json");
-  await assert.rejects(logged(() => fitOrLoad(setup("corrupt").spec)), /training history .*corrupt\.history\.json is unreadable .*GENLAB_TRAIN=full/);
+  await assert.rejects(
+    logged(() => fitOrLoad(setup("corrupt").spec)),
+    /training history .*corrupt\.history\.json is unreadable .*GENLAB_TRAIN=full/,
+  );
   fs.writeFileSync(dataFile("corrupt"), Buffer.from([1, 2, 3]));
-  await assert.rejects(logged(() => fitOrLoad(setup("corrupt").spec)), (err: Error) => {
-    assert.match(err.message, /checkpoint .*corrupt\.safetensors: file is 3 bytes/);
-    assert.match(err.message, /GENLAB_TRAIN=full retrains them/);
-    return true;
-  });
+  await assert.rejects(
+    logged(() => fitOrLoad(setup("corrupt").spec)),
+    (err: Error) => {
+      assert.match(err.message, /checkpoint .*corrupt\.safetensors: file is 3 bytes/);
+      assert.match(err.message, /GENLAB_TRAIN=full retrains them/);
+      return true;
+    },
+  );
   a.dispose();
 });
 
 test("a bad model name is refused before anything trains or touches a file", async () => {
   for (const bad of ["", "a/b", "../escape", ".hidden", "with space", "x\\y", "ü"]) {
-    assert.throws(() => weightsFile(bad, "shipped"), new RegExp(`model name ${JSON.stringify(bad).replace(/[\\.]/g, "\\$&")}: use letters`));
+    assert.throws(
+      () => weightsFile(bad, "shipped"),
+      new RegExp(`model name ${JSON.stringify(bad).replace(/[\\.]/g, "\\$&")}: use letters`),
+    );
     const m = setup("ok-name");
     m.spec.model = bad;
     await assert.rejects(fitOrLoad(m.spec), /model name .*: use letters, digits/);
     assert.deepEqual(m.calls, []);
     m.dispose();
   }
-  for (const good of ["tour-moons-mlp", "vae_z2.v1", "A1"]) assert.equal(weightsFile(good, "full"), dataFile(good));
+  for (const good of ["tour-moons-mlp", "vae_z2.v1", "A1"])
+    assert.equal(weightsFile(good, "full"), dataFile(good));
 });
 
 test("the stale-budget note appears when the shipped budget differs from the code's full budget, and only then", async () => {
@@ -245,7 +295,9 @@ test("the stale-budget note appears when the shipped budget differs from the cod
   const changed = await logged(() => fitOrLoad(setup("stale", { full: 9 }).spec));
   assert.equal(changed.value.source, "shipped", "still loads the shipped weights");
   assert.ok(
-    changed.lines.includes("stale: note: the shipped weights were trained with steps=7, the code's full budget says steps=9; GENLAB_TRAIN=full retrains"),
+    changed.lines.includes(
+      "stale: note: the shipped weights were trained with steps=7, the code's full budget says steps=9; GENLAB_TRAIN=full retrains",
+    ),
     changed.lines.join("\n"),
   );
   a.dispose();

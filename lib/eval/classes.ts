@@ -6,11 +6,13 @@
 
 /** Counts of each label in 0..k-1. */
 export function classHistogram(labels: ArrayLike<number>, k: number): number[] {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`classHistogram: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`classHistogram: k must be a positive integer, got ${k}`);
   const h = new Array<number>(k).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
-    if (!Number.isInteger(l) || l < 0 || l >= k) throw new Error(`classHistogram: label ${l} at index ${i} is not in 0..${k - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= k)
+      throw new Error(`classHistogram: label ${l} at index ${i} is not in 0..${k - 1}`);
     h[l]++;
   }
   return h;
@@ -18,7 +20,8 @@ export function classHistogram(labels: ArrayLike<number>, k: number): number[] {
 
 /** KL(p || q) in nats between two histograms (normalised here); terms with p = 0 are 0; q = 0 where p > 0 gives Infinity. */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length) throw new Error(`klDivergence: histograms of ${p.length} and ${q.length} bins`);
+  if (p.length !== q.length)
+    throw new Error(`klDivergence: histograms of ${p.length} and ${q.length} bins`);
   const sp = sumOf(p, "klDivergence(p)");
   const sq = sumOf(q, "klDivergence(q)");
   let kl = 0;
@@ -40,7 +43,8 @@ export function klFromUniform(hist: ArrayLike<number>): number {
 function sumOf(h: ArrayLike<number>, who: string): number {
   let s = 0;
   for (let i = 0; i < h.length; i++) {
-    if (!(h[i] >= 0) || !Number.isFinite(h[i])) throw new Error(`${who}: bin ${i} is ${h[i]}, expected a non-negative finite count`);
+    if (!(h[i] >= 0) || !Number.isFinite(h[i]))
+      throw new Error(`${who}: bin ${i} is ${h[i]}, expected a non-negative finite count`);
     s += h[i];
   }
   if (!(s > 0)) throw new Error(`${who}: the histogram is empty`);

@@ -5,10 +5,12 @@
  */
 
 function check(x: ArrayLike<number>, y: ArrayLike<number>, who: string): void {
-  if (x.length !== y.length) throw new Error(`${who}: series of ${x.length} and ${y.length} values`);
+  if (x.length !== y.length)
+    throw new Error(`${who}: series of ${x.length} and ${y.length} values`);
   if (x.length < 3) throw new Error(`${who}: need at least 3 pairs, got ${x.length}`);
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new Error(`${who}: pair ${i} is (${x[i]}, ${y[i]}); drop non-finite values first`);
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i]))
+      throw new Error(`${who}: pair ${i} is (${x[i]}, ${y[i]}); drop non-finite values first`);
   }
 }
 
@@ -37,7 +39,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function ranks(x: ArrayLike<number>): Float64Array {
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Float64Array(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;

@@ -28,14 +28,17 @@ export function gaussianStats(x: ArrayLike<number>, dim: number): GaussianStats 
 
 /** Squared Frechet distance between two Gaussians. */
 export function frechetFromStats(a: GaussianStats, b: GaussianStats): number {
-  if (a.dim !== b.dim) throw new Error(`frechetFromStats: dimensions differ (${a.dim} vs ${b.dim})`);
+  if (a.dim !== b.dim)
+    throw new Error(`frechetFromStats: dimensions differ (${a.dim} vs ${b.dim})`);
   const d = a.dim;
   let meanTerm = 0;
   for (let i = 0; i < d; i++) meanTerm += (a.mean[i] - b.mean[i]) ** 2;
   const s1h = sqrtmSymmetric({ d, a: a.cov });
   const m = matMulSquare(matMulSquare(s1h, b.cov, d), s1h, d);
   // Symmetrise away rounding before the second square root.
-  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) m[i * d + j] = m[j * d + i] = 0.5 * (m[i * d + j] + m[j * d + i]);
+  for (let i = 0; i < d; i++)
+    for (let j = i + 1; j < d; j++)
+      m[i * d + j] = m[j * d + i] = 0.5 * (m[i * d + j] + m[j * d + i]);
   const cross = trace(sqrtmSymmetric({ d, a: m }), d);
   const v = meanTerm + trace(a.cov, d) + trace(b.cov, d) - 2 * cross;
   return Math.max(0, v);

@@ -7,8 +7,10 @@
 import { Rng } from "../random";
 
 function imageCount(images: ArrayLike<number>, h: number, w: number, who: string): number {
-  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new Error(`${who}: h and w must be positive integers, got ${h} x ${w}`);
-  if (images.length % (h * w) !== 0) throw new Error(`${who}: ${images.length} values is not a whole number of ${h}x${w} images`);
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0))
+    throw new Error(`${who}: h and w must be positive integers, got ${h} x ${w}`);
+  if (images.length % (h * w) !== 0)
+    throw new Error(`${who}: ${images.length} values is not a whole number of ${h}x${w} images`);
   return images.length / (h * w);
 }
 
@@ -23,7 +25,12 @@ function gaussianKernel(sigma: number): Float64Array {
 }
 
 /** Separable Gaussian blur with standard deviation `sigma` pixels (zero padding). */
-export function gaussianBlur(images: ArrayLike<number>, h: number, w: number, sigma: number): Float32Array {
+export function gaussianBlur(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+  sigma: number,
+): Float32Array {
   const n = imageCount(images, h, w, "gaussianBlur");
   if (!(sigma > 0)) throw new Error(`gaussianBlur: sigma must be positive, got ${sigma}`);
   const k = gaussianKernel(sigma);
@@ -57,9 +64,16 @@ export function gaussianBlur(images: ArrayLike<number>, h: number, w: number, si
 }
 
 /** Each image shifted by (dy[i], dx[i]) whole pixels (positive = down / right). */
-export function shiftImages(images: ArrayLike<number>, h: number, w: number, dy: ArrayLike<number>, dx: ArrayLike<number>): Float32Array {
+export function shiftImages(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+  dy: ArrayLike<number>,
+  dx: ArrayLike<number>,
+): Float32Array {
   const n = imageCount(images, h, w, "shiftImages");
-  if (dy.length !== n || dx.length !== n) throw new Error(`shiftImages: ${n} images but ${dy.length} / ${dx.length} shifts`);
+  if (dy.length !== n || dx.length !== n)
+    throw new Error(`shiftImages: ${n} images but ${dy.length} / ${dx.length} shifts`);
   const out = new Float32Array(images.length);
   for (let m = 0; m < n; m++) {
     const o = m * h * w;
@@ -76,7 +90,13 @@ export function shiftImages(images: ArrayLike<number>, h: number, w: number, dy:
 }
 
 /** Random integer shifts in -maxShift..maxShift along each axis, drawn from `rng` (augmentation). */
-export function randomShifts(images: ArrayLike<number>, h: number, w: number, maxShift: number, rng: Rng): Float32Array {
+export function randomShifts(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+  maxShift: number,
+  rng: Rng,
+): Float32Array {
   const n = imageCount(images, h, w, "randomShifts");
   const dy = new Int32Array(n);
   const dx = new Int32Array(n);
@@ -92,7 +112,12 @@ export function randomShifts(images: ArrayLike<number>, h: number, w: number, ma
  * centre, bilinear interpolation. Multiples of 90 degrees are exact permutations of pixels for
  * square images.
  */
-export function rotateImages(images: ArrayLike<number>, h: number, w: number, degrees: number): Float32Array {
+export function rotateImages(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+  degrees: number,
+): Float32Array {
   const n = imageCount(images, h, w, "rotateImages");
   const th = (degrees * Math.PI) / 180;
   let c = Math.cos(th);
@@ -106,7 +131,8 @@ export function rotateImages(images: ArrayLike<number>, h: number, w: number, de
   const out = new Float32Array(images.length);
   for (let m = 0; m < n; m++) {
     const o = m * h * w;
-    const at = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? images[o + yy * w + xx] : 0);
+    const at = (yy: number, xx: number) =>
+      yy >= 0 && yy < h && xx >= 0 && xx < w ? images[o + yy * w + xx] : 0;
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         // Inverse map: source = R(-theta) (target - centre) + centre, with y pointing down.
@@ -120,7 +146,9 @@ export function rotateImages(images: ArrayLike<number>, h: number, w: number, de
         const y0 = Math.floor(fy);
         const ax = fx - x0;
         const ay = fy - y0;
-        out[o + y * w + x] = (1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) + ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1));
+        out[o + y * w + x] =
+          (1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) +
+          ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1));
       }
     }
   }

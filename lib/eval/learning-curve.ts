@@ -7,7 +7,12 @@
 import { Rng } from "../random";
 
 /** `perClass` random indices of every class 0..classes-1 (all of a class if it has fewer), in a seeded random order. */
-export function stratifiedIndices(labels: ArrayLike<number>, classes: number, perClass: number, rng: Rng): Int32Array {
+export function stratifiedIndices(
+  labels: ArrayLike<number>,
+  classes: number,
+  perClass: number,
+  rng: Rng,
+): Int32Array {
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
   const out: number[] = [];
@@ -46,7 +51,12 @@ export async function learningCurves(opts: {
   const sizes: number[] = [];
   for (let s = 0; s < opts.perClass.length; s++) {
     for (let seed = 0; seed < opts.seeds; seed++) {
-      const idx = stratifiedIndices(opts.labels, opts.classes, opts.perClass[s], opts.rng.fork(`${opts.perClass[s]}/${seed}`));
+      const idx = stratifiedIndices(
+        opts.labels,
+        opts.classes,
+        opts.perClass[s],
+        opts.rng.fork(`${opts.perClass[s]}/${seed}`),
+      );
       if (seed === 0) sizes.push(idx.length);
       for (const [name, fit] of Object.entries(opts.models)) {
         const v = await fit(idx, seed);
@@ -56,13 +66,15 @@ export async function learningCurves(opts: {
     }
   }
   const out: Record<string, CurvePoint[]> = {};
-  for (const [name, rows] of Object.entries(values)) out[name] = rows.map((v, s) => ({ size: sizes[s], ...summary(v), values: v }));
+  for (const [name, rows] of Object.entries(values))
+    out[name] = rows.map((v, s) => ({ size: sizes[s], ...summary(v), values: v }));
   return out;
 }
 
 function summary(v: number[]): { mean: number; std: number; min: number; max: number } {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  const std =
+    v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
   return { mean, std, min: Math.min(...v), max: Math.max(...v) };
 }
 
@@ -72,8 +84,12 @@ function summary(v: number[]): { mean: number; std: number; min: number; max: nu
  * in log(size) between the two grid points, the grid sizes bracketing it, or null when b is never
  * ahead at the end (no crossover) or is already ahead at the smallest size.
  */
-export function crossover(a: CurvePoint[], b: CurvePoint[]): { size: number; below: number; above: number } | null {
-  if (a.length !== b.length || a.some((p, i) => p.size !== b[i].size)) throw new Error("crossover: the curves must share their sizes");
+export function crossover(
+  a: CurvePoint[],
+  b: CurvePoint[],
+): { size: number; below: number; above: number } | null {
+  if (a.length !== b.length || a.some((p, i) => p.size !== b[i].size))
+    throw new Error("crossover: the curves must share their sizes");
   const diff = a.map((p, i) => b[i].mean - p.mean);
   let k = diff.length;
   while (k > 0 && diff[k - 1] >= 0) k--;

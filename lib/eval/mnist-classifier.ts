@@ -75,7 +75,12 @@ export class EvalClassifier {
     const hidden = this.model.net.layers.slice(0, -1);
     for (let s = 0; s < n; s += batch) {
       const e = Math.min(n, s + batch);
-      const f = tf.tidy(() => hidden.reduce<tf.Tensor>((h, l) => l.apply(h), tf.tensor2d(x.subarray(s * 784, e * 784), [e - s, 784])));
+      const f = tf.tidy(() =>
+        hidden.reduce<tf.Tensor>(
+          (h, l) => l.apply(h),
+          tf.tensor2d(x.subarray(s * 784, e * 784), [e - s, 784]),
+        ),
+      );
       out.set(f.dataSync(), s * d);
       f.dispose();
     }
@@ -101,7 +106,11 @@ async function buildEvalClassifier(): Promise<EvalClassifier> {
   const ds = loadMnist();
   const xTrain = toFloat(ds.train);
   const xTest = toFloat(ds.test);
-  const model = new MLPClassifier(EVAL_CLASSIFIER_MODEL, EVAL_CLASSIFIER_SIZES, new Rng(EVAL_CLASSIFIER_SEED));
+  const model = new MLPClassifier(
+    EVAL_CLASSIFIER_MODEL,
+    EVAL_CLASSIFIER_SIZES,
+    new Rng(EVAL_CLASSIFIER_SEED),
+  );
   const train = { x: xTrain, dim: 784, y: ds.train.labels };
   const testAcc = () => accuracy(model.predict({ x: xTest, dim: 784 }), ds.test.labels);
   const fit = await fitOrLoad({
@@ -140,13 +149,18 @@ export async function trainEvalClassifier(
   for (let p = phases?.start ?? 0; p < PHASE_LR.length; p++) {
     const steps = Math.min(per, b.steps - p * per);
     const lr = PHASE_LR[p];
-    const h = await trainClassifier(model, data, { steps, batchSize: b.batchSize, lr }, {
-      seed: EVAL_CLASSIFIER_SEED + p,
-      label: `eval classifier (phase ${p + 1}/${PHASE_LR.length}, lr ${lr})`,
-      augment: (rows) => randomShifts(rows, 28, 28, b.maxShift, rng),
-      resume: phases?.phase(p),
-      state: { shifts: rng, earlier },
-    });
+    const h = await trainClassifier(
+      model,
+      data,
+      { steps, batchSize: b.batchSize, lr },
+      {
+        seed: EVAL_CLASSIFIER_SEED + p,
+        label: `eval classifier (phase ${p + 1}/${PHASE_LR.length}, lr ${lr})`,
+        augment: (rows) => randomShifts(rows, 28, 28, b.maxShift, rng),
+        resume: phases?.phase(p),
+        state: { shifts: rng, earlier },
+      },
+    );
     const offset = history.last()?.step ?? 0;
     const t0 = history.last()?.seconds ?? 0;
     for (const r of h.rows) history.push({ ...r, step: r.step + offset, seconds: r.seconds + t0 });
@@ -182,10 +196,22 @@ export interface QualityScorer {
 export async function qualityScorer(real: Float32Array): Promise<QualityScorer> {
   const ec = await evalClassifier();
   const realStats = gaussianStats(ec.features(real), ec.featureDim);
-  const frechet = (images: Float32Array) => frechetFromStats(gaussianStats(ec.features(images), ec.featureDim), realStats);
+  const frechet = (images: Float32Array) =>
+    frechetFromStats(gaussianStats(ec.features(images), ec.featureDim), realStats);
   const rest = (images: Float32Array, fd: number): SampleQuality => {
     const h = classHistogram(ec.predict(images), 10);
-    return { frechet: fd, histogram: h, classKl: klFromUniform(h), topClassShare: Math.max(...h) / (images.length / 784), laplacianVar: sharpness(images, 28, 28).laplacianVar };
+    return {
+      frechet: fd,
+      histogram: h,
+      classKl: klFromUniform(h),
+      topClassShare: Math.max(...h) / (images.length / 784),
+      laplacianVar: sharpness(images, 28, 28).laplacianVar,
+    };
   };
-  return { classifier: ec, reference: rest(real, 0), score: (images) => rest(images, frechet(images)), frechet };
+  return {
+    classifier: ec,
+    reference: rest(real, 0),
+    score: (images) => rest(images, frechet(images)),
+    frechet,
+  };
 }

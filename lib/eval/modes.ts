@@ -30,8 +30,13 @@ export interface ModeCoverage {
 }
 
 /** Scores n samples (interleaved x0, y0, x1, y1, ...) against `mix`; `threshold` in sigmas (default 3). */
-export function modeCoverage(samples: ArrayLike<number>, mix: Mixture, opts: { threshold?: number } = {}): ModeCoverage {
-  if (samples.length % 2 !== 0) throw new Error(`modeCoverage: ${samples.length} values is not a whole number of 2-D points`);
+export function modeCoverage(
+  samples: ArrayLike<number>,
+  mix: Mixture,
+  opts: { threshold?: number } = {},
+): ModeCoverage {
+  if (samples.length % 2 !== 0)
+    throw new Error(`modeCoverage: ${samples.length} values is not a whole number of 2-D points`);
   const n = samples.length / 2;
   if (n === 0) throw new Error("modeCoverage: no samples");
   const k = mix.means.length;
@@ -41,7 +46,8 @@ export function modeCoverage(samples: ArrayLike<number>, mix: Mixture, opts: { t
   for (let i = 0; i < n; i++) {
     const x = samples[2 * i];
     const y = samples[2 * i + 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`modeCoverage: sample ${i} is (${x}, ${y})`);
+    if (!Number.isFinite(x) || !Number.isFinite(y))
+      throw new Error(`modeCoverage: sample ${i} is (${x}, ${y})`);
     let best = 0;
     let bestD = Infinity;
     for (let j = 0; j < k; j++) {
@@ -70,9 +76,18 @@ export function modeCoverage(samples: ArrayLike<number>, mix: Mixture, opts: { t
  * Published mode coverage (PacGAN, Lin et al. 2018, Table 1, means over 10 trials of their setup: G with
  * four hidden layers of 400 units and batch norm, a maxout D, batches of 100). Reference values only.
  */
-export const PACGAN_TABLE1: Record<"ring8" | "grid25", Record<"GAN" | "PacGAN4", { modes: number; hq: number; rkl: number }>> = {
-  ring8: { GAN: { modes: 6.3, hq: 0.982, rkl: 0.45 }, PacGAN4: { modes: 7.8, hq: 0.959, rkl: 0.07 } },
-  grid25: { GAN: { modes: 17.3, hq: 0.948, rkl: 0.7 }, PacGAN4: { modes: 24.8, hq: 0.936, rkl: 0.04 } },
+export const PACGAN_TABLE1: Record<
+  "ring8" | "grid25",
+  Record<"GAN" | "PacGAN4", { modes: number; hq: number; rkl: number }>
+> = {
+  ring8: {
+    GAN: { modes: 6.3, hq: 0.982, rkl: 0.45 },
+    PacGAN4: { modes: 7.8, hq: 0.959, rkl: 0.07 },
+  },
+  grid25: {
+    GAN: { modes: 17.3, hq: 0.948, rkl: 0.7 },
+    PacGAN4: { modes: 24.8, hq: 0.936, rkl: 0.04 },
+  },
 };
 
 export interface CoverageSummary {
@@ -101,7 +116,9 @@ export function coverageSummary(covs: readonly ModeCoverage[]): CoverageSummary 
     modesMean: mm,
     modesSd: Math.sqrt(mean(m.map((v) => (v - mm) ** 2))),
     hqMean: mean(covs.map((c) => c.hqFraction)),
-    rklMean: mean(covs.map((c) => (Number.isFinite(c.reverseKl) ? c.reverseKl : Math.log(c.modes)))),
+    rklMean: mean(
+      covs.map((c) => (Number.isFinite(c.reverseKl) ? c.reverseKl : Math.log(c.modes))),
+    ),
     allModes: covs.filter((c) => c.modesCaptured === c.modes).length,
     perRun: m,
   };

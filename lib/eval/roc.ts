@@ -6,7 +6,8 @@
 
 function checkScores(s: ArrayLike<number>, who: string): void {
   if (s.length === 0) throw new Error(`${who}: no scores`);
-  for (let i = 0; i < s.length; i++) if (Number.isNaN(s[i])) throw new Error(`${who}: score ${i} is NaN`);
+  for (let i = 0; i < s.length; i++)
+    if (Number.isNaN(s[i])) throw new Error(`${who}: score ${i} is NaN`);
 }
 
 /** Area under the ROC curve; ties between a positive and a negative count 1/2. */
@@ -20,7 +21,7 @@ export function rocAuc(positive: ArrayLike<number>, negative: ArrayLike<number>)
   for (let i = 0; i < nn; i++) all.push({ s: negative[i], pos: false });
   all.sort((a, b) => a.s - b.s);
   let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j].s === all[i].s) j++;
     const meanRank = (i + 1 + j) / 2; // ranks i+1..j
@@ -31,7 +32,10 @@ export function rocAuc(positive: ArrayLike<number>, negative: ArrayLike<number>)
 }
 
 /** ROC curve points (false positive rate, true positive rate), one per distinct threshold, from (0,0) to (1,1). */
-export function rocCurve(positive: ArrayLike<number>, negative: ArrayLike<number>): { fpr: number[]; tpr: number[] } {
+export function rocCurve(
+  positive: ArrayLike<number>,
+  negative: ArrayLike<number>,
+): { fpr: number[]; tpr: number[] } {
   checkScores(positive, "rocCurve(positive)");
   checkScores(negative, "rocCurve(negative)");
   const all: { s: number; pos: boolean }[] = [];
@@ -42,7 +46,7 @@ export function rocCurve(positive: ArrayLike<number>, negative: ArrayLike<number
   const tpr = [0];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j].s === all[i].s) {
       if (all[j].pos) tp++;

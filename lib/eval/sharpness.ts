@@ -10,7 +10,8 @@ import { imageCount } from "./images";
 /** Variance of the Laplacian of each image, over its (h-2) x (w-2) interior. */
 export function laplacianVariance(images: ArrayLike<number>, h: number, w: number): Float64Array {
   const n = imageCount(images, h, w, "laplacianVariance");
-  if (h < 3 || w < 3) throw new Error(`laplacianVariance: images must be at least 3x3, got ${h}x${w}`);
+  if (h < 3 || w < 3)
+    throw new Error(`laplacianVariance: images must be at least 3x3, got ${h}x${w}`);
   const out = new Float64Array(n);
   const m = (h - 2) * (w - 2);
   for (let k = 0; k < n; k++) {
@@ -32,9 +33,14 @@ export function laplacianVariance(images: ArrayLike<number>, h: number, w: numbe
 }
 
 /** Mean gradient magnitude of each image (forward differences over the (h-1) x (w-1) pixels that have both). */
-export function meanGradientMagnitude(images: ArrayLike<number>, h: number, w: number): Float64Array {
+export function meanGradientMagnitude(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+): Float64Array {
   const n = imageCount(images, h, w, "meanGradientMagnitude");
-  if (h < 2 || w < 2) throw new Error(`meanGradientMagnitude: images must be at least 2x2, got ${h}x${w}`);
+  if (h < 2 || w < 2)
+    throw new Error(`meanGradientMagnitude: images must be at least 2x2, got ${h}x${w}`);
   const out = new Float64Array(n);
   const m = (h - 1) * (w - 1);
   for (let k = 0; k < n; k++) {
@@ -52,7 +58,14 @@ export function meanGradientMagnitude(images: ArrayLike<number>, h: number, w: n
 }
 
 /** Both measures averaged over a set of images. */
-export function sharpness(images: ArrayLike<number>, h: number, w: number): { laplacianVar: number; gradMag: number } {
+export function sharpness(
+  images: ArrayLike<number>,
+  h: number,
+  w: number,
+): { laplacianVar: number; gradMag: number } {
   const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
-  return { laplacianVar: mean(laplacianVariance(images, h, w)), gradMag: mean(meanGradientMagnitude(images, h, w)) };
+  return {
+    laplacianVar: mean(laplacianVariance(images, h, w)),
+    gradMag: mean(meanGradientMagnitude(images, h, w)),
+  };
 }

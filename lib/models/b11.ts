@@ -25,7 +25,15 @@ import { type ModeCoverage } from "../eval/modes";
 import { Rng } from "../random";
 import { runOrLoad, type RunOutcome } from "../runs";
 import { NonFiniteLossError } from "../train";
-import { GAN, TOY_GAN_BUDGET, TOY_GAN_CONFIG, mixtureSampler, scoreToy, trainGAN, type GANBudget } from "./gan";
+import {
+  GAN,
+  TOY_GAN_BUDGET,
+  TOY_GAN_CONFIG,
+  mixtureSampler,
+  scoreToy,
+  trainGAN,
+  type GANBudget,
+} from "./gan";
 import { TOY_VAE_BUDGET, newToyVAE, scoreToyVAE, toyMixture, trainToyVAE } from "./toys";
 import { WGAN_GP_TOY_BUDGET, wganObjective } from "./wgan";
 
@@ -36,11 +44,23 @@ export const B11_FAMILIES: readonly B11Family[] = ["vae", "gan", "wgan-gp"];
 export const B11_SUCCESS = { maxReverseKl: 0.2 } as const;
 
 /** Whether a scored run succeeds by B11_SUCCESS (a run with no HQ sample, reverse KL NaN or null, fails). */
-export function b11Success(c: Pick<ModeCoverage, "modesCaptured" | "modes"> & { reverseKl: number | null }, diverged = false): boolean {
-  return !diverged && c.modesCaptured === c.modes && c.reverseKl !== null && Number.isFinite(c.reverseKl) && c.reverseKl < B11_SUCCESS.maxReverseKl;
+export function b11Success(
+  c: Pick<ModeCoverage, "modesCaptured" | "modes"> & { reverseKl: number | null },
+  diverged = false,
+): boolean {
+  return (
+    !diverged &&
+    c.modesCaptured === c.modes &&
+    c.reverseKl !== null &&
+    Number.isFinite(c.reverseKl) &&
+    c.reverseKl < B11_SUCCESS.maxReverseKl
+  );
 }
 
-export const B11_BUDGET: { full: { dataset: string; steps: number; lrFactors: number[] }; smoke: { dataset: string; steps: number; lrFactors: number[] } } = {
+export const B11_BUDGET: {
+  full: { dataset: string; steps: number; lrFactors: number[] };
+  smoke: { dataset: string; steps: number; lrFactors: number[] };
+} = {
   full: { dataset: "ring8", steps: 2000, lrFactors: [0.1, 1, 10] },
   smoke: { dataset: "ring8", steps: 30, lrFactors: [1, 10] },
 };
@@ -84,7 +104,14 @@ export function b11Recipe(family: B11Family, steps: number): Record<string, numb
 const baseLr = (family: B11Family, r: Record<string, number>) => (family === "vae" ? r.lr : r.lrG);
 
 /** Trains and scores one run; a non-finite loss ends the run (the last good weights are scored). */
-export async function b11Run(family: B11Family, dataset: string, steps: number, lrFactor: number, seed: number, o: { quiet?: boolean } = {}): Promise<B11Run> {
+export async function b11Run(
+  family: B11Family,
+  dataset: string,
+  steps: number,
+  lrFactor: number,
+  seed: number,
+  o: { quiet?: boolean } = {},
+): Promise<B11Run> {
   const mix = toyMixture(dataset);
   const recipe = b11Recipe(family, steps);
   const lr = baseLr(family, recipe) * lrFactor;
@@ -102,14 +129,27 @@ export async function b11Run(family: B11Family, dataset: string, steps: number, 
   let cov: ModeCoverage | null;
   if (family === "vae") {
     const vae = newToyVAE(`b11-vae-s${seed}`, seed);
-    await guard(() => trainToyVAE(vae, mix, { ...TOY_VAE_BUDGET.full, ...recipe, lr }, seed, { label, quiet: o.quiet, coverage: false }));
+    await guard(() =>
+      trainToyVAE(vae, mix, { ...TOY_VAE_BUDGET.full, ...recipe, lr }, seed, {
+        label,
+        quiet: o.quiet,
+        coverage: false,
+      }),
+    );
     cov = scoreOrNull(() => scoreToyVAE(vae, mix, seed));
     tf.dispose(Object.values(vae.params()));
   } else {
     const gan = new GAN(`b11-${family}-s${seed}`, TOY_GAN_CONFIG, new Rng(seed));
     const budget = { ...recipe, lrG: lr, lrD: lr } as GANBudget;
     const objective = family === "wgan-gp" ? wganObjective("gp") : undefined;
-    await guard(() => trainGAN(gan, mixtureSampler(mix, new Rng(seed).fork("data")), budget, { seed: seed + 1, objective, label, quiet: o.quiet }));
+    await guard(() =>
+      trainGAN(gan, mixtureSampler(mix, new Rng(seed).fork("data")), budget, {
+        seed: seed + 1,
+        objective,
+        label,
+        quiet: o.quiet,
+      }),
+    );
     cov = scoreOrNull(() => scoreToy(gan, mix, seed));
     tf.dispose(Object.values(gan.params()));
   }
@@ -125,7 +165,10 @@ export async function b11Run(family: B11Family, dataset: string, steps: number, 
     hq: cov?.hqFraction ?? 0,
     rkl,
     divergedAt,
-    success: b11Success({ modesCaptured: modes, modes: mix.means.length, reverseKl: rkl }, divergedAt !== null),
+    success: b11Success(
+      { modesCaptured: modes, modes: mix.means.length, reverseKl: rkl },
+      divergedAt !== null,
+    ),
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -143,9 +186,17 @@ function scoreOrNull(score: () => ModeCoverage): ModeCoverage | null {
 /** Checks the shape of a loaded B11 result (for runOrLoad). */
 export function checkB11Result(r: unknown): string | null {
   const x = r as Partial<B11Result> | null;
-  if (!x || typeof x !== "object" || !Array.isArray(x.runs) || typeof x.dataset !== "string") return "expected {dataset, recipes, runs: [...]}";
+  if (!x || typeof x !== "object" || !Array.isArray(x.runs) || typeof x.dataset !== "string")
+    return "expected {dataset, recipes, runs: [...]}";
   for (const [i, run] of x.runs.entries()) {
-    const ok = run && B11_FAMILIES.includes(run.family) && ["seed", "lrFactor", "lr", "steps", "modes", "hq", "seconds"].every((k) => typeof (run as unknown as Record<string, unknown>)[k] === "number") && typeof run.success === "boolean" && (run.rkl === null || typeof run.rkl === "number");
+    const ok =
+      run &&
+      B11_FAMILIES.includes(run.family) &&
+      ["seed", "lrFactor", "lr", "steps", "modes", "hq", "seconds"].every(
+        (k) => typeof (run as unknown as Record<string, unknown>)[k] === "number",
+      ) &&
+      typeof run.success === "boolean" &&
+      (run.rkl === null || typeof run.rkl === "number");
     if (!ok) return `run ${i} is not a B11 row: ${JSON.stringify(run)}`;
   }
   return null;
@@ -155,7 +206,9 @@ export function checkB11Result(r: unknown): string | null {
  * The B11 grid (B11_BUDGET x B11_SEEDS x B11_FAMILIES), loaded from data/runs/b11-<dataset>.json or
  * computed (GENLAB_TRAIN, lib/runs.ts). Runs go family by family, learning rate by learning rate, seed by seed.
  */
-export function b11Grid(o: { quiet?: boolean } = {}): Promise<RunOutcome<(typeof B11_BUDGET)["full"], B11Result>> {
+export function b11Grid(
+  o: { quiet?: boolean } = {},
+): Promise<RunOutcome<(typeof B11_BUDGET)["full"], B11Result>> {
   return runOrLoad({
     name: `b11-${B11_BUDGET.full.dataset}`,
     seeds: B11_SEEDS,
@@ -164,9 +217,12 @@ export function b11Grid(o: { quiet?: boolean } = {}): Promise<RunOutcome<(typeof
     compute: async (b, seeds) => {
       const runs: B11Run[] = [];
       for (const family of B11_FAMILIES) {
-        for (const f of b.lrFactors) for (const seed of seeds) runs.push(await b11Run(family, b.dataset, b.steps, f, seed, o));
+        for (const f of b.lrFactors)
+          for (const seed of seeds) runs.push(await b11Run(family, b.dataset, b.steps, f, seed, o));
       }
-      const recipes = Object.fromEntries(B11_FAMILIES.map((f) => [f, b11Recipe(f, b.steps)])) as B11Result["recipes"];
+      const recipes = Object.fromEntries(
+        B11_FAMILIES.map((f) => [f, b11Recipe(f, b.steps)]),
+      ) as B11Result["recipes"];
       return { dataset: b.dataset, recipes, runs };
     },
   });
@@ -183,7 +239,12 @@ export interface Spread {
 function spread(v: number[]): Spread {
   if (v.length === 0) return { mean: NaN, sd: NaN, min: NaN, max: NaN };
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  return { mean, sd: Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length), min: Math.min(...v), max: Math.max(...v) };
+  return {
+    mean,
+    sd: Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length),
+    min: Math.min(...v),
+    max: Math.max(...v),
+  };
 }
 
 export interface B11FamilySummary {
@@ -200,10 +261,15 @@ export interface B11FamilySummary {
 }
 
 /** Per family: the fraction of runs that succeed and the spread of the final scores (optionally for one learning-rate factor). */
-export function b11Summary(runs: readonly B11Run[], o: { modes?: number; lrFactor?: number } = {}): B11FamilySummary[] {
+export function b11Summary(
+  runs: readonly B11Run[],
+  o: { modes?: number; lrFactor?: number } = {},
+): B11FamilySummary[] {
   const k = o.modes ?? 8;
   return B11_FAMILIES.map((family) => {
-    const rs = runs.filter((r) => r.family === family && (o.lrFactor === undefined || r.lrFactor === o.lrFactor));
+    const rs = runs.filter(
+      (r) => r.family === family && (o.lrFactor === undefined || r.lrFactor === o.lrFactor),
+    );
     const successes = rs.filter((r) => r.success).length;
     return {
       family,

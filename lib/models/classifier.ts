@@ -33,11 +33,14 @@ export class MLPClassifier {
   /** Class probabilities for every row, in batches (n x classes, row-major). */
   proba(f: Features, batch = 4096): Float32Array {
     const n = checkFeatures(f, this.net.sizes[0], `${this.net.name}.proba`);
-    if (!Number.isInteger(batch) || batch < 1) throw new Error(`${this.net.name}.proba: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new Error(`${this.net.name}.proba: batch must be a positive integer, got ${batch}`);
     const out = new Float32Array(n * this.classes);
     for (let s = 0; s < n; s += batch) {
       const e = Math.min(n, s + batch);
-      const p = tf.tidy(() => tf.softmax(this.logits(tf.tensor2d(f.x.subarray(s * f.dim, e * f.dim), [e - s, f.dim]))));
+      const p = tf.tidy(() =>
+        tf.softmax(this.logits(tf.tensor2d(f.x.subarray(s * f.dim, e * f.dim), [e - s, f.dim]))),
+      );
       out.set(p.dataSync(), s * this.classes);
       p.dispose();
     }
@@ -49,7 +52,8 @@ export class MLPClassifier {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       let best = 0;
-      for (let k = 1; k < this.classes; k++) if (p[i * this.classes + k] > p[i * this.classes + best]) best = k;
+      for (let k = 1; k < this.classes; k++)
+        if (p[i * this.classes + k] > p[i * this.classes + best]) best = k;
       out[i] = best;
     }
     return out;
@@ -80,12 +84,15 @@ export async function trainClassifier(
   },
 ): Promise<History> {
   const n = checkFeatures(data, model.net.sizes[0], "trainClassifier");
-  if (data.y.length !== n) throw new Error(`trainClassifier: ${n} feature rows but ${data.y.length} labels`);
+  if (data.y.length !== n)
+    throw new Error(`trainClassifier: ${n} feature rows but ${data.y.length} labels`);
   for (let i = 0; i < n; i++) {
     const c = data.y[i];
     // tf.oneHot turns an out-of-range label into a row of zeros, which trains on nothing: refuse it.
     if (!Number.isInteger(c) || c < 0 || c >= model.classes) {
-      throw new Error(`trainClassifier: label ${c} at row ${i} is not a class of this model (0..${model.classes - 1})`);
+      throw new Error(
+        `trainClassifier: label ${c} at row ${i} is not a class of this model (0..${model.classes - 1})`,
+      );
     }
   }
   const next = batchStream(n, budget.batchSize, new Rng(opts.seed).fork("batches"));
@@ -104,7 +111,15 @@ export async function trainClassifier(
         const idx = next();
         const rows = gatherRows(data.x, data.dim, idx);
         const x = tf.tensor2d(opts.augment ? opts.augment(rows, i) : rows, [idx.length, data.dim]);
-        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(idx, (k) => data.y[k]), "int32"), model.classes));
+        const y = tf.tidy(() =>
+          tf.oneHot(
+            tf.tensor1d(
+              Array.from(idx, (k) => data.y[k]),
+              "int32",
+            ),
+            model.classes,
+          ),
+        );
         const loss = opt.minimize(() => {
           const ce = tf.losses.softmaxCrossEntropy(y, model.logits(x)) as tf.Scalar;
           return wd > 0 ? (tf.add(ce, tf.mul(wd, weightPenalty(model))) as tf.Scalar) : ce;
@@ -126,15 +141,19 @@ function weightPenalty(model: MLPClassifier): tf.Scalar {
 
 /** Rows of `f`, after checking it holds whole rows of the width the model takes. */
 function checkFeatures(f: Features, inputDim: number, who: string): number {
-  if (f.dim !== inputDim) throw new Error(`${who}: features have dim ${f.dim} but the model takes ${inputDim} inputs`);
-  if (f.x.length % f.dim !== 0) throw new Error(`${who}: ${f.x.length} values is not a whole number of rows of ${f.dim}`);
+  if (f.dim !== inputDim)
+    throw new Error(`${who}: features have dim ${f.dim} but the model takes ${inputDim} inputs`);
+  if (f.x.length % f.dim !== 0)
+    throw new Error(`${who}: ${f.x.length} values is not a whole number of rows of ${f.dim}`);
   return f.x.length / f.dim;
 }
 
 /** Fraction of predictions equal to the labels. */
 export function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>): number {
-  if (pred.length !== labels.length) throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
-  if (pred.length === 0) throw new Error("accuracy: no predictions (the accuracy of nothing is undefined)");
+  if (pred.length !== labels.length)
+    throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
+  if (pred.length === 0)
+    throw new Error("accuracy: no predictions (the accuracy of nothing is undefined)");
   let ok = 0;
   for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) ok++;
   return ok / pred.length;

@@ -64,21 +64,32 @@ class ConvCoupling {
 
 function checkerboardMask(h: number, w: number, parity: number): tf.Tensor4D {
   const v = new Float32Array(h * w);
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) v[r * w + c] = (r + c) % 2 === parity ? 1 : 0;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) v[r * w + c] = (r + c) % 2 === parity ? 1 : 0;
   return tf.tensor4d(v, [1, h, w, 1]);
 }
 
 /** [B, H, W, C] -> [B, H/2, W/2, 4C]: each 2 x 2 patch becomes the channels (a permutation). */
 export function squeeze2x2(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  return tf.tidy(() => x.reshape([b, h / 2, 2, w / 2, 2, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, h / 2, w / 2, 4 * c]));
+  return tf.tidy(() =>
+    x
+      .reshape([b, h / 2, 2, w / 2, 2, c])
+      .transpose([0, 1, 3, 2, 4, 5])
+      .reshape([b, h / 2, w / 2, 4 * c]),
+  );
 }
 
 /** The inverse of squeeze2x2. */
 export function unsqueeze2x2(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c4] = x.shape;
   const c = c4 / 4;
-  return tf.tidy(() => x.reshape([b, h, w, 2, 2, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, 2 * h, 2 * w, c]));
+  return tf.tidy(() =>
+    x
+      .reshape([b, h, w, 2, 2, c])
+      .transpose([0, 1, 3, 2, 4, 5])
+      .reshape([b, 2 * h, 2 * w, c]),
+  );
 }
 
 function numel(s: Shape3): number {
@@ -98,25 +109,45 @@ export class ConvFlow implements FlowModel {
     rng: Rng,
   ) {
     const { height, width, channels, levels } = config;
-    for (const [what, v] of [["height", height], ["width", width], ["channels", channels]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`ConvFlow ${name}: ${what} must be a positive integer, got ${v}`);
+    for (const [what, v] of [
+      ["height", height],
+      ["width", width],
+      ["channels", channels],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new Error(`ConvFlow ${name}: ${what} must be a positive integer, got ${v}`);
     }
-    if (!Array.isArray(levels) || levels.length === 0) throw new Error(`ConvFlow ${name}: needs at least one level`);
+    if (!Array.isArray(levels) || levels.length === 0)
+      throw new Error(`ConvFlow ${name}: needs at least one level`);
     this.dim = height * width * channels;
     this.clamp = config.scaleClamp ?? 2;
     const depth = config.depth ?? 1;
     let shape: Shape3 = [height, width, channels];
     levels.forEach((lv, li) => {
-      if (lv.mask !== "checkerboard" && lv.mask !== "channel") throw new Error(`ConvFlow ${name}: level ${li} mask must be "checkerboard" or "channel", got ${JSON.stringify(lv.mask)}`);
-      if (!Number.isInteger(lv.couplings) || lv.couplings < 1 || !Number.isInteger(lv.hidden) || lv.hidden < 1) {
-        throw new Error(`ConvFlow ${name}: level ${li} needs positive integer couplings and hidden, got ${lv.couplings} and ${lv.hidden}`);
+      if (lv.mask !== "checkerboard" && lv.mask !== "channel")
+        throw new Error(
+          `ConvFlow ${name}: level ${li} mask must be "checkerboard" or "channel", got ${JSON.stringify(lv.mask)}`,
+        );
+      if (
+        !Number.isInteger(lv.couplings) ||
+        lv.couplings < 1 ||
+        !Number.isInteger(lv.hidden) ||
+        lv.hidden < 1
+      ) {
+        throw new Error(
+          `ConvFlow ${name}: level ${li} needs positive integer couplings and hidden, got ${lv.couplings} and ${lv.hidden}`,
+        );
       }
       if (lv.squeeze) {
-        if (shape[0] % 2 || shape[1] % 2) throw new Error(`ConvFlow ${name}: level ${li} squeezes ${shape[0]} x ${shape[1]}, which is not even`);
+        if (shape[0] % 2 || shape[1] % 2)
+          throw new Error(
+            `ConvFlow ${name}: level ${li} squeezes ${shape[0]} x ${shape[1]}, which is not even`,
+          );
         shape = [shape[0] / 2, shape[1] / 2, shape[2] * 4];
       }
       const [h, w, c] = shape;
-      if ((lv.mask === "channel" || lv.split) && c % 2) throw new Error(`ConvFlow ${name}: level ${li} splits ${c} channels, which is not even`);
+      if ((lv.mask === "channel" || lv.split) && c % 2)
+        throw new Error(`ConvFlow ${name}: level ${li} splits ${c} channels, which is not even`);
       const cIn = lv.mask === "checkerboard" ? c + 1 : c / 2;
       const cOut = lv.mask === "checkerboard" ? 2 * c : c;
       const level: ConvCoupling[] = [];
@@ -124,11 +155,27 @@ export class ConvFlow implements FlowModel {
         const r = rng.fork(`l${li}c${k}`);
         const base = `${name}.l${li}c${k}`;
         const convs = [new Conv2D(`${base}.0`, cIn, lv.hidden, 3, r.fork("0"), "relu")];
-        for (let d = 1; d <= depth; d++) convs.push(new Conv2D(`${base}.${d}`, lv.hidden, lv.hidden, 3, r.fork(`${d}`), "relu"));
-        const last = new Conv2D(`${base}.out`, lv.hidden, cOut, 3, r.fork("out"), "linear", "zeros");
+        for (let d = 1; d <= depth; d++)
+          convs.push(new Conv2D(`${base}.${d}`, lv.hidden, lv.hidden, 3, r.fork(`${d}`), "relu"));
+        const last = new Conv2D(
+          `${base}.out`,
+          lv.hidden,
+          cOut,
+          3,
+          r.fork("out"),
+          "linear",
+          "zeros",
+        );
         convs.push(last); // zero output: every coupling starts as the identity
         const parity = k % 2;
-        level.push(new ConvCoupling(lv.mask, parity, convs, lv.mask === "checkerboard" ? tf.keep(checkerboardMask(h, w, parity)) : null));
+        level.push(
+          new ConvCoupling(
+            lv.mask,
+            parity,
+            convs,
+            lv.mask === "checkerboard" ? tf.keep(checkerboardMask(h, w, parity)) : null,
+          ),
+        );
       }
       this.couplings.push(level);
       const out: Shape3 | null = lv.split ? [h, w, c / 2] : null;
@@ -156,17 +203,25 @@ export class ConvFlow implements FlowModel {
   }
 
   /** (s, t) for the transformed part, and how to split/join: one coupling in either direction. */
-  private couple(c: ConvCoupling, x: tf.Tensor4D, dir: 1 | -1): { y: tf.Tensor4D; logdet: tf.Tensor1D } {
+  private couple(
+    c: ConvCoupling,
+    x: tf.Tensor4D,
+    dir: 1 | -1,
+  ): { y: tf.Tensor4D; logdet: tf.Tensor1D } {
     const C = x.shape[3];
     if (c.m) {
       const m = c.m;
       const inv = tf.sub(1, m);
       const cond = tf.mul(x, m);
-      const out = this.net(c, tf.concat([cond, tf.tile(m, [x.shape[0], 1, 1, 1])], 3) as tf.Tensor4D);
+      const out = this.net(
+        c,
+        tf.concat([cond, tf.tile(m, [x.shape[0], 1, 1, 1])], 3) as tf.Tensor4D,
+      );
       const rawS = tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, C]);
       const s = tf.mul(inv, tf.mul(this.clamp, tf.tanh(tf.div(rawS, this.clamp))));
       const t = tf.mul(inv, tf.slice(out, [0, 0, 0, C], [-1, -1, -1, C]));
-      const y = dir === 1 ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.mul(tf.sub(x, t), tf.exp(tf.neg(s)));
+      const y =
+        dir === 1 ? tf.add(tf.mul(x, tf.exp(s)), t) : tf.mul(tf.sub(x, t), tf.exp(tf.neg(s)));
       return { y: y as tf.Tensor4D, logdet: tf.sum(s, [1, 2, 3]) as tf.Tensor1D };
     }
     const half = C / 2;
@@ -174,20 +229,35 @@ export class ConvFlow implements FlowModel {
     const b = tf.slice(x, [0, 0, 0, half], [-1, -1, -1, half]) as tf.Tensor4D;
     const [cond, moving] = c.parity ? [b, a] : [a, b];
     const out = this.net(c, cond);
-    const s = tf.mul(this.clamp, tf.tanh(tf.div(tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, half]), this.clamp)));
+    const s = tf.mul(
+      this.clamp,
+      tf.tanh(tf.div(tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, half]), this.clamp)),
+    );
     const t = tf.slice(out, [0, 0, 0, half], [-1, -1, -1, half]);
-    const moved = dir === 1 ? tf.add(tf.mul(moving, tf.exp(s)), t) : tf.mul(tf.sub(moving, t), tf.exp(tf.neg(s)));
+    const moved =
+      dir === 1
+        ? tf.add(tf.mul(moving, tf.exp(s)), t)
+        : tf.mul(tf.sub(moving, t), tf.exp(tf.neg(s)));
     const y = c.parity ? tf.concat([moved, cond], 3) : tf.concat([cond, moved], 3);
     return { y: y as tf.Tensor4D, logdet: tf.sum(s, [1, 2, 3]) as tf.Tensor1D };
   }
 
   private rows(factored: tf.Tensor4D[], h: tf.Tensor4D): tf.Tensor2D {
     const b = h.shape[0];
-    return tf.concat([...factored, h].map((t) => t.reshape([b, -1])), 1) as tf.Tensor2D;
+    return tf.concat(
+      [...factored, h].map((t) => t.reshape([b, -1])),
+      1,
+    ) as tf.Tensor2D;
   }
 
-  forward(x: tf.Tensor2D, trace?: (y: tf.Tensor2D) => void): { z: tf.Tensor2D; logdet: tf.Tensor1D } {
-    if (x.shape[1] !== this.dim) throw new Error(`ConvFlow ${this.name}: rows of ${this.dim} values expected, got ${x.shape[1]}`);
+  forward(
+    x: tf.Tensor2D,
+    trace?: (y: tf.Tensor2D) => void,
+  ): { z: tf.Tensor2D; logdet: tf.Tensor1D } {
+    if (x.shape[1] !== this.dim)
+      throw new Error(
+        `ConvFlow ${this.name}: rows of ${this.dim} values expected, got ${x.shape[1]}`,
+      );
     return tf.tidy(() => {
       const { height, width, channels, levels } = this.config;
       let h = x.reshape([x.shape[0], height, width, channels]) as tf.Tensor4D;
@@ -218,7 +288,10 @@ export class ConvFlow implements FlowModel {
   }
 
   inverse(z: tf.Tensor2D): tf.Tensor2D {
-    if (z.shape[1] !== this.dim) throw new Error(`ConvFlow ${this.name}: rows of ${this.dim} values expected, got ${z.shape[1]}`);
+    if (z.shape[1] !== this.dim)
+      throw new Error(
+        `ConvFlow ${this.name}: rows of ${this.dim} values expected, got ${z.shape[1]}`,
+      );
     return tf.tidy(() => {
       const b = z.shape[0];
       const { levels } = this.config;
@@ -228,12 +301,16 @@ export class ConvFlow implements FlowModel {
       let offset = 0;
       for (const sh of this.shapes) {
         if (!sh.out) continue;
-        parts.push(tf.slice(z, [0, offset], [-1, numel(sh.out)]).reshape([b, ...sh.out]) as tf.Tensor4D);
+        parts.push(
+          tf.slice(z, [0, offset], [-1, numel(sh.out)]).reshape([b, ...sh.out]) as tf.Tensor4D,
+        );
         offset += numel(sh.out);
       }
       const lastShape = this.shapes[this.shapes.length - 1];
       const finalShape: Shape3 = lastShape.out ? lastShape.out : lastShape.level;
-      let h = tf.slice(z, [0, offset], [-1, numel(finalShape)]).reshape([b, ...finalShape]) as tf.Tensor4D;
+      let h = tf
+        .slice(z, [0, offset], [-1, numel(finalShape)])
+        .reshape([b, ...finalShape]) as tf.Tensor4D;
       for (let li = levels.length - 1; li >= 0; li--) {
         if (levels[li].split) h = tf.concat([h, parts.pop()!], 3) as tf.Tensor4D;
         const cs = this.couplings[li];
@@ -258,7 +335,12 @@ export function convFlowParamCount(c: ConvFlowConfig): number {
     if (lv.squeeze) ch *= 4;
     const cIn = lv.mask === "checkerboard" ? ch + 1 : ch / 2;
     const cOut = lv.mask === "checkerboard" ? 2 * ch : ch;
-    const per = 9 * cIn * lv.hidden + lv.hidden + depth * (9 * lv.hidden * lv.hidden + lv.hidden) + 9 * lv.hidden * cOut + cOut;
+    const per =
+      9 * cIn * lv.hidden +
+      lv.hidden +
+      depth * (9 * lv.hidden * lv.hidden + lv.hidden) +
+      9 * lv.hidden * cOut +
+      cOut;
     n += lv.couplings * per;
     if (lv.split) ch /= 2;
   }

@@ -51,7 +51,8 @@ export function flowToys(): FlowToy[] {
 export function toyFlowConfigs(): { real: FlowConfig; nice: FlowConfig; niceHidden: number } {
   const real: FlowConfig = { dim: 2, couplings: 8, hidden: [64, 64], kind: "affine" };
   const target = flowParamCount(real);
-  const gap = (h: number) => Math.abs(flowParamCount({ ...real, kind: "additive", hidden: [h, h] }) - target);
+  const gap = (h: number) =>
+    Math.abs(flowParamCount({ ...real, kind: "additive", hidden: [h, h] }) - target);
   let best = 50;
   for (let h = 50; h < 90; h++) if (gap(h) < gap(best)) best = h;
   return { real, nice: { ...real, kind: "additive", hidden: [best, best] }, niceHidden: best };
@@ -74,7 +75,11 @@ export async function fitToyFlows(toys: FlowToy[]): Promise<Record<string, ToyFl
     const nice = await fitFlow({ model: `flow-${t.name}-nice`, config: cfg.nice, ...common });
     const real = await fitFlow({ model: `flow-${t.name}-realnvp`, config: cfg.real, ...common });
     const secs = (f: typeof nice) => f.fit.history?.last()?.seconds ?? NaN;
-    out[t.name] = { nice: nice.flow, real: real.flow, seconds: { nice: secs(nice), real: secs(real) } };
+    out[t.name] = {
+      nice: nice.flow,
+      real: real.flow,
+      seconds: { nice: secs(nice), real: secs(real) },
+    };
   }
   return out;
 }

@@ -56,7 +56,10 @@ export interface FlowModel extends HasParams {
   readonly name: string;
   readonly dim: number;
   /** x -> z with log|det dz/dx| per row; `trace` receives every layer's output as rows. */
-  forward(x: tf.Tensor2D, trace?: (y: tf.Tensor2D) => void): { z: tf.Tensor2D; logdet: tf.Tensor1D };
+  forward(
+    x: tf.Tensor2D,
+    trace?: (y: tf.Tensor2D) => void,
+  ): { z: tf.Tensor2D; logdet: tf.Tensor1D };
   /** z -> x, the exact inverse. */
   inverse(z: tf.Tensor2D): tf.Tensor2D;
   /** log p(x) = log N(f(x); 0, I) + log|det df/dx| per row (nats). */
@@ -92,16 +95,27 @@ export class Flow implements FlowModel {
     rng: Rng,
   ) {
     const { dim, couplings, hidden, kind } = config;
-    if (!Number.isInteger(dim) || dim < 2) throw new Error(`Flow ${name}: dim must be an integer >= 2, got ${dim}`);
-    if (!Number.isInteger(couplings) || couplings < 1) throw new Error(`Flow ${name}: couplings must be a positive integer, got ${couplings}`);
-    if (kind !== "additive" && kind !== "affine") throw new Error(`Flow ${name}: kind must be "additive" or "affine", got ${JSON.stringify(kind)}`);
+    if (!Number.isInteger(dim) || dim < 2)
+      throw new Error(`Flow ${name}: dim must be an integer >= 2, got ${dim}`);
+    if (!Number.isInteger(couplings) || couplings < 1)
+      throw new Error(`Flow ${name}: couplings must be a positive integer, got ${couplings}`);
+    if (kind !== "additive" && kind !== "affine")
+      throw new Error(
+        `Flow ${name}: kind must be "additive" or "affine", got ${JSON.stringify(kind)}`,
+      );
     this.clamp = config.scaleClamp ?? 2;
     const k = Math.floor(dim / 2);
     for (let i = 0; i < couplings; i++) {
       const swap = i % 2 === 1;
       const nIn = swap ? dim - k : k;
       const nOut = (swap ? k : dim - k) * (kind === "affine" ? 2 : 1);
-      const net = new MLP(`${name}.c${i}`, [nIn, ...hidden, nOut], rng.fork(`c${i}`), "relu", "linear");
+      const net = new MLP(
+        `${name}.c${i}`,
+        [nIn, ...hidden, nOut],
+        rng.fork(`c${i}`),
+        "relu",
+        "linear",
+      );
       // Zero output layer: every coupling starts as the identity (a standard trick for deep flows).
       const last = net.layers[net.layers.length - 1];
       last.w.assign(tf.zerosLike(last.w));
@@ -142,7 +156,10 @@ export class Flow implements FlowModel {
    * x -> z with log|det dz/dx| per row. `trace` receives the output of every layer (after each
    * coupling, then after the scaling layer), for pictures of the layer-by-layer pushforward.
    */
-  forward(x: tf.Tensor2D, trace?: (y: tf.Tensor2D) => void): { z: tf.Tensor2D; logdet: tf.Tensor1D } {
+  forward(
+    x: tf.Tensor2D,
+    trace?: (y: tf.Tensor2D) => void,
+  ): { z: tf.Tensor2D; logdet: tf.Tensor1D } {
     return tf.tidy(() => {
       let y = x;
       let logdet: tf.Tensor = tf.zeros([x.shape[0]]);
@@ -187,7 +204,9 @@ export class Flow implements FlowModel {
 
 /** log N(z; 0, I) per row. */
 export function standardNormalLogProb(z: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.mul(-0.5, tf.add(tf.sum(tf.square(z), 1), z.shape[1] * LOG_2PI)) as tf.Tensor1D);
+  return tf.tidy(
+    () => tf.mul(-0.5, tf.add(tf.sum(tf.square(z), 1), z.shape[1] * LOG_2PI)) as tf.Tensor1D,
+  );
 }
 
 /** Number of scalar parameters a flow with this config has (without building it). */
@@ -206,7 +225,13 @@ export function flowParamCount(c: FlowConfig): number {
 // ---------------------------------------------------------------------------------------------
 // Batched helpers on plain arrays (rows of `dim` values).
 
-function mapBatches(x: Float32Array, dim: number, outDim: number, batch: number, f: (t: tf.Tensor2D) => tf.Tensor): Float32Array {
+function mapBatches(
+  x: Float32Array,
+  dim: number,
+  outDim: number,
+  batch: number,
+  f: (t: tf.Tensor2D) => tf.Tensor,
+): Float32Array {
   const n = x.length / dim;
   if (!Number.isInteger(n)) throw new Error(`flow: ${x.length} values are not rows of ${dim}`);
   const out = new Float32Array(n * outDim);
@@ -245,15 +270,22 @@ export function flowSample(flow: FlowModel, n: number, rng: Rng, temperature = 1
 }
 
 /** Straight lines in z between f(xa_i) and f(xb_i) for each row pair, decoded: rows [pair 0 step 0..steps-1, pair 1 ...]. */
-export function flowInterpolate(flow: FlowModel, xa: Float32Array, xb: Float32Array, steps: number): Float32Array {
+export function flowInterpolate(
+  flow: FlowModel,
+  xa: Float32Array,
+  xb: Float32Array,
+  steps: number,
+): Float32Array {
   const d = flow.dim;
-  const za = flowEncode(flow, xa), zb = flowEncode(flow, xb);
+  const za = flowEncode(flow, xa),
+    zb = flowEncode(flow, xb);
   const pairs = za.length / d;
   const z = new Float32Array(pairs * steps * d);
   for (let p = 0; p < pairs; p++) {
     for (let s = 0; s < steps; s++) {
       const t = s / (steps - 1);
-      for (let j = 0; j < d; j++) z[(p * steps + s) * d + j] = (1 - t) * za[p * d + j] + t * zb[p * d + j];
+      for (let j = 0; j < d; j++)
+        z[(p * steps + s) * d + j] = (1 - t) * za[p * d + j] + t * zb[p * d + j];
     }
   }
   return flowDecode(flow, z);
@@ -277,7 +309,8 @@ export function flowTrace(flow: FlowModel, x: Float32Array): Float32Array[] {
 export function roundTripError(flow: FlowModel, x: Float32Array): number {
   const back = flowDecode(flow, flowEncode(flow, x));
   let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(back[i] - x[i]) / Math.max(1, Math.abs(x[i])));
+  for (let i = 0; i < x.length; i++)
+    m = Math.max(m, Math.abs(back[i] - x[i]) / Math.max(1, Math.abs(x[i])));
   return m;
 }
 
@@ -317,7 +350,10 @@ export function logAbsDet(J: Float64Array, d: number): number {
 }
 
 /** For each row: log|det J| summed by the layers against the brute-force determinant of the autodiff Jacobian. */
-export function logDetCheck(flow: FlowModel, x: Float32Array): { layers: Float64Array; bruteForce: Float64Array; maxAbsError: number } {
+export function logDetCheck(
+  flow: FlowModel,
+  x: Float32Array,
+): { layers: Float64Array; bruteForce: Float64Array; maxAbsError: number } {
   const d = flow.dim;
   const n = x.length / d;
   const layers = flowLogDet(flow, x);
@@ -332,7 +368,8 @@ export function logDetCheck(flow: FlowModel, x: Float32Array): { layers: Float64
 
 /** The integral of a 2-D flow's density over a grid of points (Riemann sum with the cell area). */
 export function densityIntegral(flow: FlowModel, points: Float32Array, cellArea: number): number {
-  if (flow.dim !== 2) throw new Error(`densityIntegral needs a 2-D flow, this one has dim ${flow.dim}`);
+  if (flow.dim !== 2)
+    throw new Error(`densityIntegral needs a 2-D flow, this one has dim ${flow.dim}`);
   return flowLogProb(flow, points, 4096).reduce((s, lp) => s + Math.exp(lp), 0) * cellArea;
 }
 
@@ -349,14 +386,24 @@ export interface Map1D {
 }
 
 /** x = exp(z): z ~ N(0, 1) gives the log-normal, p(x) = N(log x) / x. */
-export const EXP_MAP: Map1D = { forward: Math.exp, inverse: Math.log, logAbsDerivInverse: (x) => -Math.log(x) };
+export const EXP_MAP: Map1D = {
+  forward: Math.exp,
+  inverse: Math.log,
+  logAbsDerivInverse: (x) => -Math.log(x),
+};
 
 /**
  * Pushes n draws z ~ N(0, 1) through `map` and compares the histogram density of x (bins of equal
  * width over [lo, hi], counts / (n * width)) with the change-of-variables formula
  * p_x(x) = N(g^-1(x)) |d g^-1 / dx| at the bin centres.
  */
-export function changeOfVariables1D(map: Map1D, n: number, rng: Rng, range: [number, number], bins: number): { centers: number[]; histogram: number[]; formula: number[]; samples: Float32Array } {
+export function changeOfVariables1D(
+  map: Map1D,
+  n: number,
+  rng: Rng,
+  range: [number, number],
+  bins: number,
+): { centers: number[]; histogram: number[]; formula: number[]; samples: Float32Array } {
   const [lo, hi] = range;
   const w = (hi - lo) / bins;
   const counts = new Array<number>(bins).fill(0);
@@ -368,7 +415,9 @@ export function changeOfVariables1D(map: Map1D, n: number, rng: Rng, range: [num
     if (b >= 0 && b < bins) counts[b]++;
   }
   const centers = counts.map((_, b) => lo + (b + 0.5) * w);
-  const formula = centers.map((x) => Math.exp(-0.5 * map.inverse(x) ** 2 - 0.5 * LOG_2PI + map.logAbsDerivInverse(x)));
+  const formula = centers.map((x) =>
+    Math.exp(-0.5 * map.inverse(x) ** 2 - 0.5 * LOG_2PI + map.logAbsDerivInverse(x)),
+  );
   return { centers, histogram: counts.map((c) => c / (n * w)), formula, samples };
 }
 
@@ -387,12 +436,18 @@ export class LogitPreprocess {
     readonly alpha = 1e-6,
     readonly order: Int32Array | null = null,
   ) {
-    if (!(alpha >= 0 && alpha < 0.5)) throw new Error(`LogitPreprocess: alpha must be in [0, 0.5), got ${alpha}`);
+    if (!(alpha >= 0 && alpha < 0.5))
+      throw new Error(`LogitPreprocess: alpha must be in [0, 0.5), got ${alpha}`);
   }
   /** Rows of grey levels (0..255, n x D) -> flow inputs and log|dx/dy| per row. */
-  encode(levels: ArrayLike<number>, dim: number, noise: Rng | "mid"): { x: Float32Array; logdet: Float64Array } {
+  encode(
+    levels: ArrayLike<number>,
+    dim: number,
+    noise: Rng | "mid",
+  ): { x: Float32Array; logdet: Float64Array } {
     const n = levels.length / dim;
-    if (this.order && this.order.length !== dim) throw new Error(`LogitPreprocess: order has ${this.order.length} entries for rows of ${dim}`);
+    if (this.order && this.order.length !== dim)
+      throw new Error(`LogitPreprocess: order has ${this.order.length} entries for rows of ${dim}`);
     const x = new Float32Array(levels.length);
     const logdet = new Float64Array(n);
     const a = this.alpha;
@@ -414,7 +469,8 @@ export class LogitPreprocess {
   toPixelOrder(x: Float32Array, dim: number): Float32Array {
     if (!this.order) return x.slice();
     const out = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i += dim) for (let j = 0; j < dim; j++) out[i + this.order[j]] = x[i + j];
+    for (let i = 0; i < x.length; i += dim)
+      for (let j = 0; j < dim; j++) out[i + this.order[j]] = x[i + j];
     return out;
   }
   /** Flow-space rows -> intensities in [0, 1] (the inverse of the logit, pixels in their original order). */
@@ -426,20 +482,33 @@ export class LogitPreprocess {
 }
 
 /** Bits per dimension of grey-level data from log p_flow(x) and the preprocessing log-det (nats per row). */
-export function bitsPerDim(logpFlow: ArrayLike<number>, logdetPre: ArrayLike<number>, dim: number): Float64Array {
-  return Float64Array.from(logpFlow, (lp, i) => (-(lp + logdetPre[i]) / dim + Math.log(256)) / Math.LN2);
+export function bitsPerDim(
+  logpFlow: ArrayLike<number>,
+  logdetPre: ArrayLike<number>,
+  dim: number,
+): Float64Array {
+  return Float64Array.from(
+    logpFlow,
+    (lp, i) => (-(lp + logdetPre[i]) / dim + Math.log(256)) / Math.LN2,
+  );
 }
 
 /** Pixel order that puts the even squares of an h x w checkerboard first, the odd ones second. */
 export function checkerboardOrder(h: number, w: number): Int32Array {
   const even: number[] = [];
   const odd: number[] = [];
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) ((r + c) % 2 ? odd : even).push(r * w + c);
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) ((r + c) % 2 ? odd : even).push(r * w + c);
   return Int32Array.from([...even, ...odd]);
 }
 
 /** bits/dim of each row of grey levels under flow + preprocessing, with seeded dequantisation noise. */
-export function imageBitsPerDim(flow: FlowModel, pre: LogitPreprocess, levels: ArrayLike<number>, noise: Rng): Float64Array {
+export function imageBitsPerDim(
+  flow: FlowModel,
+  pre: LogitPreprocess,
+  levels: ArrayLike<number>,
+  noise: Rng,
+): Float64Array {
   const { x, logdet } = pre.encode(levels, flow.dim, noise);
   return bitsPerDim(flowLogProb(flow, x), logdet, flow.dim);
 }
@@ -470,7 +539,8 @@ export async function trainFlow(
 ): Promise<History> {
   const d = flow.dim;
   const n = data.length / d;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`trainFlow: ${data.length} values are not rows of ${d}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`trainFlow: ${data.length} values are not rows of ${d}`);
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const noise = rng.fork("dequantise");
@@ -505,7 +575,10 @@ export async function trainFlow(
           const { value, grads } = tf.variableGrads(nllOf, vars);
           const norm = globalNorm(grads);
           const scale = norm > clip ? clip / norm : 1;
-          const scaled = Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, scale) }));
+          const scaled = Object.entries(grads).map(([name, g]) => ({
+            name,
+            tensor: tf.mul(g, scale),
+          }));
           opt.applyGradients(scaled);
           tf.dispose([...Object.values(grads), ...scaled.map((t) => t.tensor)]);
           loss = value;
@@ -543,11 +616,14 @@ export interface FitFlowOptions<F extends FlowModel = Flow> {
 }
 
 /** Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
-export async function fitFlow<F extends FlowModel = Flow>(o: FitFlowOptions<F>): Promise<{ flow: F; fit: FitResult }> {
+export async function fitFlow<F extends FlowModel = Flow>(
+  o: FitFlowOptions<F>,
+): Promise<{ flow: F; fit: FitResult }> {
   let flow: F;
   if (o.build) flow = o.build(o.model, new Rng(o.seed));
   else if (o.config) flow = new Flow(o.model, o.config, new Rng(o.seed)) as FlowModel as F;
-  else throw new Error(`fitFlow ${o.model}: give a config (an MLP-coupling Flow) or a build function`);
+  else
+    throw new Error(`fitFlow ${o.model}: give a config (an MLP-coupling Flow) or a build function`);
   const base: Record<string, number> = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3 };
   if (o.decay) Object.assign(base, { lrDecay: o.decay.factor, decayFrac: o.decay.frac });
   const fit = await fitOrLoad({

@@ -71,8 +71,20 @@ export class GAN implements HasParams {
     const p = c.dDropout ?? 0;
     if (!(p >= 0 && p < 1)) throw new Error(`GAN ${name}: dDropout must be in [0, 1), got ${p}`);
     this.dropRng = rng.fork("dropout");
-    this.G = new MLP(`${name}.G`, [c.noiseDim, ...c.gHidden, c.dataDim], rng.fork("G"), c.gAct ?? "relu", c.gOut ?? "linear");
-    this.D = new MLP(`${name}.D`, [c.dataDim, ...c.dHidden, 1], rng.fork("D"), c.dAct ?? "leakyRelu", "linear");
+    this.G = new MLP(
+      `${name}.G`,
+      [c.noiseDim, ...c.gHidden, c.dataDim],
+      rng.fork("G"),
+      c.gAct ?? "relu",
+      c.gOut ?? "linear",
+    );
+    this.D = new MLP(
+      `${name}.D`,
+      [c.dataDim, ...c.dHidden, 1],
+      rng.fork("D"),
+      c.dAct ?? "leakyRelu",
+      "linear",
+    );
   }
   get noiseDim(): number {
     return this.config.noiseDim;
@@ -95,7 +107,11 @@ export class GAN implements HasParams {
   }
   /** D's logit, [n, 1]; D(x) = sigmoid(logit). `training` turns on D's dropout (config.dDropout). */
   logits(x: tf.Tensor2D, training = false): tf.Tensor2D {
-    return discriminatorLogits(this.D, x, { dropout: training ? (this.config.dDropout ?? 0) : 0, center: this.config.dCenter, rng: this.dropRng });
+    return discriminatorLogits(this.D, x, {
+      dropout: training ? (this.config.dDropout ?? 0) : 0,
+      center: this.config.dCenter,
+      rng: this.dropRng,
+    });
   }
   /** n noise vectors z ~ N(0, I) from `rng`. */
   noise(n: number, rng: Rng): tf.Tensor2D {
@@ -108,13 +124,18 @@ export class GAN implements HasParams {
  * GANConfig.dCenter), and dropout at rate `dropout` after each hidden layer (0: none, as at
  * evaluation), its masks seeded from `rng` so a run is reproducible.
  */
-export function discriminatorLogits(D: MLP, x: tf.Tensor2D, o: { dropout?: number; center?: boolean; rng: Rng }): tf.Tensor2D {
+export function discriminatorLogits(
+  D: MLP,
+  x: tf.Tensor2D,
+  o: { dropout?: number; center?: boolean; rng: Rng },
+): tf.Tensor2D {
   const p = o.dropout ?? 0;
   let h: tf.Tensor = o.center ? tf.sub(tf.mul(x, 2), 1) : x;
   const layers = D.layers;
   for (let i = 0; i < layers.length; i++) {
     h = layers[i].apply(h);
-    if (p > 0 && i + 1 < layers.length) h = tf.dropout(h, p, undefined, Math.floor(o.rng.uniform() * 2 ** 31));
+    if (p > 0 && i + 1 < layers.length)
+      h = tf.dropout(h, p, undefined, Math.floor(o.rng.uniform() * 2 ** 31));
   }
   return h as tf.Tensor2D;
 }
@@ -124,10 +145,21 @@ export function discriminatorLogits(D: MLP, x: tf.Tensor2D, o: { dropout?: numbe
  * With one-sided label smoothing (`realLabel` < 1, e.g. 0.9) the real rows' target is `realLabel`:
  * -E[t log D(x) + (1 - t) log(1 - D(x))] = mean(t softplus(-l) + (1 - t) softplus(l)).
  */
-export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, realLabel = 1): tf.Scalar {
-  if (!(realLabel > 0 && realLabel <= 1)) throw new Error(`discriminatorLoss: realLabel must be in (0, 1], got ${realLabel}`);
+export function discriminatorLoss(
+  realLogits: tf.Tensor,
+  fakeLogits: tf.Tensor,
+  realLabel = 1,
+): tf.Scalar {
+  if (!(realLabel > 0 && realLabel <= 1))
+    throw new Error(`discriminatorLoss: realLabel must be in (0, 1], got ${realLabel}`);
   return tf.tidy(() => {
-    const real = realLabel === 1 ? tf.softplus(tf.neg(realLogits)) : tf.add(tf.mul(realLabel, tf.softplus(tf.neg(realLogits))), tf.mul(1 - realLabel, tf.softplus(realLogits)));
+    const real =
+      realLabel === 1
+        ? tf.softplus(tf.neg(realLogits))
+        : tf.add(
+            tf.mul(realLabel, tf.softplus(tf.neg(realLogits))),
+            tf.mul(1 - realLabel, tf.softplus(realLogits)),
+          );
     return tf.add(tf.mean(real), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
   });
 }
@@ -140,7 +172,9 @@ export function generatorLoss(fakeLogits: tf.Tensor, kind: GeneratorLoss): tf.Sc
   return tf.tidy(() => {
     if (kind === "saturating") return tf.neg(tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
     if (kind === "nonsaturating") return tf.mean(tf.softplus(tf.neg(fakeLogits))) as tf.Scalar;
-    throw new Error(`generatorLoss: unknown kind ${JSON.stringify(kind as string)}; use "saturating" or "nonsaturating"`);
+    throw new Error(
+      `generatorLoss: unknown kind ${JSON.stringify(kind as string)}; use "saturating" or "nonsaturating"`,
+    );
   });
 }
 
@@ -160,7 +194,13 @@ export interface AdversarialObjective {
    * D's loss on a real batch and G's samples of fresh noise (`rng` for anything random the loss
    * needs, e.g. WGAN-GP's interpolation weights). `logs`: extra scalars logged with the loss.
    */
-  dLoss(gan: GAN, real: tf.Tensor2D, fake: tf.Tensor2D, training: boolean, rng: Rng): { loss: tf.Scalar; logs?: Record<string, tf.Scalar> };
+  dLoss(
+    gan: GAN,
+    real: tf.Tensor2D,
+    fake: tf.Tensor2D,
+    training: boolean,
+    rng: Rng,
+  ): { loss: tf.Scalar; logs?: Record<string, tf.Scalar> };
   /** G's loss on G's samples of fresh noise. */
   gLoss(gan: GAN, fake: tf.Tensor2D, training: boolean): tf.Scalar;
   /** Runs after each D update (e.g. weight clipping). */
@@ -168,11 +208,16 @@ export interface AdversarialObjective {
 }
 
 /** The GAN of Goodfellow et al.: cross-entropy D (real target `realLabel`), Adam(lr, beta1) for both players. */
-export function ganObjective(loss: GeneratorLoss = "nonsaturating", realLabel = 1): AdversarialObjective {
+export function ganObjective(
+  loss: GeneratorLoss = "nonsaturating",
+  realLabel = 1,
+): AdversarialObjective {
   return {
     name: `GAN (${loss})`,
     begin: (b) => ({ d: adam(b.lrD, b.beta1), g: adam(b.lrG, b.beta1) }),
-    dLoss: (gan, real, fake, training) => ({ loss: discriminatorLoss(gan.logits(real, training), gan.logits(fake, training), realLabel) }),
+    dLoss: (gan, real, fake, training) => ({
+      loss: discriminatorLoss(gan.logits(real, training), gan.logits(fake, training), realLabel),
+    }),
     gLoss: (gan, fake, training) => generatorLoss(gan.logits(fake, training), loss),
   };
 }
@@ -194,7 +239,8 @@ export function mixtureSampler(mix: Mixture, rng: Rng): Sampler {
 /** Minibatches of rows of a fixed data set (epochs of seeded shuffles). */
 export function rowSampler(x: Float32Array, dim: number, rng: Rng): Sampler {
   const n = x.length / dim;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`rowSampler: ${x.length} values are not rows of ${dim}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`rowSampler: ${x.length} values are not rows of ${dim}`);
   let next: BatchStream | null = null;
   let size = -1;
   const sample = (b: number) => {
@@ -278,7 +324,11 @@ export function generateFrom(gan: GAN, z: Float32Array, batch = 2048): Float32Ar
   const out = new Float32Array(n * gan.dataDim);
   for (let s = 0; s < n; s += batch) {
     const e = Math.min(n, s + batch);
-    const t = tf.tidy(() => gan.generate(tf.tensor2d(z.subarray(s * gan.noiseDim, e * gan.noiseDim), [e - s, gan.noiseDim])));
+    const t = tf.tidy(() =>
+      gan.generate(
+        tf.tensor2d(z.subarray(s * gan.noiseDim, e * gan.noiseDim), [e - s, gan.noiseDim]),
+      ),
+    );
     out.set(t.dataSync(), s * gan.dataDim);
     t.dispose();
   }
@@ -307,7 +357,14 @@ export function discriminate(gan: GAN, x: Float32Array, batch = 4096, raw = fals
   return out;
 }
 
-function snapshot(gan: GAN, step: number, z: Float32Array, grid: Grid2D | undefined, digits: number, raw: boolean): GANSnapshot {
+function snapshot(
+  gan: GAN,
+  step: number,
+  z: Float32Array,
+  grid: Grid2D | undefined,
+  digits: number,
+  raw: boolean,
+): GANSnapshot {
   const s: GANSnapshot = { step, samples: round(generateFrom(gan, z), digits) };
   if (grid) s.d = round(discriminate(gan, grid.points, 4096, raw), digits);
   return s;
@@ -319,16 +376,23 @@ function snapshot(gan: GAN, step: number, z: Float32Array, grid: Grid2D | undefi
  * non-saturating loss). Returns the history (columns d, g, the objective's logs and whatever
  * `evaluate` returns) and the snapshots asked for.
  */
-export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts: TrainGANOptions): Promise<{ history: History; snapshots: GANSnapshot[] }> {
+export async function trainGAN(
+  gan: GAN,
+  data: Sampler,
+  budget: GANBudget,
+  opts: TrainGANOptions,
+): Promise<{ history: History; snapshots: GANSnapshot[] }> {
   const rng = new Rng(opts.seed);
   const noise = rng.fork("noise");
   const lossRng = rng.fork("loss");
   const dim = gan.dataDim;
   const b = budget.batchSize;
-  if (!(Number.isInteger(budget.dSteps) && budget.dSteps >= 1)) throw new Error(`trainGAN: dSteps must be a positive integer, got ${budget.dSteps}`);
+  if (!(Number.isInteger(budget.dSteps) && budget.dSteps >= 1))
+    throw new Error(`trainGAN: dSteps must be a positive integer, got ${budget.dSteps}`);
   const realLabel = (budget["realLabel"] as number | undefined) ?? 1;
   const dEvery = (budget["dEvery"] as number | undefined) ?? 1;
-  if (!(Number.isInteger(dEvery) && dEvery >= 1)) throw new Error(`trainGAN: dEvery must be a positive integer, got ${dEvery}`);
+  if (!(Number.isInteger(dEvery) && dEvery >= 1))
+    throw new Error(`trainGAN: dEvery must be a positive integer, got ${dEvery}`);
   const obj = opts.objective ?? ganObjective(opts.loss ?? "nonsaturating", realLabel);
   const { d: optD, g: optG } = obj.begin(budget);
   const dVars = Object.values(gan.dParams());
@@ -338,9 +402,12 @@ export async function trainGAN(gan: GAN, data: Sampler, budget: GANBudget, opts:
   const sn = opts.snapshots;
   const snapZ = sn ? rng.fork("snapshots").normalArray(sn.n * gan.noiseDim) : new Float32Array(0);
   const snapAt = new Set<number>();
-  if (sn) for (let k = 0; k < sn.frames; k++) snapAt.add(Math.round((k * budget.steps) / Math.max(1, sn.frames - 1)));
+  if (sn)
+    for (let k = 0; k < sn.frames; k++)
+      snapAt.add(Math.round((k * budget.steps) / Math.max(1, sn.frames - 1)));
   const take = (step: number) => {
-    if (sn && snapAt.has(step)) snaps.push(snapshot(gan, step, snapZ, sn.grid, sn.digits ?? 4, sn.raw ?? false));
+    if (sn && snapAt.has(step))
+      snaps.push(snapshot(gan, step, snapZ, sn.grid, sn.digits ?? 4, sn.raw ?? false));
   };
   take(0);
   const snapState: Stateful = {
@@ -456,7 +523,17 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
     seed: o.seed,
     budget: o.budget,
     train: async (b, ctx) => {
-      const r = await trainGAN(gan, o.data, b, { resume: ctx.resume, seed: o.seed + 1, loss: o.loss, objective: o.objective, label: o.label ?? o.model, quiet: o.quiet, evaluate: o.evaluate, evalSamples: o.evalSamples, snapshots: o.snapshots });
+      const r = await trainGAN(gan, o.data, b, {
+        resume: ctx.resume,
+        seed: o.seed + 1,
+        loss: o.loss,
+        objective: o.objective,
+        label: o.label ?? o.model,
+        quiet: o.quiet,
+        evaluate: o.evaluate,
+        evalSamples: o.evalSamples,
+        snapshots: o.snapshots,
+      });
       snaps = o.snapshots ? r.snapshots : null;
       return r.history;
     },
@@ -465,7 +542,8 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
   });
   const file = weightsFile(o.model, trainMode()).replace(/\.safetensors$/, ".snapshots.json");
   if (fit.source === "trained" && snaps) writeJsonAtomic(file, snaps);
-  else if (fit.source === "shipped" && fs.existsSync(file)) snaps = JSON.parse(fs.readFileSync(file, "utf8")) as GANSnapshot[];
+  else if (fit.source === "shipped" && fs.existsSync(file))
+    snaps = JSON.parse(fs.readFileSync(file, "utf8")) as GANSnapshot[];
   return { gan, fit, snapshots: snaps };
 }
 
@@ -473,14 +551,41 @@ export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
 // The 2-D toys of notebook 03 (and `npm run sample`): one setup, one place.
 
 /** The mixtures a toy GAN is trained on, by name (PacGAN's ring and grid; lib/data/toys.ts). */
-export const TOY_DATASETS: Record<string, () => Mixture> = { ring8: () => ring8(), grid25: () => grid25(), unbalanced: () => unbalanced() };
+export const TOY_DATASETS: Record<string, () => Mixture> = {
+  ring8: () => ring8(),
+  grid25: () => grid25(),
+  unbalanced: () => unbalanced(),
+};
 
 /** G: 2-D noise, three hidden ReLU layers of 128; D: two hidden leaky-ReLU layers of 128. */
-export const TOY_GAN_CONFIG: GANConfig = { dataDim: 2, noiseDim: 2, gHidden: [128, 128, 128], dHidden: [128, 128] };
+export const TOY_GAN_CONFIG: GANConfig = {
+  dataDim: 2,
+  noiseDim: 2,
+  gHidden: [128, 128, 128],
+  dHidden: [128, 128],
+};
 
 export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: { steps: 5000, batchSize: 256, lrG: 1e-3, lrD: 1e-3, beta1: 0.5, dSteps: 1, lrDecay: 0.1, decayFrac: 0.4 },
-  smoke: { steps: 60, batchSize: 64, lrG: 1e-3, lrD: 1e-3, beta1: 0.5, dSteps: 1, lrDecay: 0.1, decayFrac: 0.4 },
+  full: {
+    steps: 5000,
+    batchSize: 256,
+    lrG: 1e-3,
+    lrD: 1e-3,
+    beta1: 0.5,
+    dSteps: 1,
+    lrDecay: 0.1,
+    decayFrac: 0.4,
+  },
+  smoke: {
+    steps: 60,
+    batchSize: 64,
+    lrG: 1e-3,
+    lrD: 1e-3,
+    beta1: 0.5,
+    dSteps: 1,
+    lrDecay: 0.1,
+    decayFrac: 0.4,
+  },
 };
 
 /** Weights file stem of the toy GAN (or `family`, e.g. "wgan-gp") trained on `dataset` with `seed`. */
@@ -491,7 +596,10 @@ export function toyGanModel(dataset: string, seed: number, variant = "", family 
 /** One of TOY_DATASETS by name (an unknown name is an error listing the known ones). */
 export function toyMixture(dataset: string): Mixture {
   const make = TOY_DATASETS[dataset];
-  if (!make) throw new Error(`unknown toy data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`);
+  if (!make)
+    throw new Error(
+      `unknown toy data set ${JSON.stringify(dataset)}; known: ${Object.keys(TOY_DATASETS).join(", ")}`,
+    );
   return make();
 }
 
@@ -532,7 +640,14 @@ export async function fitToyGAN(
     config: { ...TOY_GAN_CONFIG, ...o.config },
     data: mixtureSampler(mix, new Rng(seed).fork("data")),
     seed,
-    budget: { full: { ...TOY_GAN_BUDGET.full, ...o.budget } as GANBudget, smoke: { ...TOY_GAN_BUDGET.smoke, ...o.budget, steps: TOY_GAN_BUDGET.smoke.steps } as GANBudget },
+    budget: {
+      full: { ...TOY_GAN_BUDGET.full, ...o.budget } as GANBudget,
+      smoke: {
+        ...TOY_GAN_BUDGET.smoke,
+        ...o.budget,
+        steps: TOY_GAN_BUDGET.smoke.steps,
+      } as GANBudget,
+    },
     loss: o.loss,
     objective: o.objective,
     evaluate: modeColumns(mix),
@@ -553,13 +668,23 @@ export function scoreToy(gan: GAN, mix: Mixture, seed: number): ModeCoverage {
 }
 
 /** Values on a 2-D grid (row by row, as lib/grid.ts lays them out) read at each point by nearest grid node. */
-export function valuesAt(grid: Grid2D, values: ArrayLike<number>, points: ArrayLike<number>): Float32Array {
+export function valuesAt(
+  grid: Grid2D,
+  values: ArrayLike<number>,
+  points: ArrayLike<number>,
+): Float32Array {
   const nx = grid.xs.length;
   const ny = grid.ys.length;
-  if (values.length !== nx * ny) throw new Error(`valuesAt: ${values.length} values for a ${nx} x ${ny} grid`);
-  const idx = (v: number, a: number[]) => Math.min(a.length - 1, Math.max(0, Math.round(((v - a[0]) / (a[a.length - 1] - a[0])) * (a.length - 1))));
+  if (values.length !== nx * ny)
+    throw new Error(`valuesAt: ${values.length} values for a ${nx} x ${ny} grid`);
+  const idx = (v: number, a: number[]) =>
+    Math.min(
+      a.length - 1,
+      Math.max(0, Math.round(((v - a[0]) / (a[a.length - 1] - a[0])) * (a.length - 1))),
+    );
   const out = new Float32Array(points.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = values[idx(points[2 * i + 1], grid.ys) * nx + idx(points[2 * i], grid.xs)];
+  for (let i = 0; i < out.length; i++)
+    out[i] = values[idx(points[2 * i + 1], grid.ys) * nx + idx(points[2 * i], grid.xs)];
   return out;
 }
 
@@ -573,13 +698,23 @@ export interface Density1D {
 }
 
 /** A 1-D Gaussian mixture: components {mean, sd, weight} (weights normalised). */
-export function gaussianMixture1D(name: string, comps: { mean: number; sd: number; weight?: number }[]): Density1D {
-  if (comps.length === 0 || comps.some((c) => !(c.sd > 0))) throw new Error(`gaussianMixture1D ${name}: need components with sd > 0`);
+export function gaussianMixture1D(
+  name: string,
+  comps: { mean: number; sd: number; weight?: number }[],
+): Density1D {
+  if (comps.length === 0 || comps.some((c) => !(c.sd > 0)))
+    throw new Error(`gaussianMixture1D ${name}: need components with sd > 0`);
   const total = comps.reduce((s, c) => s + (c.weight ?? 1), 0);
   const w = comps.map((c) => (c.weight ?? 1) / total);
   return {
     name,
-    pdf: (x) => comps.reduce((s, c, k) => s + (w[k] * Math.exp(-0.5 * ((x - c.mean) / c.sd) ** 2)) / (c.sd * Math.sqrt(2 * Math.PI)), 0),
+    pdf: (x) =>
+      comps.reduce(
+        (s, c, k) =>
+          s +
+          (w[k] * Math.exp(-0.5 * ((x - c.mean) / c.sd) ** 2)) / (c.sd * Math.sqrt(2 * Math.PI)),
+        0,
+      ),
     sample: (n, rng) => {
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) {
@@ -596,7 +731,11 @@ export function gaussianMixture1D(name: string, comps: { mean: number; sd: numbe
 /** A uniform density on [lo, hi]. */
 export function uniform1D(name: string, lo: number, hi: number): Density1D {
   if (!(hi > lo)) throw new Error(`uniform1D ${name}: need lo < hi`);
-  return { name, pdf: (x) => (x >= lo && x <= hi ? 1 / (hi - lo) : 0), sample: (n, rng) => rng.uniformArray(n, lo, hi) };
+  return {
+    name,
+    pdf: (x) => (x >= lo && x <= hi ? 1 / (hi - lo) : 0),
+    sample: (n, rng) => rng.uniformArray(n, lo, hi),
+  };
 }
 
 /** D*(x) = p_data / (p_data + p_g); 0.5 where both vanish (any value is optimal there). */
@@ -633,7 +772,14 @@ export function jsd1D(p: Density1D, q: Density1D, lo: number, hi: number, n?: nu
 }
 
 /** V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)] by quadrature, for a given D(x) (default D*). */
-export function valueFunction1D(pData: Density1D, pG: Density1D, lo: number, hi: number, D?: (x: number) => number, n?: number): number {
+export function valueFunction1D(
+  pData: Density1D,
+  pG: Density1D,
+  lo: number,
+  hi: number,
+  D?: (x: number) => number,
+  n?: number,
+): number {
   const d = D ?? ((x: number) => optimalDiscriminator(pData, pG, x));
   return integrate1D((x) => xlogy(pData.pdf(x), d(x)) + xlogy(pG.pdf(x), 1 - d(x)), lo, hi, n);
 }
@@ -661,7 +807,8 @@ export async function trainDiscriminator(
 ): Promise<History> {
   const dim = D.sizes[0];
   const opt = o.betas ? adam(o.lr, o.betas[0], o.betas[1]) : adam(o.lr);
-  const lossFn = o.loss ?? ((r: tf.Tensor2D, f: tf.Tensor2D) => discriminatorLoss(D.apply(r), D.apply(f)));
+  const lossFn =
+    o.loss ?? ((r: tf.Tensor2D, f: tf.Tensor2D) => discriminatorLoss(D.apply(r), D.apply(f)));
   const vars = Object.values(D.params());
   try {
     return await trainLoop({
@@ -697,7 +844,12 @@ export function discriminatorCurve(D: MLP, xs: ArrayLike<number>): Float32Array 
  * D's curve as a function of x (evaluated once on n points of [lo, hi], linear in between), e.g. for
  * valueFunction1D; clamped to [1e-7, 1 - 1e-7] since float32 sigmoids round to exactly 0 or 1 far out.
  */
-export function discriminatorFunction1D(D: MLP, lo: number, hi: number, n = 4001): (x: number) => number {
+export function discriminatorFunction1D(
+  D: MLP,
+  lo: number,
+  hi: number,
+  n = 4001,
+): (x: number) => number {
   const xs = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   const d = discriminatorCurve(D, xs);
   return (x) => {
@@ -735,13 +887,18 @@ export async function discriminatorVsOptimal(
   const D = new MLP("d1", [1, 64, 64, 1], new Rng(o.seed), "leakyRelu", "linear");
   const rD = new Rng(o.seed + 1);
   const rG = new Rng(o.seed + 2);
-  await trainDiscriminator(D, (n) => pData.sample(n, rD), (n) => pG.sample(n, rG), {
-    steps: o.steps,
-    batchSize: 512,
-    lr: 2e-3,
-    label: "D on the 1-D toy",
-    quiet: o.quiet,
-  });
+  await trainDiscriminator(
+    D,
+    (n) => pData.sample(n, rD),
+    (n) => pG.sample(n, rG),
+    {
+      steps: o.steps,
+      batchSize: 512,
+      lr: 2e-3,
+      label: "D on the 1-D toy",
+      quiet: o.quiet,
+    },
+  );
   const xs = Array.from({ length: 241 }, (_, i) => -3 + i * 0.025);
   const dTrained = discriminatorCurve(D, xs);
   const dStar = xs.map((x) => optimalDiscriminator(pData, pG, x));
@@ -760,7 +917,10 @@ export async function discriminatorVsOptimal(
 /** Notebook 03's 1-D toy (A9): a mixture of two Gaussians as data, one Gaussian as generator. */
 export function a9Toy(): { pData: Density1D; pG: Density1D } {
   return {
-    pData: gaussianMixture1D("data", [{ mean: -1, sd: 0.4 }, { mean: 1.5, sd: 0.3, weight: 0.5 }]),
+    pData: gaussianMixture1D("data", [
+      { mean: -1, sd: 0.4 },
+      { mean: 1.5, sd: 0.3, weight: 0.5 },
+    ]),
     pG: gaussianMixture1D("generator", [{ mean: 0.5, sd: 0.8 }]),
   };
 }
@@ -770,14 +930,21 @@ export function a9Toy(): { pData: Density1D; pG: Density1D } {
 
 /** sqrt of the sum of squares of every gradient tensor. */
 export function globalNorm(grads: Record<string, tf.Tensor>): number {
-  return tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+  return tf.tidy(() =>
+    Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]),
+  );
 }
 
 /**
  * Norm of the gradient of G's loss with respect to G's parameters, on the noise z; `shift` is added
  * to G's output. `kind`: a GAN generator loss, or any loss of D's outputs (e.g. WGAN's -mean f).
  */
-export function generatorGradNorm(gan: GAN, z: tf.Tensor2D, kind: GeneratorLoss | ((out: tf.Tensor2D) => tf.Scalar), shift?: number[]): number {
+export function generatorGradNorm(
+  gan: GAN,
+  z: tf.Tensor2D,
+  kind: GeneratorLoss | ((out: tf.Tensor2D) => tf.Scalar),
+  shift?: number[],
+): number {
   const vars = Object.values(gan.gParams());
   const sh = shift ? tf.tensor2d([shift]) : null;
   const { value, grads } = tf.variableGrads(() => {
@@ -808,7 +975,17 @@ export interface VanishingRow {
 export async function vanishingGradients(
   gan: GAN,
   real: Sampler,
-  o: { steps: number; every: number; batchSize: number; lr: number; seed: number; evalBatch?: number; shift?: number[]; quiet?: boolean; label?: string },
+  o: {
+    steps: number;
+    every: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    evalBatch?: number;
+    shift?: number[];
+    quiet?: boolean;
+    label?: string;
+  },
 ): Promise<VanishingRow[]> {
   const rng = new Rng(o.seed);
   const noise = rng.fork("noise");
@@ -871,22 +1048,36 @@ export interface Inversion {
 }
 
 /** Inverts G for each row of `targets` (m x dataDim) by Adam on z from `starts` random starts z0 ~ N(0, I). */
-export function invertGenerator(gan: GAN, targets: Float32Array, o: { starts: number; steps: number; lr: number; seed: number }): Inversion {
+export function invertGenerator(
+  gan: GAN,
+  targets: Float32Array,
+  o: { starts: number; steps: number; lr: number; seed: number },
+): Inversion {
   const d = gan.dataDim;
   const L = gan.noiseDim;
   const m = targets.length / d;
-  if (!Number.isInteger(m) || m < 1) throw new Error(`invertGenerator: ${targets.length} values are not rows of ${d}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new Error(`invertGenerator: ${targets.length} values are not rows of ${d}`);
   const t0 = Date.now();
   const rows = m * o.starts;
   const z = tf.variable(randn(new Rng(o.seed), [rows, L]));
-  const tgt = tf.tidy(() => tf.reshape(tf.tile(tf.tensor3d(targets, [m, 1, d]), [1, o.starts, 1]), [rows, d]));
+  const tgt = tf.tidy(() =>
+    tf.reshape(tf.tile(tf.tensor3d(targets, [m, 1, d]), [1, o.starts, 1]), [rows, d]),
+  );
   const opt = adam(o.lr);
   // The sum over rows of per-row MSE: each row's gradient is independent of the others.
   const perRow = () => tf.mean(tf.square(tf.sub(gan.generate(z as tf.Tensor2D), tgt)), 1);
   for (let i = 0; i < o.steps; i++) opt.minimize(() => tf.sum(perRow()) as tf.Scalar, false, [z]);
   const err = tf.tidy(perRow);
   const xs = tf.tidy(() => gan.generate(z as tf.Tensor2D));
-  const out: Inversion = { z: Float32Array.from(z.dataSync()), error: Float32Array.from(err.dataSync()), x: Float32Array.from(xs.dataSync()), targets: m, starts: o.starts, seconds: (Date.now() - t0) / 1000 };
+  const out: Inversion = {
+    z: Float32Array.from(z.dataSync()),
+    error: Float32Array.from(err.dataSync()),
+    x: Float32Array.from(xs.dataSync()),
+    targets: m,
+    starts: o.starts,
+    seconds: (Date.now() - t0) / 1000,
+  };
   tf.dispose([z, tgt, err, xs]);
   opt.dispose();
   return out;
@@ -897,7 +1088,11 @@ export function invertGenerator(gan: GAN, targets: Float32Array, o: { starts: nu
  * `threshold`), and the spread of the solutions that succeeded (mean pairwise distance between
  * their z, divided by sqrt(noiseDim); 0 when fewer than two succeeded).
  */
-export function inversionSummary(inv: Inversion, noiseDim: number, threshold: number): { best: number[]; failed: number[]; spread: number[] } {
+export function inversionSummary(
+  inv: Inversion,
+  noiseDim: number,
+  threshold: number,
+): { best: number[]; failed: number[]; spread: number[] } {
   const best: number[] = [];
   const failed: number[] = [];
   const spread: number[] = [];
@@ -912,7 +1107,8 @@ export function inversionSummary(inv: Inversion, noiseDim: number, threshold: nu
     for (let a = 0; a < ok.length; a++) {
       for (let b = a + 1; b < ok.length; b++) {
         let d2 = 0;
-        for (let j = 0; j < noiseDim; j++) d2 += (inv.z[ok[a] * noiseDim + j] - inv.z[ok[b] * noiseDim + j]) ** 2;
+        for (let j = 0; j < noiseDim; j++)
+          d2 += (inv.z[ok[a] * noiseDim + j] - inv.z[ok[b] * noiseDim + j]) ** 2;
         s += Math.sqrt(d2);
         c++;
       }
@@ -931,12 +1127,40 @@ export function inversionSummary(inv: Inversion, noiseDim: number, threshold: nu
  * 03, section 6): with G 64-256-512-784, no dropout and no label smoothing, D wins (loss ~0.02) and every
  * sample is one digit class after 2,000 steps; with a one-layer D (784-256-1) the same.
  */
-export const MNIST_GAN_CONFIG: GANConfig = { dataDim: 784, noiseDim: 64, gHidden: [256, 512, 1024], dHidden: [512, 256], gOut: "sigmoid", dDropout: 0.3, dCenter: true };
+export const MNIST_GAN_CONFIG: GANConfig = {
+  dataDim: 784,
+  noiseDim: 64,
+  gHidden: [256, 512, 1024],
+  dHidden: [512, 256],
+  gOut: "sigmoid",
+  dDropout: 0.3,
+  dCenter: true,
+};
 
 /** Non-saturating loss, Adam 2e-4 (beta1 0.5), batches of 64, one-sided label smoothing 0.9; ~6 min on 2 cores. */
 export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: { steps: 7000, batchSize: 64, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, dSteps: 1, lrDecay: 1, decayFrac: 0, realLabel: 0.9 },
-  smoke: { steps: 30, batchSize: 64, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, dSteps: 1, lrDecay: 1, decayFrac: 0, realLabel: 0.9 },
+  full: {
+    steps: 7000,
+    batchSize: 64,
+    lrG: 2e-4,
+    lrD: 2e-4,
+    beta1: 0.5,
+    dSteps: 1,
+    lrDecay: 1,
+    decayFrac: 0,
+    realLabel: 0.9,
+  },
+  smoke: {
+    steps: 30,
+    batchSize: 64,
+    lrG: 2e-4,
+    lrD: 2e-4,
+    beta1: 0.5,
+    dSteps: 1,
+    lrDecay: 1,
+    decayFrac: 0,
+    realLabel: 0.9,
+  },
 };
 
 /** The MNIST GAN (weights gan-mnist), trained on rows of pixels in [0, 1], with `frames` snapshots of 10 digits. */

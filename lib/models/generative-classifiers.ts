@@ -14,7 +14,14 @@
  * go through tfjs matMul (float32), which keeps scoring thousands of 784-pixel images in seconds.
  */
 import * as tf from "@tensorflow/tfjs";
-import { cholesky, invertLower, logDetFromCholesky, meanRows, rowCount, symmetrizeUpper } from "../linalg";
+import {
+  cholesky,
+  invertLower,
+  logDetFromCholesky,
+  meanRows,
+  rowCount,
+  symmetrizeUpper,
+} from "../linalg";
 import { Rng } from "../random";
 
 /** Rows x (n x dim, row-major) with a label in 0..classes-1 each. */
@@ -32,7 +39,8 @@ function indicesByClass(y: ArrayLike<number>, classes: number, who: string): Int
   const lists: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < y.length; i++) {
     const c = y[i];
-    if (!Number.isInteger(c) || c < 0 || c >= classes) throw new Error(`${who}: label ${c} at row ${i} is not in 0..${classes - 1}`);
+    if (!Number.isInteger(c) || c < 0 || c >= classes)
+      throw new Error(`${who}: label ${c} at row ${i} is not in 0..${classes - 1}`);
     lists[c].push(i);
   }
   lists.forEach((l, c) => {
@@ -121,7 +129,9 @@ abstract class BayesRule implements GenerativeClassifier {
   posterior(x: Float32Array): Float64Array {
     const lj = this.logJoint(x);
     const lse = logSumExpRows(lj, this.classes);
-    for (let i = 0; i < lse.length; i++) for (let c = 0; c < this.classes; c++) lj[i * this.classes + c] = Math.exp(lj[i * this.classes + c] - lse[i]);
+    for (let i = 0; i < lse.length; i++)
+      for (let c = 0; c < this.classes; c++)
+        lj[i * this.classes + c] = Math.exp(lj[i * this.classes + c] - lse[i]);
     return lj;
   }
 }
@@ -145,8 +155,15 @@ export class GaussianClassifier extends BayesRule {
   }
 
   /** Maximum-likelihood means and priors; covariance of the chosen kind plus `ridge` on the diagonal. */
-  static fit(data: LabeledRows, classes: number, opts: { covariance: CovarianceKind; ridge: number }): GaussianClassifier {
-    return GaussianClassifier.fitRidges(data, classes, { covariance: opts.covariance, ridges: [opts.ridge] })[0];
+  static fit(
+    data: LabeledRows,
+    classes: number,
+    opts: { covariance: CovarianceKind; ridge: number },
+  ): GaussianClassifier {
+    return GaussianClassifier.fitRidges(data, classes, {
+      covariance: opts.covariance,
+      ridges: [opts.ridge],
+    })[0];
   }
 
   /**
@@ -154,11 +171,17 @@ export class GaussianClassifier extends BayesRule {
    * ridge on a validation split. The scatter matrices go through tfjs matMul (float32 products,
    * summed in float32 over at most n rows); everything after is Float64.
    */
-  static fitRidges(data: LabeledRows, classes: number, opts: { covariance: CovarianceKind; ridges: number[] }): GaussianClassifier[] {
+  static fitRidges(
+    data: LabeledRows,
+    classes: number,
+    opts: { covariance: CovarianceKind; ridges: number[] },
+  ): GaussianClassifier[] {
     const { x, dim } = data;
     const n = rowCount(x, dim, "GaussianClassifier.fit");
-    if (data.y.length !== n) throw new Error(`GaussianClassifier.fit: ${n} rows but ${data.y.length} labels`);
-    for (const r of opts.ridges) if (!(r >= 0)) throw new Error(`GaussianClassifier.fit: ridge must be >= 0, got ${r}`);
+    if (data.y.length !== n)
+      throw new Error(`GaussianClassifier.fit: ${n} rows but ${data.y.length} labels`);
+    for (const r of opts.ridges)
+      if (!(r >= 0)) throw new Error(`GaussianClassifier.fit: ridge must be >= 0, got ${r}`);
     const byClass = indicesByClass(data.y, classes, "GaussianClassifier.fit");
     const means = byClass.map((idx) => meanRows(x, dim, idx));
     const logPriors = Float64Array.from(byClass, (idx) => Math.log(idx.length / n));
@@ -169,7 +192,8 @@ export class GaussianClassifier extends BayesRule {
       });
       if (opts.covariance === "diagonal") {
         const s = new Float64Array(dim * dim);
-        for (let r = 0; r < idx.length; r++) for (let p = 0; p < dim; p++) s[p * dim + p] += xc[r * dim + p] ** 2;
+        for (let r = 0; r < idx.length; r++)
+          for (let p = 0; p < dim; p++) s[p * dim + p] += xc[r * dim + p] ** 2;
         return s;
       }
       const g = tf.tidy(() => {
@@ -199,7 +223,16 @@ export class GaussianClassifier extends BayesRule {
         chol.push(cholesky({ d: dim, a }));
         logDets[c] = logDetFromCholesky(chol[c], dim);
       });
-      return new GaussianClassifier(dim, classes, opts.covariance, ridge, means, logPriors, chol, logDets);
+      return new GaussianClassifier(
+        dim,
+        classes,
+        opts.covariance,
+        ridge,
+        means,
+        logPriors,
+        chol,
+        logDets,
+      );
     });
   }
 
@@ -208,11 +241,12 @@ export class GaussianClassifier extends BayesRule {
     const L = this.chol[this.kind === "shared" ? 0 : c];
     const d = this.dim;
     const s = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
-      let v = 0;
-      for (let k = 0; k <= j; k++) v += L[i * d + k] * L[j * d + k];
-      s[i * d + j] = s[j * d + i] = v;
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j <= i; j++) {
+        let v = 0;
+        for (let k = 0; k <= j; k++) v += L[i * d + k] * L[j * d + k];
+        s[i * d + j] = s[j * d + i] = v;
+      }
     return s;
   }
 
@@ -236,7 +270,10 @@ export class GaussianClassifier extends BayesRule {
         for (let s = 0; s < n; s += batch) {
           const e = Math.min(n, s + batch);
           const maha = tf.tidy(() => {
-            const z = tf.matMul(tf.sub(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]), mu), whiteners[g]);
+            const z = tf.matMul(
+              tf.sub(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]), mu),
+              whiteners[g],
+            );
             return tf.sum(tf.square(z), 1);
           });
           const m = maha.dataSync();
@@ -283,10 +320,15 @@ export class BernoulliNaiveBayes extends BayesRule {
   }
 
   /** Rows must hold 0 and 1 (binarised pixels); alpha is the Laplace smoothing count (default 1). */
-  static fit(data: LabeledRows, classes: number, opts: { alpha?: number } = {}): BernoulliNaiveBayes {
+  static fit(
+    data: LabeledRows,
+    classes: number,
+    opts: { alpha?: number } = {},
+  ): BernoulliNaiveBayes {
     const { x, dim } = data;
     const n = rowCount(x, dim, "BernoulliNaiveBayes.fit");
-    if (data.y.length !== n) throw new Error(`BernoulliNaiveBayes.fit: ${n} rows but ${data.y.length} labels`);
+    if (data.y.length !== n)
+      throw new Error(`BernoulliNaiveBayes.fit: ${n} rows but ${data.y.length} labels`);
     const alpha = opts.alpha ?? 1;
     if (!(alpha > 0)) throw new Error(`BernoulliNaiveBayes.fit: alpha must be > 0, got ${alpha}`);
     const byClass = indicesByClass(data.y, classes, "BernoulliNaiveBayes.fit");
@@ -295,11 +337,15 @@ export class BernoulliNaiveBayes extends BayesRule {
       for (const i of idx) {
         for (let j = 0; j < dim; j++) {
           const v = x[i * dim + j];
-          if (v !== 0 && v !== 1) throw new Error(`BernoulliNaiveBayes.fit: value ${v} at row ${i}, column ${j}; binarise the data first`);
+          if (v !== 0 && v !== 1)
+            throw new Error(
+              `BernoulliNaiveBayes.fit: value ${v} at row ${i}, column ${j}; binarise the data first`,
+            );
           theta[c * dim + j] += v;
         }
       }
-      for (let j = 0; j < dim; j++) theta[c * dim + j] = (theta[c * dim + j] + alpha) / (idx.length + 2 * alpha);
+      for (let j = 0; j < dim; j++)
+        theta[c * dim + j] = (theta[c * dim + j] + alpha) / (idx.length + 2 * alpha);
     });
     const logPriors = Float64Array.from(byClass, (idx) => Math.log(idx.length / n));
     return new BernoulliNaiveBayes(dim, classes, theta, logPriors);
@@ -337,7 +383,8 @@ export class BernoulliNaiveBayes extends BayesRule {
   sample(c: number, n: number, rng: Rng): Float32Array {
     const d = this.dim;
     const out = new Float32Array(n * d);
-    for (let m = 0; m < n; m++) for (let j = 0; j < d; j++) out[m * d + j] = rng.uniform() < this.theta[c * d + j] ? 1 : 0;
+    for (let m = 0; m < n; m++)
+      for (let j = 0; j < d; j++) out[m * d + j] = rng.uniform() < this.theta[c * d + j] ? 1 : 0;
     return out;
   }
 }

@@ -18,7 +18,8 @@ export class KNNClassifier implements Classifier {
     readonly k: number,
   ) {
     const n = rowCount(data.x, data.dim, "KNNClassifier");
-    if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`KNNClassifier: k must be an integer in 1..${n}, got ${k}`);
+    if (!Number.isInteger(k) || k < 1 || k > n)
+      throw new Error(`KNNClassifier: k must be an integer in 1..${n}, got ${k}`);
     this.labels = Int32Array.from(data.y as ArrayLike<number>);
     this.train = tf.tensor2d(data.x, [n, data.dim]);
     this.trainSq = tf.tidy(() => tf.sum(tf.square(this.train), 1)) as tf.Tensor1D;
@@ -29,7 +30,9 @@ export class KNNClassifier implements Classifier {
     const idx = this.neighbours(x);
     const n = idx.length / this.k;
     const out = new Float32Array(n * this.classes);
-    for (let i = 0; i < n; i++) for (let r = 0; r < this.k; r++) out[i * this.classes + this.labels[idx[i * this.k + r]]] += 1 / this.k;
+    for (let i = 0; i < n; i++)
+      for (let r = 0; r < this.k; r++)
+        out[i * this.classes + this.labels[idx[i * this.k + r]]] += 1 / this.k;
     return out;
   }
 
@@ -48,7 +51,9 @@ export class KNNClassifier implements Classifier {
         if (first[l] === this.k) first[l] = r;
       }
       let best = 0;
-      for (let c = 1; c < this.classes; c++) if (votes[c] > votes[best] || (votes[c] === votes[best] && first[c] < first[best])) best = c;
+      for (let c = 1; c < this.classes; c++)
+        if (votes[c] > votes[best] || (votes[c] === votes[best] && first[c] < first[best]))
+          best = c;
       out[i] = best;
     }
     return out;
@@ -63,7 +68,10 @@ export class KNNClassifier implements Classifier {
       const e = Math.min(n, s + batch);
       const idxT = tf.tidy(() => {
         const q = tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]);
-        const d2 = tf.add(tf.sub(this.trainSq, tf.mul(2, tf.matMul(q, this.train, false, true))), tf.sum(tf.square(q), 1, true));
+        const d2 = tf.add(
+          tf.sub(this.trainSq, tf.mul(2, tf.matMul(q, this.train, false, true))),
+          tf.sum(tf.square(q), 1, true),
+        );
         return tf.topk(tf.neg(d2), this.k).indices;
       });
       out.set(idxT.dataSync(), s * this.k);

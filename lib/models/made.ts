@@ -80,19 +80,25 @@ function inputDegrees(d: number): Int32Array {
  * The masks for given hidden degrees, each row-major [in, out] (as the weights): one per hidden
  * layer, then the output layer's, and the direct connections' (strictly lower-triangular pattern).
  */
-export function madeMasks(inputDim: number, degrees: Int32Array[]): { hidden: Float32Array[]; output: Float32Array; direct: Float32Array } {
+export function madeMasks(
+  inputDim: number,
+  degrees: Int32Array[],
+): { hidden: Float32Array[]; output: Float32Array; direct: Float32Array } {
   const hidden: Float32Array[] = [];
   let prev = inputDegrees(inputDim);
   for (const deg of degrees) {
     const m = new Float32Array(prev.length * deg.length);
-    for (let i = 0; i < prev.length; i++) for (let k = 0; k < deg.length; k++) m[i * deg.length + k] = deg[k] >= prev[i] ? 1 : 0;
+    for (let i = 0; i < prev.length; i++)
+      for (let k = 0; k < deg.length; k++) m[i * deg.length + k] = deg[k] >= prev[i] ? 1 : 0;
     hidden.push(m);
     prev = deg;
   }
   const output = new Float32Array(prev.length * inputDim);
-  for (let k = 0; k < prev.length; k++) for (let d = 0; d < inputDim; d++) output[k * inputDim + d] = d + 1 > prev[k] ? 1 : 0;
+  for (let k = 0; k < prev.length; k++)
+    for (let d = 0; d < inputDim; d++) output[k * inputDim + d] = d + 1 > prev[k] ? 1 : 0;
   const direct = new Float32Array(inputDim * inputDim);
-  for (let i = 0; i < inputDim; i++) for (let d = i + 1; d < inputDim; d++) direct[i * inputDim + d] = 1;
+  for (let i = 0; i < inputDim; i++)
+    for (let d = i + 1; d < inputDim; d++) direct[i * inputDim + d] = 1;
   return { hidden, output, direct };
 }
 
@@ -111,7 +117,10 @@ export class MaskedDense {
     bias = true,
   ) {
     this.maskT = tf.tensor2d(mask, [inDim, outDim]);
-    const values = init === "zeros" ? new Float32Array(inDim * outDim) : rng.normalArray(inDim * outDim, 0, init.std);
+    const values =
+      init === "zeros"
+        ? new Float32Array(inDim * outDim)
+        : rng.normalArray(inDim * outDim, 0, init.std);
     for (let i = 0; i < values.length; i++) values[i] *= mask[i];
     this.w = tf.variable(tf.tensor2d(values, [inDim, outDim]));
     this.b = bias ? tf.variable(tf.zeros([outDim])) : null;
@@ -135,7 +144,9 @@ export class MaskedDense {
     });
   }
   params(): Record<string, tf.Variable> {
-    return this.b ? { [`${this.name}.w`]: this.w, [`${this.name}.b`]: this.b } : { [`${this.name}.w`]: this.w };
+    return this.b
+      ? { [`${this.name}.w`]: this.w, [`${this.name}.b`]: this.b }
+      : { [`${this.name}.w`]: this.w };
   }
   dispose(): void {
     this.maskT.dispose();
@@ -157,9 +168,12 @@ export class MADE {
     rng: Rng,
   ) {
     const { inputDim: D, hidden } = config;
-    if (!Number.isInteger(D) || D < 2) throw new Error(`MADE ${name}: inputDim must be an integer >= 2, got ${D}`);
+    if (!Number.isInteger(D) || D < 2)
+      throw new Error(`MADE ${name}: inputDim must be an integer >= 2, got ${D}`);
     if (hidden.length < 1 || hidden.some((h) => !Number.isInteger(h) || h < 1)) {
-      throw new Error(`MADE ${name}: hidden must be one or more positive integers, got [${hidden.join(", ")}]`);
+      throw new Error(
+        `MADE ${name}: hidden must be one or more positive integers, got [${hidden.join(", ")}]`,
+      );
     }
     this.degrees = madeDegrees(D, hidden, rng.fork("masks"));
     const masks = madeMasks(D, this.degrees);
@@ -167,13 +181,33 @@ export class MADE {
     hidden.forEach((h, l) => {
       // He initialisation scaled to the units' actual fan-in (the kept share of the mask).
       const kept = masks.hidden[l].reduce((s, v) => s + v, 0) / h;
-      this.hiddenLayers.push(new MaskedDense(`${name}.h${l}`, sizes[l], h, masks.hidden[l], { std: Math.sqrt(2 / Math.max(1, kept)) }, rng.fork(`h${l}`)));
+      this.hiddenLayers.push(
+        new MaskedDense(
+          `${name}.h${l}`,
+          sizes[l],
+          h,
+          masks.hidden[l],
+          { std: Math.sqrt(2 / Math.max(1, kept)) },
+          rng.fork(`h${l}`),
+        ),
+      );
     });
     const H = hidden[hidden.length - 1];
     const keptOut = masks.output.reduce((s, v) => s + v, 0) / D;
-    this.out = new MaskedDense(`${name}.out`, H, D, masks.output, { std: Math.sqrt(1 / Math.max(1, keptOut)) }, rng.fork("out"));
-    this.direct = config.direct ? new MaskedDense(`${name}.direct`, D, D, masks.direct, "zeros", rng.fork("direct"), false) : null;
-    this.degreeVars = this.degrees.map((d) => tf.variable(tf.tensor1d(d, "int32"), false, undefined, "int32"));
+    this.out = new MaskedDense(
+      `${name}.out`,
+      H,
+      D,
+      masks.output,
+      { std: Math.sqrt(1 / Math.max(1, keptOut)) },
+      rng.fork("out"),
+    );
+    this.direct = config.direct
+      ? new MaskedDense(`${name}.direct`, D, D, masks.direct, "zeros", rng.fork("direct"), false)
+      : null;
+    this.degreeVars = this.degrees.map((d) =>
+      tf.variable(tf.tensor1d(d, "int32"), false, undefined, "int32"),
+    );
   }
 
   get inputDim(): number {
@@ -259,7 +293,8 @@ export class MADE {
   initOutputBias(data: ArrayLike<number>): void {
     const D = this.inputDim;
     const n = data.length / D;
-    if (!Number.isInteger(n) || n < 1) throw new Error(`MADE ${this.name}: ${data.length} values are not rows of ${D}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`MADE ${this.name}: ${data.length} values are not rows of ${D}`);
     const mean = new Float64Array(D);
     for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) mean[d] += data[i * D + d];
     const b = Float32Array.from(mean, (s) => {
@@ -307,16 +342,26 @@ export interface SampleMADEOptions {
  * `rng` (so a seed gives the same images). Returns n x D values in {0, 1}. A progress bar (in the
  * notebook or on the terminal) shows the passes.
  */
-export async function sampleMADE(made: MADE, n: number, rng: Rng, opts: SampleMADEOptions = {}): Promise<Float32Array> {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`sampleMADE: n must be a positive integer, got ${n}`);
+export async function sampleMADE(
+  made: MADE,
+  n: number,
+  rng: Rng,
+  opts: SampleMADEOptions = {},
+): Promise<Float32Array> {
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`sampleMADE: n must be a positive integer, got ${n}`);
   const D = made.inputDim;
   const x = new Float32Array(n * D);
-  const bar = opts.quiet ? null : new ProgressBar(D, opts.label ?? `sampling ${made.name} (${n} images, ${D} passes)`);
+  const bar = opts.quiet
+    ? null
+    : new ProgressBar(D, opts.label ?? `sampling ${made.name} (${n} images, ${D} passes)`);
   // The masked weights once, and the output layer transposed so pass d reads one row of it.
   const w = {
     hidden: made.hiddenLayers.map((l) => l.maskedWeight()),
     outT: tf.tidy(() => tf.transpose(made.out.maskedWeight()) as tf.Tensor2D),
-    directT: made.direct ? tf.tidy(() => tf.transpose(made.direct!.maskedWeight()) as tf.Tensor2D) : null,
+    directT: made.direct
+      ? tf.tidy(() => tf.transpose(made.direct!.maskedWeight()) as tf.Tensor2D)
+      : null,
   };
   const outB = made.out.b!.dataSync();
   let done = 0;
@@ -325,14 +370,17 @@ export async function sampleMADE(made: MADE, n: number, rng: Rng, opts: SampleMA
       const logit = tf.tidy(() => {
         const xt = tf.tensor2d(x, [n, D]);
         let h: tf.Tensor2D = xt;
-        made.hiddenLayers.forEach((l, i) => (h = tf.relu(tf.add(tf.matMul(h, w.hidden[i]), l.b!)) as tf.Tensor2D));
+        made.hiddenLayers.forEach(
+          (l, i) => (h = tf.relu(tf.add(tf.matMul(h, w.hidden[i]), l.b!)) as tf.Tensor2D),
+        );
         let l = tf.sum(tf.mul(h, tf.slice(w.outT, [d, 0], [1, -1])), 1);
         if (w.directT) l = tf.add(l, tf.sum(tf.mul(xt, tf.slice(w.directT, [d, 0], [1, -1])), 1));
         return l;
       });
       const lv = logit.dataSync();
       logit.dispose();
-      for (let i = 0; i < n; i++) x[i * D + d] = rng.uniform() < 1 / (1 + Math.exp(-(lv[i] + outB[d]))) ? 1 : 0;
+      for (let i = 0; i < n; i++)
+        x[i * D + d] = rng.uniform() < 1 / (1 + Math.exp(-(lv[i] + outB[d]))) ? 1 : 0;
       done = d + 1;
       opts.onProgress?.(done, D);
       if (bar) await bar.update(done);
@@ -379,7 +427,8 @@ export async function trainMADE(
 ): Promise<History> {
   const D = made.inputDim;
   const n = data.length / D;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`trainMADE: ${data.length} values are not rows of ${D}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`trainMADE: ${data.length} values are not rows of ${D}`);
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const bin = rng.fork("binarize");
@@ -389,9 +438,12 @@ export async function trainMADE(
   const weights = made.layersWeights();
   const logEvery = Math.max(1, Math.ceil(budget.steps / 200));
   const evalEvery = 10 * logEvery; // about 20 evaluations over the run
-  const held = opts.heldOut ? opts.heldOut.subarray(0, Math.min(opts.heldOut.length / D, opts.heldOutRows ?? 1000) * D) : null;
+  const held = opts.heldOut
+    ? opts.heldOut.subarray(0, Math.min(opts.heldOut.length / D, opts.heldOutRows ?? 1000) * D)
+    : null;
   const evalHeld = (row: HistoryRow) => {
-    if (held && (row.step % evalEvery === 0 || row.step === budget.steps)) row.heldOut = mean(madeNll(made, held));
+    if (held && (row.step % evalEvery === 0 || row.step === budget.steps))
+      row.heldOut = mean(madeNll(made, held));
   };
   const resume = opts.resume ? resumeSpec(opts.resume, { opt }, { next, bin }) : undefined;
   try {
@@ -406,10 +458,15 @@ export async function trainMADE(
       step: (i) => {
         if (lrFinal !== budget.lr) {
           // tfjs's Adam reads its learning rate at every update; the field is protected in the typings.
-          (opt as unknown as { learningRate: number }).learningRate = lrFinal + 0.5 * (budget.lr - lrFinal) * (1 + Math.cos((Math.PI * i) / Math.max(1, budget.steps - 1)));
+          (opt as unknown as { learningRate: number }).learningRate =
+            lrFinal +
+            0.5 *
+              (budget.lr - lrFinal) *
+              (1 + Math.cos((Math.PI * i) / Math.max(1, budget.steps - 1)));
         }
         const picked = gatherRows(data, D, next());
-        const rows = (opts.binarize ?? "dynamic") === "dynamic" ? binarizeDynamic(picked, bin) : picked;
+        const rows =
+          (opts.binarize ?? "dynamic") === "dynamic" ? binarizeDynamic(picked, bin) : picked;
         const x = tf.tensor2d(rows, [rows.length / D, D]);
         const loss = opt.minimize(() => made.loss(x), true, vars)!;
         x.dispose();
@@ -483,8 +540,17 @@ export const MADE_MNIST = { model: "made-mnist", hidden: [500], seed: 606, steps
  */
 export async function fitMADE(o: FitMADEOptions): Promise<{ made: MADE; fit: FitResult }> {
   const inputDim = o.inputDim ?? 784;
-  const made = new MADE(o.model, { inputDim, hidden: [...(o.hidden ?? [500])], direct: o.direct ?? false }, new Rng(o.seed));
-  const base = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 2e-3, lrFinal: o.lrFinal ?? 0, weightDecay: o.weightDecay ?? 0.05 };
+  const made = new MADE(
+    o.model,
+    { inputDim, hidden: [...(o.hidden ?? [500])], direct: o.direct ?? false },
+    new Rng(o.seed),
+  );
+  const base = {
+    batchSize: o.batchSize ?? 128,
+    lr: o.lr ?? 2e-3,
+    lrFinal: o.lrFinal ?? 0,
+    weightDecay: o.weightDecay ?? 0.05,
+  };
   const fit = await fitOrLoad({
     model: o.model,
     params: made.params(),
@@ -496,8 +562,16 @@ export async function fitMADE(o: FitMADEOptions): Promise<{ made: MADE; fit: Fit
       const { heldOut, label = o.model } = o;
       return trainMADE(made, o.data, b, { seed: o.seed + 1, label, heldOut, resume: ctx.resume });
     },
-    metrics: o.heldOut ? () => ({ heldOutNll: mean(madeNll(made, o.heldOut!)), heldOutRows: o.heldOut!.length / inputDim }) : undefined,
+    metrics: o.heldOut
+      ? () => ({
+          heldOutNll: mean(madeNll(made, o.heldOut!)),
+          heldOutRows: o.heldOut!.length / inputDim,
+        })
+      : undefined,
   });
-  if (made.syncMasks()) console.log(`${o.model}: masks rebuilt from the degrees stored in ${fit.file} (they differ from those seed ${o.seed} draws)`);
+  if (made.syncMasks())
+    console.log(
+      `${o.model}: masks rebuilt from the degrees stored in ${fit.file} (they differ from those seed ${o.seed} draws)`,
+    );
   return { made, fit };
 }

@@ -16,7 +16,16 @@ import { fitVAEGAN, type VAEGAN, type VAEGANBudget, type VAEGANConfig } from "./
 import { disposeParams } from "../nn";
 import { Rng } from "../random";
 import { runOrLoad, type RunOutcome } from "../runs";
-import { Flow, LogitPreprocess, checkerboardOrder, fitFlow, flowParamCount, imageBitsPerDim, type FlowConfig, type FlowModel } from "./flow";
+import {
+  Flow,
+  LogitPreprocess,
+  checkerboardOrder,
+  fitFlow,
+  flowParamCount,
+  imageBitsPerDim,
+  type FlowConfig,
+  type FlowModel,
+} from "./flow";
 import { ConvFlow, type ConvFlowConfig } from "./conv-flow";
 import { MADE, MADE_MNIST, fitMADE } from "./made";
 import { VAE, fitVAE } from "./vae";
@@ -25,7 +34,13 @@ export { fitMnistGAN } from "./gan";
 export { fitMnistWGAN } from "./wgan";
 
 /** Notebook 02's main VAE: latent 20, MLP 784-200-200-(2x20), Bernoulli decoder, 8,000 steps of batch 128. */
-export const MNIST_VAE = { model: "vae-mnist-z20", latent: 20, hidden: [200, 200], seed: 220, steps: 8000 } as const;
+export const MNIST_VAE = {
+  model: "vae-mnist-z20",
+  latent: 20,
+  hidden: [200, 200],
+  seed: 220,
+  steps: 8000,
+} as const;
 
 export function fitMnistVAE(xTrain: Float32Array): Promise<{ vae: VAE; fit: FitResult }> {
   return fitVAE({ ...MNIST_VAE, hidden: [...MNIST_VAE.hidden], data: xTrain });
@@ -36,16 +51,47 @@ export function fitMnistVAE(xTrain: Float32Array): Promise<{ vae: VAE; fit: FitR
  * z = 20, Adam 1e-3, batches of 128, 8,000 steps, dynamic binarisation) and notebook 03's MNIST
  * discriminator (784-512-256-1, leaky ReLU, dropout 0.3, Adam 2e-4 with beta1 0.5, real label 0.9).
  */
-export const MNIST_VAEGAN_CONFIG: VAEGANConfig = { vae: { inputDim: 784, hidden: [200, 200], latent: 20 }, dHidden: [512, 256], dDropout: 0.3 };
-export const MNIST_VAEGAN = { model: "vaegan-mnist-z20", seed: 230, budget: { steps: 8000, batchSize: 128, lr: 1e-3, lrD: 2e-4, beta1D: 0.5, gamma: 5, realLabel: 0.9 } satisfies VAEGANBudget } as const;
+export const MNIST_VAEGAN_CONFIG: VAEGANConfig = {
+  vae: { inputDim: 784, hidden: [200, 200], latent: 20 },
+  dHidden: [512, 256],
+  dDropout: 0.3,
+};
+export const MNIST_VAEGAN = {
+  model: "vaegan-mnist-z20",
+  seed: 230,
+  budget: {
+    steps: 8000,
+    batchSize: 128,
+    lr: 1e-3,
+    lrD: 2e-4,
+    beta1D: 0.5,
+    gamma: 5,
+    realLabel: 0.9,
+  } satisfies VAEGANBudget,
+} as const;
 
-export function fitMnistVAEGAN(xTrain: Float32Array, budget: Partial<VAEGANBudget> = {}, model: string = MNIST_VAEGAN.model): Promise<{ model: VAEGAN; fit: FitResult }> {
+export function fitMnistVAEGAN(
+  xTrain: Float32Array,
+  budget: Partial<VAEGANBudget> = {},
+  model: string = MNIST_VAEGAN.model,
+): Promise<{ model: VAEGAN; fit: FitResult }> {
   const full = { ...MNIST_VAEGAN.budget, ...budget };
-  return fitVAEGAN({ model, config: MNIST_VAEGAN_CONFIG, budget: { full, smoke: { ...full, steps: 20 } }, data: xTrain, seed: MNIST_VAEGAN.seed });
+  return fitVAEGAN({
+    model,
+    config: MNIST_VAEGAN_CONFIG,
+    budget: { full, smoke: { ...full, steps: 20 } },
+    data: xTrain,
+    seed: MNIST_VAEGAN.seed,
+  });
 }
 
 /** Notebook 05's RealNVP: 8 affine couplings on the 784 logit pixels, checkerboard halves, s/t MLPs 392-256-256-784. */
-export const MNIST_FLOW_CONFIG: FlowConfig = { dim: 784, couplings: 8, hidden: [256, 256], kind: "affine" };
+export const MNIST_FLOW_CONFIG: FlowConfig = {
+  dim: 784,
+  couplings: 8,
+  hidden: [256, 256],
+  kind: "affine",
+};
 
 /** The dequantisation + logit preprocessing of notebook 05 (alpha 1e-6, checkerboard order). */
 export function mnistFlowPreprocess(): LogitPreprocess {
@@ -53,16 +99,35 @@ export function mnistFlowPreprocess(): LogitPreprocess {
 }
 
 /** Notebook 05's MNIST RealNVP on uint8 pixels (weights flow-mnist-realnvp), with its preprocessing. */
-export async function fitMnistFlow(pixels: Uint8Array): Promise<{ flow: Flow; fit: FitResult; pre: LogitPreprocess }> {
+export async function fitMnistFlow(
+  pixels: Uint8Array,
+): Promise<{ flow: Flow; fit: FitResult; pre: LogitPreprocess }> {
   const pre = mnistFlowPreprocess();
-  const r = await fitFlow({ model: "flow-mnist-realnvp", config: MNIST_FLOW_CONFIG, data: pixels, pre, seed: 501, steps: 8000 });
+  const r = await fitFlow({
+    model: "flow-mnist-realnvp",
+    config: MNIST_FLOW_CONFIG,
+    data: pixels,
+    pre,
+    seed: 501,
+    steps: 8000,
+  });
   return { ...r, pre };
 }
 
 /** Mean held-out and training bits/dim of an MNIST flow: one seeded dequantisation draw per digit (seeds 60 and 61, notebook 05's). */
-export function mnistFlowBitsPerDim(flow: FlowModel, pre: LogitPreprocess, mnist: Dataset, nTrain: number): { test: Float64Array; train: Float64Array; bpdTest: number; bpdTrain: number } {
+export function mnistFlowBitsPerDim(
+  flow: FlowModel,
+  pre: LogitPreprocess,
+  mnist: Dataset,
+  nTrain: number,
+): { test: Float64Array; train: Float64Array; bpdTest: number; bpdTrain: number } {
   const test = imageBitsPerDim(flow, pre, mnist.test.pixels, new Rng(60));
-  const train = imageBitsPerDim(flow, pre, mnist.train.pixels.subarray(0, nTrain * 784), new Rng(61));
+  const train = imageBitsPerDim(
+    flow,
+    pre,
+    mnist.train.pixels.subarray(0, nTrain * 784),
+    new Rng(61),
+  );
   const avg = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
   return { test, train, bpdTest: avg(test), bpdTrain: avg(train) };
 }
@@ -86,7 +151,10 @@ export interface MlpFlowRun {
  * of data/, and notebook 05 needs only its numbers and training curve next to the convolutional
  * flow. GENLAB_TRAIN=full (or a missing record) trains it again (about 14 minutes) and re-evaluates it.
  */
-export async function mnistMlpFlowRun(mnist: Dataset, nTrainEval: number): Promise<RunOutcome<{ steps: number; nTrainEval: number }, MlpFlowRun>> {
+export async function mnistMlpFlowRun(
+  mnist: Dataset,
+  nTrainEval: number,
+): Promise<RunOutcome<{ steps: number; nTrainEval: number }, MlpFlowRun>> {
   return runOrLoad({
     name: "flow-mnist-mlp",
     seeds: { full: [501], smoke: [501] },
@@ -94,9 +162,20 @@ export async function mnistMlpFlowRun(mnist: Dataset, nTrainEval: number): Promi
     check: (r) => {
       const o = r as Partial<MlpFlowRun> | null;
       if (!o || typeof o !== "object") return "the result is not an object";
-      const bad = (["bpdTest", "bpdTrain", "params", "steps", "batchSize"] as const).filter((k) => typeof o[k] !== "number");
+      const bad = (["bpdTest", "bpdTrain", "params", "steps", "batchSize"] as const).filter(
+        (k) => typeof o[k] !== "number",
+      );
       if (bad.length) return `the result lacks the numbers ${bad.join(", ")}`;
-      if (o.history !== null && !(o.history && Array.isArray(o.history.step) && Array.isArray(o.history.bpd) && o.history.step.length === o.history.bpd.length)) return "the history is not two columns of equal length";
+      if (
+        o.history !== null &&
+        !(
+          o.history &&
+          Array.isArray(o.history.step) &&
+          Array.isArray(o.history.bpd) &&
+          o.history.step.length === o.history.bpd.length
+        )
+      )
+        return "the history is not two columns of equal length";
       return null;
     },
     compute: async () => {
@@ -111,8 +190,15 @@ export async function mnistMlpFlowRun(mnist: Dataset, nTrainEval: number): Promi
           steps: Number(fit.meta.budget.steps),
           batchSize: Number(fit.meta.budget.batchSize),
           trainMinutes: h && h.rows.length ? (h.last()!.seconds as number) / 60 : null,
-          weights: { codeVersion: fit.meta.codeVersion, mode: fit.meta.mode, createdAt: fit.meta.createdAt, backend: fit.meta.backend },
-          history: h ? { step: h.rows.map((r) => r.step as number), bpd: h.rows.map((r) => r.bpd as number) } : null,
+          weights: {
+            codeVersion: fit.meta.codeVersion,
+            mode: fit.meta.mode,
+            createdAt: fit.meta.createdAt,
+            backend: fit.meta.backend,
+          },
+          history: h
+            ? { step: h.rows.map((r) => r.step as number), bpd: h.rows.map((r) => r.bpd as number) }
+            : null,
         };
       } finally {
         disposeParams(flow.params());
@@ -145,10 +231,19 @@ export function mnistConvFlowPreprocess(): LogitPreprocess {
   return new LogitPreprocess(1e-6);
 }
 
-export const MNIST_CONV_FLOW = { model: "flow-mnist-convnvp", seed: 510, steps: 4000, batchSize: 64, lr: 1e-3, decay: { factor: 0.1, frac: 0.25 } } as const;
+export const MNIST_CONV_FLOW = {
+  model: "flow-mnist-convnvp",
+  seed: 510,
+  steps: 4000,
+  batchSize: 64,
+  lr: 1e-3,
+  decay: { factor: 0.1, frac: 0.25 },
+} as const;
 
 /** The convolutional RealNVP on uint8 pixels (weights flow-mnist-convnvp), with its preprocessing. */
-export async function fitMnistConvFlow(pixels: Uint8Array): Promise<{ flow: ConvFlow; fit: FitResult; pre: LogitPreprocess }> {
+export async function fitMnistConvFlow(
+  pixels: Uint8Array,
+): Promise<{ flow: ConvFlow; fit: FitResult; pre: LogitPreprocess }> {
   const pre = mnistConvFlowPreprocess();
   const r = await fitFlow<ConvFlow>({
     ...MNIST_CONV_FLOW,
@@ -161,6 +256,9 @@ export async function fitMnistConvFlow(pixels: Uint8Array): Promise<{ flow: Conv
 }
 
 /** Notebook 06's MADE (weights made-mnist): MADE_MNIST of lib/models/made.ts (one hidden layer of 500, the paper's MNIST model). */
-export function fitMnistMADE(xTrain: Float32Array, heldOut?: Float32Array): Promise<{ made: MADE; fit: FitResult }> {
+export function fitMnistMADE(
+  xTrain: Float32Array,
+  heldOut?: Float32Array,
+): Promise<{ made: MADE; fit: FitResult }> {
   return fitMADE({ ...MADE_MNIST, data: xTrain, heldOut });
 }

@@ -28,7 +28,14 @@ import { Rng } from "../random";
 import { type ResumeTarget } from "../resume";
 import { type History, type HistoryRow } from "../train";
 import { fitOrLoad, type Budget, type FitResult } from "../weights";
-import { Flow, flowParamCount, flowSample, trainFlow, type FlowBudget, type FlowConfig } from "./flow";
+import {
+  Flow,
+  flowParamCount,
+  flowSample,
+  trainFlow,
+  type FlowBudget,
+  type FlowConfig,
+} from "./flow";
 import { modeColumns, toyMixture } from "./gan";
 import { VAE, samplePrior, sampleVAE, trainVAE, type VAEBudget, type VAEConfig } from "./vae";
 
@@ -55,7 +62,13 @@ export function toyTrainingSet(mix: Mixture, seed: number, n = TOY_TRAIN_POINTS)
  * the maximum-likelihood choice the ELBO itself makes, so the noise the model adds to its samples is
  * what it learned the residual spread to be.
  */
-export const TOY_VAE_CONFIG: VAEConfig = { inputDim: 2, latent: 2, hidden: [128, 128], decoderHidden: [128, 128, 128], likelihood: "gaussian" };
+export const TOY_VAE_CONFIG: VAEConfig = {
+  inputDim: 2,
+  latent: 2,
+  hidden: [128, 128],
+  decoderHidden: [128, 128, 128],
+  likelihood: "gaussian",
+};
 
 /**
  * 6,000 steps of Adam 1e-3 on batches of 256, the learning rate x0.1 for the last 40% (as the toy
@@ -66,7 +79,15 @@ export const TOY_VAE_CONFIG: VAEConfig = { inputDim: 2, latent: 2, hidden: [128,
  * 6,000 without decay: 8 / 0.15 and 22 / 0.04 (the last steps swing); with the decay: 8 / 0.50 and 24 / 0.15.
  */
 export const TOY_VAE_BUDGET: { full: VAEBudget & Budget; smoke: VAEBudget & Budget } = {
-  full: { steps: 6000, batchSize: 256, lr: 1e-3, beta: 1, warmup: 1000, lrDecay: 0.1, decayFrac: 0.4 },
+  full: {
+    steps: 6000,
+    batchSize: 256,
+    lr: 1e-3,
+    beta: 1,
+    warmup: 1000,
+    lrDecay: 0.1,
+    decayFrac: 0.4,
+  },
   smoke: { steps: 40, batchSize: 256, lr: 1e-3, beta: 1, warmup: 10, lrDecay: 0.1, decayFrac: 0.4 },
 };
 
@@ -84,12 +105,22 @@ export function newToyVAE(name: string, seed: number): VAE {
  * n samples of the toy VAE's full generative model (z ~ N(0, I), x = m(z) + sigma * eps), or with
  * `meanOnly` the decoder's means m(z) (the same z).
  */
-export function sampleToyVAE(vae: VAE, n: number, rng: Rng, o: { meanOnly?: boolean } = {}): Float32Array {
+export function sampleToyVAE(
+  vae: VAE,
+  n: number,
+  rng: Rng,
+  o: { meanOnly?: boolean } = {},
+): Float32Array {
   return o.meanOnly ? samplePrior(vae, n, rng) : sampleVAE(vae, n, rng);
 }
 
 /** PacGAN's score of a toy VAE: 2,500 samples, noise seeded 1000 + `seed` (as scoreToy for a GAN). */
-export function scoreToyVAE(vae: VAE, mix: Mixture, seed: number, o: { meanOnly?: boolean } = {}): ModeCoverage {
+export function scoreToyVAE(
+  vae: VAE,
+  mix: Mixture,
+  seed: number,
+  o: { meanOnly?: boolean } = {},
+): ModeCoverage {
   return modeCoverage(sampleToyVAE(vae, PACGAN_SAMPLES, new Rng(1000 + seed), o), mix);
 }
 
@@ -113,15 +144,40 @@ export interface ToyTrainOptions {
  * `o.coverage` is false mode coverage of `sample`'s points added to every history row (every steps / 100
  * steps, 2,500 samples of fixed noise `new Rng(seed).fork("eval")`).
  */
-function toyTrainerOptions(name: string, mix: Mixture, seed: number, steps: number, sample: (n: number, rng: Rng) => Float32Array, o: ToyTrainOptions) {
+function toyTrainerOptions(
+  name: string,
+  mix: Mixture,
+  seed: number,
+  steps: number,
+  sample: (n: number, rng: Rng) => Float32Array,
+  o: ToyTrainOptions,
+) {
   const cols = modeColumns(mix);
-  const log = o.coverage === false ? {} : { logEvery: Math.max(1, Math.ceil(steps / 100)), onLog: (row: HistoryRow) => void Object.assign(row, cols(sample(PACGAN_SAMPLES, new Rng(seed).fork("eval")))) };
+  const log =
+    o.coverage === false
+      ? {}
+      : {
+          logEvery: Math.max(1, Math.ceil(steps / 100)),
+          onLog: (row: HistoryRow) =>
+            void Object.assign(row, cols(sample(PACGAN_SAMPLES, new Rng(seed).fork("eval")))),
+        };
   return { seed: seed + 1, label: o.label ?? name, quiet: o.quiet, resume: o.resume, ...log };
 }
 
 /** Trains a toy VAE (in place) on `mix`'s training set for `seed`; the history logs loss, recon, kl and mode coverage. */
-export function trainToyVAE(vae: VAE, mix: Mixture, budget: VAEBudget, seed: number, o: ToyTrainOptions = {}): Promise<History> {
-  return trainVAE(vae, toyTrainingSet(mix, seed), budget, toyTrainerOptions(vae.name, mix, seed, budget.steps, (n, rng) => sampleToyVAE(vae, n, rng), o));
+export function trainToyVAE(
+  vae: VAE,
+  mix: Mixture,
+  budget: VAEBudget,
+  seed: number,
+  o: ToyTrainOptions = {},
+): Promise<History> {
+  return trainVAE(
+    vae,
+    toyTrainingSet(mix, seed),
+    budget,
+    toyTrainerOptions(vae.name, mix, seed, budget.steps, (n, rng) => sampleToyVAE(vae, n, rng), o),
+  );
 }
 
 /**
@@ -150,7 +206,11 @@ async function fitToy<M extends HasParams, B extends Budget>(
     train: (b, ctx) => o.train(net, mix, b, seed, { quiet: o.quiet, resume: ctx.resume }),
     metrics: () => {
       const c = modeCoverage(o.sample(net, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
-      const m: Record<string, number> = { modes: c.modesCaptured, hq: c.hqFraction, params: countParams(net.params()) };
+      const m: Record<string, number> = {
+        modes: c.modesCaptured,
+        hq: c.hqFraction,
+        params: countParams(net.params()),
+      };
       if (Number.isFinite(c.reverseKl)) m.rkl = c.reverseKl;
       return m;
     },
@@ -162,9 +222,20 @@ async function fitToy<M extends HasParams, B extends Budget>(
  * The toy VAE on one of TOY_DATASETS (ring8, grid25, unbalanced), loaded from data/weights/vae-<dataset>-s<seed>
  * or trained (GENLAB_TRAIN, lib/weights.ts), with mode coverage logged over training.
  */
-export async function fitToyVAE(dataset: string, seed: number, o: { quiet?: boolean } = {}): Promise<{ vae: VAE; fit: FitResult; mix: Mixture }> {
+export async function fitToyVAE(
+  dataset: string,
+  seed: number,
+  o: { quiet?: boolean } = {},
+): Promise<{ vae: VAE; fit: FitResult; mix: Mixture }> {
   // Explicit type arguments: tslab's TypeScript (5.0) infers B as Budget here and rejects trainToyVAE.
-  const r = await fitToy<VAE, VAEBudget & Budget>(dataset, seed, { model: toyVaeModel(dataset, seed), build: newToyVAE, budget: TOY_VAE_BUDGET, train: trainToyVAE, sample: (v, n, rng) => sampleToyVAE(v, n, rng), quiet: o.quiet });
+  const r = await fitToy<VAE, VAEBudget & Budget>(dataset, seed, {
+    model: toyVaeModel(dataset, seed),
+    build: newToyVAE,
+    budget: TOY_VAE_BUDGET,
+    train: trainToyVAE,
+    sample: (v, n, rng) => sampleToyVAE(v, n, rng),
+    quiet: o.quiet,
+  });
   return { vae: r.net, fit: r.fit, mix: r.mix };
 }
 
@@ -175,7 +246,12 @@ export async function fitToyVAE(dataset: string, seed: number, o: { quiet?: bool
  * RealNVP as notebook 05's toys: 8 affine couplings, each a 1-64-64-2 ReLU network, scales soft-clamped
  * to [-2, 2], a final diagonal scaling: 35,346 parameters against the toy GAN generator's 33,666.
  */
-export const TOY_FLOW_CONFIG: FlowConfig = { dim: 2, couplings: 8, hidden: [64, 64], kind: "affine" };
+export const TOY_FLOW_CONFIG: FlowConfig = {
+  dim: 2,
+  couplings: 8,
+  hidden: [64, 64],
+  kind: "affine",
+};
 
 /**
  * 4,000 steps of Adam 1e-3 on batches of 256, the learning rate x0.1 for the last 40% (the toy GANs'
@@ -212,12 +288,27 @@ export function scoreToyFlow(flow: Flow, mix: Mixture, seed: number): ModeCovera
 }
 
 /** Trains a toy flow (in place) by maximum likelihood on `mix`'s training set for `seed`, mode coverage logged. */
-export function trainToyFlow(flow: Flow, mix: Mixture, budget: FlowBudget, seed: number, o: ToyTrainOptions = {}): Promise<History> {
-  return trainFlow(flow, toyTrainingSet(mix, seed), budget, toyTrainerOptions(flow.name, mix, seed, budget.steps, (n, rng) => flowSample(flow, n, rng), o));
+export function trainToyFlow(
+  flow: Flow,
+  mix: Mixture,
+  budget: FlowBudget,
+  seed: number,
+  o: ToyTrainOptions = {},
+): Promise<History> {
+  return trainFlow(
+    flow,
+    toyTrainingSet(mix, seed),
+    budget,
+    toyTrainerOptions(flow.name, mix, seed, budget.steps, (n, rng) => flowSample(flow, n, rng), o),
+  );
 }
 
 /** The toy RealNVP on one of TOY_DATASETS, loaded from data/weights/flow-pacgan-<dataset>-s<seed> or trained. */
-export async function fitToyFlow(dataset: string, seed: number, o: { quiet?: boolean } = {}): Promise<{ flow: Flow; fit: FitResult; mix: Mixture }> {
+export async function fitToyFlow(
+  dataset: string,
+  seed: number,
+  o: { quiet?: boolean } = {},
+): Promise<{ flow: Flow; fit: FitResult; mix: Mixture }> {
   const r = await fitToy<Flow, FlowBudget>(dataset, seed, {
     model: toyFlowModel(dataset, seed),
     build: (name, s) => new Flow(name, TOY_FLOW_CONFIG, new Rng(s)),

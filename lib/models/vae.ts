@@ -41,7 +41,13 @@ export function bernoulliLogLik(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1
 
 /** KL(N(mu, diag exp(logvar)) || N(0, I)) per row: 0.5 sum (mu^2 + exp(logvar) - 1 - logvar). */
 export function gaussianKL(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(logvar)), tf.add(1, logvar)), 1)) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.mul(
+        0.5,
+        tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(logvar)), tf.add(1, logvar)), 1),
+      ) as tf.Tensor1D,
+  );
 }
 
 /** log N(z; mu, diag exp(logvar)) per row. mu/logvar may be omitted for the standard normal. */
@@ -81,9 +87,24 @@ export class VAE implements HasParams {
   ) {
     const { inputDim, hidden, latent } = config;
     const lik = config.likelihood ?? "bernoulli";
-    if (lik !== "bernoulli" && lik !== "gaussian") throw new Error(`VAE ${name}: likelihood must be "bernoulli" or "gaussian", got ${JSON.stringify(lik)}`);
-    this.enc = new MLP(`${name}.enc`, [inputDim, ...hidden, 2 * latent], rng.fork("enc"), "relu", "linear");
-    this.dec = new MLP(`${name}.dec`, [latent, ...(config.decoderHidden ?? [...hidden].reverse()), inputDim], rng.fork("dec"), "relu", "linear");
+    if (lik !== "bernoulli" && lik !== "gaussian")
+      throw new Error(
+        `VAE ${name}: likelihood must be "bernoulli" or "gaussian", got ${JSON.stringify(lik)}`,
+      );
+    this.enc = new MLP(
+      `${name}.enc`,
+      [inputDim, ...hidden, 2 * latent],
+      rng.fork("enc"),
+      "relu",
+      "linear",
+    );
+    this.dec = new MLP(
+      `${name}.dec`,
+      [latent, ...(config.decoderHidden ?? [...hidden].reverse()), inputDim],
+      rng.fork("dec"),
+      "relu",
+      "linear",
+    );
     this.logvarX = lik === "gaussian" ? tf.variable(tf.zeros([inputDim]), false) : null;
   }
   get latent(): number {
@@ -117,7 +138,9 @@ export class VAE implements HasParams {
   reconLogLik(x: tf.Tensor2D, out: tf.Tensor2D, batchVariance = false): tf.Tensor1D {
     if (!this.logvarX) return bernoulliLogLik(x, out);
     return tf.tidy(() => {
-      const lv = batchVariance ? tf.log(tf.add(tf.mean(tf.square(tf.sub(x, out)), 0, true), GAUSSIAN_VAR_FLOOR)) : tf.reshape(this.logvarX!, [1, -1]);
+      const lv = batchVariance
+        ? tf.log(tf.add(tf.mean(tf.square(tf.sub(x, out)), 0, true), GAUSSIAN_VAR_FLOOR))
+        : tf.reshape(this.logvarX!, [1, -1]);
       return logNormalDiag(x, out, lv as tf.Tensor2D);
     });
   }
@@ -126,14 +149,24 @@ export class VAE implements HasParams {
    * the reconstruction log-likelihood log p(x|z) and the closed-form KL(q(z|x) || p(z)).
    * `batchVariance`: a Gaussian decoder uses the batch's maximum-likelihood variance (see reconLogLik).
    */
-  elboTerms(x: tf.Tensor2D, eps: tf.Tensor2D, batchVariance = false): { recon: tf.Tensor1D; kl: tf.Tensor1D } {
+  elboTerms(
+    x: tf.Tensor2D,
+    eps: tf.Tensor2D,
+    batchVariance = false,
+  ): { recon: tf.Tensor1D; kl: tf.Tensor1D } {
     return tf.tidy(() => {
       const { mu, logvar, z } = this.posteriorSample(x, eps);
-      return { recon: this.reconLogLik(x, this.decodeLogits(z), batchVariance), kl: gaussianKL(mu, logvar) };
+      return {
+        recon: this.reconLogLik(x, this.decodeLogits(z), batchVariance),
+        kl: gaussianKL(mu, logvar),
+      };
     });
   }
   /** q(z|x)'s mean and log-variance, and the reparameterised sample z = mu + exp(logvar / 2) * eps. */
-  posteriorSample(x: tf.Tensor2D, eps: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D; z: tf.Tensor2D } {
+  posteriorSample(
+    x: tf.Tensor2D,
+    eps: tf.Tensor2D,
+  ): { mu: tf.Tensor2D; logvar: tf.Tensor2D; z: tf.Tensor2D } {
     return tf.tidy(() => {
       const { mu, logvar } = this.encode(x);
       return { mu, logvar, z: tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D };
@@ -177,15 +210,23 @@ export async function trainVAE(
 ): Promise<History> {
   const dim = vae.config.inputDim;
   const n = data.length / dim;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`trainVAE: ${data.length} values are not rows of ${dim}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`trainVAE: ${data.length} values are not rows of ${dim}`);
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
   const noise = rng.fork("noise");
   const bin = rng.fork("binarize");
   const opt = adam(budget.lr);
   const binarize = opts.binarize ?? (vae.logvarX ? "none" : "dynamic");
-  const calibration = vae.logvarX ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") } : null;
-  const state: Record<string, Stateful> = { next, noise, bin, ...(calibration ? { calibrate: calibration.rng } : {}) };
+  const calibration = vae.logvarX
+    ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") }
+    : null;
+  const state: Record<string, Stateful> = {
+    next,
+    noise,
+    bin,
+    ...(calibration ? { calibrate: calibration.rng } : {}),
+  };
   const resume = opts.resume ? resumeSpec(opts.resume, { opt }, state) : undefined;
   try {
     return await trainLoop({
@@ -203,11 +244,17 @@ export async function trainVAE(
             }
           : undefined,
       step: (i) => {
-        if (budget.lrDecay !== undefined && budget.lrDecay !== 1 && i === Math.round(budget.steps * (1 - (budget.decayFrac ?? 0)))) {
+        if (
+          budget.lrDecay !== undefined &&
+          budget.lrDecay !== 1 &&
+          i === Math.round(budget.steps * (1 - (budget.decayFrac ?? 0)))
+        ) {
           // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
           (opt as unknown as { learningRate: number }).learningRate = budget.lr * budget.lrDecay;
         }
-        const beta = budget.warmup ? budget.beta * Math.min(1, (i + 1) / budget.warmup) : budget.beta;
+        const beta = budget.warmup
+          ? budget.beta * Math.min(1, (i + 1) / budget.warmup)
+          : budget.beta;
         const picked = gatherRows(data, dim, next());
         const rows = binarize === "dynamic" ? binarizeDynamic(picked, bin) : picked;
         const b = rows.length / dim;
@@ -238,15 +285,19 @@ export async function trainVAE(
  * likelihood of those rows given the encoder and the decoder's mean (floored at 1e-6). Returns sigma.
  */
 export function calibrateDecoderVariance(vae: VAE, x: Float32Array, rng: Rng): number[] {
-  if (!vae.logvarX) throw new Error(`calibrateDecoderVariance: VAE ${vae.name} has a Bernoulli decoder`);
+  if (!vae.logvarX)
+    throw new Error(`calibrateDecoderVariance: VAE ${vae.name} has a Bernoulli decoder`);
   const d = vae.config.inputDim;
   const n = x.length / d;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`calibrateDecoderVariance: ${x.length} values are not rows of ${d}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`calibrateDecoderVariance: ${x.length} values are not rows of ${d}`);
   const eps = randn(rng, [n, vae.latent]);
   tf.tidy(() => {
     const xs = tf.tensor2d(x, [n, d]);
     const { z } = vae.posteriorSample(xs, eps as tf.Tensor2D);
-    vae.logvarX!.assign(tf.log(tf.add(tf.mean(tf.square(tf.sub(xs, vae.decodeLogits(z))), 0), GAUSSIAN_VAR_FLOOR)));
+    vae.logvarX!.assign(
+      tf.log(tf.add(tf.mean(tf.square(tf.sub(xs, vae.decodeLogits(z))), 0), GAUSSIAN_VAR_FLOOR)),
+    );
   });
   eps.dispose();
   return Array.from(vae.logvarX.dataSync(), (lv) => Math.exp(0.5 * lv));
@@ -257,11 +308,18 @@ export function calibrateDecoderVariance(vae: VAE, x: Float32Array, rng: Rng): n
  * single-sample ELBO estimate). Rows of x are fixed binary (or [0,1]) pixels. Samples are drawn
  * in chunks of at most `chunk` rows through the decoder, combined by a running log-sum-exp.
  */
-export function iwaeLogLik(vae: VAE, x: Float32Array, k: number, rng: Rng, chunk = 4096): Float64Array {
+export function iwaeLogLik(
+  vae: VAE,
+  x: Float32Array,
+  k: number,
+  rng: Rng,
+  chunk = 4096,
+): Float64Array {
   const dim = vae.config.inputDim;
   const L = vae.latent;
   const n = x.length / dim;
-  if (!Number.isInteger(k) || k < 1) throw new Error(`iwaeLogLik: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`iwaeLogLik: k must be a positive integer, got ${k}`);
   const out = new Float64Array(n);
   const perChunk = Math.max(1, Math.min(k, chunk));
   for (let i = 0; i < n; i++) {
@@ -277,7 +335,10 @@ export function iwaeLogLik(vae: VAE, x: Float32Array, k: number, rng: Rng, chunk
         const lvs = tf.tile(logvar, [c, 1]) as tf.Tensor2D;
         const z = tf.add(mus, tf.mul(tf.exp(tf.mul(0.5, lvs)), eps)) as tf.Tensor2D;
         const xs = tf.tile(tf.tensor2d(xi, [1, dim]), [c, 1]) as tf.Tensor2D;
-        return tf.sub(tf.add(vae.reconLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z)), logNormalDiag(z, mus, lvs));
+        return tf.sub(
+          tf.add(vae.reconLogLik(xs, vae.decodeLogits(z)), logNormalDiag(z)),
+          logNormalDiag(z, mus, lvs),
+        );
       });
       const w = logw.dataSync();
       logw.dispose();
@@ -299,7 +360,12 @@ export function iwaeLogLik(vae: VAE, x: Float32Array, k: number, rng: Rng, chunk
 // ---------------------------------------------------------------------------------------------
 // Batched helpers for notebooks: encode, decode, reconstruct, sample.
 
-function batched(n: number, batch: number, outDim: number, f: (s: number, e: number) => tf.Tensor): Float32Array {
+function batched(
+  n: number,
+  batch: number,
+  outDim: number,
+  f: (s: number, e: number) => tf.Tensor,
+): Float32Array {
   const out = new Float32Array(n * outDim);
   for (let s = 0; s < n; s += batch) {
     const e = Math.min(n, s + batch);
@@ -311,11 +377,17 @@ function batched(n: number, batch: number, outDim: number, f: (s: number, e: num
 }
 
 /** Means and log-variances of q(z|x) for every row of x (n x inputDim), each n x latent. */
-export function encodeAll(vae: VAE, x: Float32Array, batch = 1000): { mu: Float32Array; logvar: Float32Array } {
+export function encodeAll(
+  vae: VAE,
+  x: Float32Array,
+  batch = 1000,
+): { mu: Float32Array; logvar: Float32Array } {
   const d = vae.config.inputDim;
   const L = vae.latent;
   const n = x.length / d;
-  const both = batched(n, batch, 2 * L, (s, e) => tf.tidy(() => vae.enc.apply(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]))));
+  const both = batched(n, batch, 2 * L, (s, e) =>
+    tf.tidy(() => vae.enc.apply(tf.tensor2d(x.subarray(s * d, e * d), [e - s, d]))),
+  );
   const mu = new Float32Array(n * L);
   const logvar = new Float32Array(n * L);
   for (let i = 0; i < n; i++) {
@@ -328,7 +400,9 @@ export function encodeAll(vae: VAE, x: Float32Array, batch = 1000): { mu: Float3
 /** Pixel means of p(x|z) for every row of z (n x latent). */
 export function decodeAll(vae: VAE, z: Float32Array, batch = 1000): Float32Array {
   const L = vae.latent;
-  return batched(z.length / L, batch, vae.config.inputDim, (s, e) => vae.decodeMean(tf.tensor2d(z.subarray(s * L, e * L), [e - s, L])));
+  return batched(z.length / L, batch, vae.config.inputDim, (s, e) =>
+    vae.decodeMean(tf.tensor2d(z.subarray(s * L, e * L), [e - s, L])),
+  );
 }
 
 /** The "mean decode" of each x: decode the posterior mean, x -> mu(x) -> E[x | z = mu(x)]. */
@@ -361,7 +435,11 @@ export function sampleVAE(vae: VAE, n: number, rng: Rng): Float32Array {
  * (m = mean of the mu_i; C = mean of diag(sigma_i^2) + covariance of the mu_i), and
  * KL(N(m, C) || N(0, I)) = (tr C + m'm - L - log det C) / 2: zero when q(z) looks like the prior.
  */
-export function aggregatePosterior(mu: Float32Array, logvar: Float32Array, L: number): { mean: Float64Array; cov: Float64Array; klToPrior: number } {
+export function aggregatePosterior(
+  mu: Float32Array,
+  logvar: Float32Array,
+  L: number,
+): { mean: Float64Array; cov: Float64Array; klToPrior: number } {
   const n = mu.length / L;
   const mean = meanRows(mu, L);
   const cov = covRows(mu, L, mean);
@@ -382,7 +460,8 @@ export function aggregatePosterior(mu: Float32Array, logvar: Float32Array, L: nu
 
 /** Mean binary cross-entropy (nats per image) of pixel means `rec` against targets `x` (both n x dim). */
 export function reconError(x: Float32Array, rec: Float32Array, dim: number): number {
-  if (x.length !== rec.length) throw new Error(`reconError: ${x.length} targets vs ${rec.length} reconstructions`);
+  if (x.length !== rec.length)
+    throw new Error(`reconError: ${x.length} targets vs ${rec.length} reconstructions`);
   const eps = 1e-6;
   let s = 0;
   for (let i = 0; i < x.length; i++) {
@@ -398,7 +477,8 @@ export function klRows(mu: Float32Array, logvar: Float32Array, L: number): Float
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < L; j++) s += mu[i * L + j] ** 2 + Math.exp(logvar[i * L + j]) - 1 - logvar[i * L + j];
+    for (let j = 0; j < L; j++)
+      s += mu[i * L + j] ** 2 + Math.exp(logvar[i * L + j]) - 1 - logvar[i * L + j];
     out[i] = 0.5 * s;
   }
   return out;
@@ -435,7 +515,10 @@ class Joint1D {
     readonly fine: Float64Array,
   ) {}
   at(z: number): number {
-    const [zs, v] = z >= this.fineZ[0] && z <= this.fineZ[this.fineZ.length - 1] ? [this.fineZ, this.fine] : [this.coarseZ, this.coarse];
+    const [zs, v] =
+      z >= this.fineZ[0] && z <= this.fineZ[this.fineZ.length - 1]
+        ? [this.fineZ, this.fine]
+        : [this.coarseZ, this.coarse];
     const n = zs.length;
     if (z <= zs[0]) return v[0];
     if (z >= zs[n - 1]) return v[n - 1];
@@ -470,7 +553,8 @@ export function exactBounds1D(
   x: Float32Array,
   opts: { lo?: number; hi?: number; points?: number } = {},
 ): { logpx: Float64Array; elbo: Float64Array; elboOptimal: Float64Array } {
-  if (vae.latent !== 1) throw new Error(`exactBounds1D needs a VAE with a 1-D latent, this one has ${vae.latent}`);
+  if (vae.latent !== 1)
+    throw new Error(`exactBounds1D needs a VAE with a 1-D latent, this one has ${vae.latent}`);
   const { lo = -10, hi = 10, points = 2001 } = opts;
   const fineStart = 1001;
   const d = vae.config.inputDim;
@@ -489,7 +573,8 @@ export function exactBounds1D(
     let b = points - 1;
     while (coarse[b] < top - 40) b--;
     // Refine the window grid until log p(x) moves by less than 1e-4 nats (at most 32x).
-    const wa = coarseZ[Math.max(0, a - 2)], wb = coarseZ[Math.min(points - 1, b + 2)];
+    const wa = coarseZ[Math.max(0, a - 2)],
+      wb = coarseZ[Math.min(points - 1, b + 2)];
     let nf = fineStart;
     let fineZ = linspace(wa, wb, nf);
     let fine = logJointOnGrid(vae, xi, fineZ);
@@ -516,8 +601,14 @@ export function exactBounds1D(
     let pv = 0;
     for (let k = 0; k < nf; k++) pm += (Math.exp(fine[k] - m) / s) * fineZ[k];
     for (let k = 0; k < nf; k++) pv += (Math.exp(fine[k] - m) / s) * (fineZ[k] - pm) ** 2;
-    const starts: [number, number][] = [[mu[i], logvar[i]], [pm, Math.log(Math.max(pv, dz * dz))]];
-    elboOptimal[i] = Math.max(elbo[i], ...starts.map(([m0, lv0]) => bestGaussianElbo(joint, m0, lv0)));
+    const starts: [number, number][] = [
+      [mu[i], logvar[i]],
+      [pm, Math.log(Math.max(pv, dz * dz))],
+    ];
+    elboOptimal[i] = Math.max(
+      elbo[i],
+      ...starts.map(([m0, lv0]) => bestGaussianElbo(joint, m0, lv0)),
+    );
   }
   return { logpx, elbo, elboOptimal };
 }
@@ -553,7 +644,12 @@ function bestGaussianElbo(joint: Joint1D, m0: number, lv0: number): number {
     let improved = true;
     while (improved) {
       improved = false;
-      for (const [dm, dl] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
+      for (const [dm, dl] of [
+        [step, 0],
+        [-step, 0],
+        [0, step],
+        [0, -step],
+      ]) {
         const lv = Math.max(-30, best.lv + dl);
         const e = joint.elbo(best.m + dm, lv);
         if (e > best.e + 1e-12) {
@@ -571,11 +667,22 @@ function bestGaussianElbo(joint: Joint1D, m0: number, lv0: number): number {
  * reparameterisation, d/dmu log p(x | mu + sigma eps) = f'(z), and the score function (REINFORCE),
  * f(z) (z - mu) / sigma^2. Returns n draws of each (same z for both), for their means and variances.
  */
-export function gradientEstimators(vae: VAE, xRow: Float32Array, mu: number, sigma: number, n: number, rng: Rng): { reparam: Float64Array; reinforce: Float64Array } {
-  if (vae.latent !== 1) throw new Error(`gradientEstimators needs a 1-D latent, this VAE has ${vae.latent}`);
+export function gradientEstimators(
+  vae: VAE,
+  xRow: Float32Array,
+  mu: number,
+  sigma: number,
+  n: number,
+  rng: Rng,
+): { reparam: Float64Array; reinforce: Float64Array } {
+  if (vae.latent !== 1)
+    throw new Error(`gradientEstimators needs a 1-D latent, this VAE has ${vae.latent}`);
   const d = vae.config.inputDim;
   const eps = rng.normalArray(n);
-  const z = tf.tensor2d(eps.map((e) => mu + sigma * e), [n, 1]);
+  const z = tf.tensor2d(
+    eps.map((e) => mu + sigma * e),
+    [n, 1],
+  );
   const xs = tf.tidy(() => tf.tile(tf.tensor2d(xRow, [1, d]), [n, 1]) as tf.Tensor2D);
   const f = (zz: tf.Tensor) => vae.reconLogLik(xs, vae.decodeLogits(zz as tf.Tensor2D));
   const fz = f(z);
@@ -593,8 +700,14 @@ export function gradientEstimators(vae: VAE, xRow: Float32Array, mu: number, sig
 }
 
 /** Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)) next to a Monte Carlo estimate with n samples. */
-export function klCheck(mu: number[], logvar: number[], n: number, rng: Rng): { closedForm: number; monteCarlo: number; standardError: number } {
-  const closedForm = 0.5 * mu.reduce((s, m, j) => s + m * m + Math.exp(logvar[j]) - 1 - logvar[j], 0);
+export function klCheck(
+  mu: number[],
+  logvar: number[],
+  n: number,
+  rng: Rng,
+): { closedForm: number; monteCarlo: number; standardError: number } {
+  const closedForm =
+    0.5 * mu.reduce((s, m, j) => s + m * m + Math.exp(logvar[j]) - 1 - logvar[j], 0);
   let sum = 0;
   let sq = 0;
   for (let i = 0; i < n; i++) {
@@ -612,13 +725,21 @@ export function klCheck(mu: number[], logvar: number[], n: number, rng: Rng): { 
 }
 
 /** n draws from q(z|x_i) for each chosen row i (for pictures of the posterior), with the row index as label. */
-export function posteriorSamples(mu: Float32Array, logvar: Float32Array, L: number, rows: number[], n: number, rng: Rng): { z: Float32Array; labels: Int32Array } {
+export function posteriorSamples(
+  mu: Float32Array,
+  logvar: Float32Array,
+  L: number,
+  rows: number[],
+  n: number,
+  rng: Rng,
+): { z: Float32Array; labels: Int32Array } {
   const z = new Float32Array(rows.length * n * L);
   const labels = new Int32Array(rows.length * n);
   rows.forEach((r, a) => {
     for (let i = 0; i < n; i++) {
       labels[a * n + i] = a;
-      for (let j = 0; j < L; j++) z[(a * n + i) * L + j] = mu[r * L + j] + Math.exp(0.5 * logvar[r * L + j]) * rng.normal();
+      for (let j = 0; j < L; j++)
+        z[(a * n + i) * L + j] = mu[r * L + j] + Math.exp(0.5 * logvar[r * L + j]) * rng.normal();
     }
   });
   return { z, labels };
@@ -626,7 +747,8 @@ export function posteriorSamples(mu: Float32Array, logvar: Float32Array, L: numb
 
 /** Decodes a regular grid of a 2-D latent over [-r, r]^2 (n x n images, top row = largest z2). */
 export function latentGrid(vae: VAE, r: number, n: number): Float32Array {
-  if (vae.latent !== 2) throw new Error(`latentGrid needs a 2-D latent, this VAE has ${vae.latent}`);
+  if (vae.latent !== 2)
+    throw new Error(`latentGrid needs a 2-D latent, this VAE has ${vae.latent}`);
   const z = new Float32Array(n * n * 2);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -638,7 +760,12 @@ export function latentGrid(vae: VAE, r: number, n: number): Float32Array {
 }
 
 /** Decodes the straight line between the posterior means of two inputs, `steps` points. */
-export function interpolate(vae: VAE, xa: Float32Array, xb: Float32Array, steps: number): Float32Array {
+export function interpolate(
+  vae: VAE,
+  xa: Float32Array,
+  xb: Float32Array,
+  steps: number,
+): Float32Array {
   const L = vae.latent;
   const { mu } = encodeAll(vae, Float32Array.from([...xa, ...xb]));
   const z = new Float32Array(steps * L);
@@ -671,14 +798,19 @@ export interface FitVAEOptions {
 /** Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
 export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResult }> {
   const inputDim = 784;
-  const vae = new VAE(o.model, { inputDim, hidden: o.hidden ?? [400], latent: o.latent }, new Rng(o.seed));
+  const vae = new VAE(
+    o.model,
+    { inputDim, hidden: o.hidden ?? [400], latent: o.latent },
+    new Rng(o.seed),
+  );
   const base = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3, beta: o.beta ?? 1 };
   const fit = await fitOrLoad({
     model: o.model,
     params: vae.params(),
     seed: o.seed,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: 20 } },
-    train: (b, ctx) => trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model, resume: ctx.resume }),
+    train: (b, ctx) =>
+      trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model, resume: ctx.resume }),
   });
   return { vae, fit };
 }

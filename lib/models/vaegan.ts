@@ -54,10 +54,20 @@ export class VAEGAN implements HasParams {
     readonly config: VAEGANConfig,
     rng: Rng,
   ) {
-    if (!(config.dDropout >= 0 && config.dDropout < 1)) throw new Error(`VAEGAN ${name}: dDropout must be in [0, 1), got ${config.dDropout}`);
-    if ((config.vae.likelihood ?? "bernoulli") !== "bernoulli") throw new Error(`VAEGAN ${name}: the decoder must be Bernoulli (D reads its pixel probabilities)`);
+    if (!(config.dDropout >= 0 && config.dDropout < 1))
+      throw new Error(`VAEGAN ${name}: dDropout must be in [0, 1), got ${config.dDropout}`);
+    if ((config.vae.likelihood ?? "bernoulli") !== "bernoulli")
+      throw new Error(
+        `VAEGAN ${name}: the decoder must be Bernoulli (D reads its pixel probabilities)`,
+      );
     this.vae = new VAE(`${name}.vae`, config.vae, rng.fork("vae"));
-    this.D = new MLP(`${name}.D`, [config.vae.inputDim, ...config.dHidden, 1], rng.fork("D"), "leakyRelu", "linear");
+    this.D = new MLP(
+      `${name}.D`,
+      [config.vae.inputDim, ...config.dHidden, 1],
+      rng.fork("D"),
+      "leakyRelu",
+      "linear",
+    );
     this.dropRng = rng.fork("dropout");
   }
   params(): Record<string, tf.Variable> {
@@ -65,14 +75,24 @@ export class VAEGAN implements HasParams {
   }
   /** D's logit on pixel rows in [0, 1]; `training` turns on its dropout. */
   logits(x: tf.Tensor2D, training = false): tf.Tensor2D {
-    return discriminatorLogits(this.D, x, { dropout: training ? this.config.dDropout : 0, center: true, rng: this.dropRng });
+    return discriminatorLogits(this.D, x, {
+      dropout: training ? this.config.dDropout : 0,
+      center: true,
+      rng: this.dropRng,
+    });
   }
   /**
    * The VAE's loss terms on a binarised batch `xb` with reparameterisation noise `eps` and prior
    * draws `zp`: mean -log p(x|z), mean KL, the adversarial term (mean of the non-saturating losses of
    * the decoded reconstructions and prior samples), and the total -ELBO + gamma * adversarial.
    */
-  vaeLoss(xb: tf.Tensor2D, eps: tf.Tensor2D, zp: tf.Tensor2D, gamma: number, training = true): { total: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; adv: tf.Scalar } {
+  vaeLoss(
+    xb: tf.Tensor2D,
+    eps: tf.Tensor2D,
+    zp: tf.Tensor2D,
+    gamma: number,
+    training = true,
+  ): { total: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; adv: tf.Scalar } {
     return tf.tidy(() => {
       const { mu, logvar, z } = this.vae.posteriorSample(xb, eps);
       const out = this.vae.decodeLogits(z);
@@ -100,7 +120,8 @@ export async function trainVAEGAN(
   const dim = m.config.vae.inputDim;
   const L = m.config.vae.latent;
   const n = data.length / dim;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`trainVAEGAN: ${data.length} values are not rows of ${dim}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`trainVAEGAN: ${data.length} values are not rows of ${dim}`);
   if (!(budget.gamma >= 0)) throw new Error(`trainVAEGAN: gamma must be >= 0, got ${budget.gamma}`);
   const rng = new Rng(opts.seed);
   const next = batchStream(n, budget.batchSize, rng.fork("batches"));
@@ -130,14 +151,25 @@ export async function trainVAEGAN(
         const zp = randn(noise, [b, L]) as tf.Tensor2D;
         // D: real grey digits against this batch's decodes (no gradient into the VAE: D's variables only).
         const fakes = tf.tidy(() => {
-          return tf.concat([m.vae.decodeMean(m.vae.posteriorSample(xbT, eps).z), m.vae.decodeMean(zp)], 0) as tf.Tensor2D;
+          return tf.concat(
+            [m.vae.decodeMean(m.vae.posteriorSample(xbT, eps).z), m.vae.decodeMean(zp)],
+            0,
+          ) as tf.Tensor2D;
         });
-        const dLoss = optD.minimize(() => discriminatorLoss(m.logits(xg, true), m.logits(fakes, true), budget.realLabel), true, dVars)!;
+        const dLoss = optD.minimize(
+          () => discriminatorLoss(m.logits(xg, true), m.logits(fakes, true), budget.realLabel),
+          true,
+          dVars,
+        )!;
         const logs: Record<string, tf.Scalar> = {};
         const loss = optV.minimize(
           () => {
             const t = m.vaeLoss(xbT, eps, zp, budget.gamma);
-            Object.assign(logs, { recon: tf.keep(t.recon), kl: tf.keep(t.kl), adv: tf.keep(t.adv) });
+            Object.assign(logs, {
+              recon: tf.keep(t.recon),
+              kl: tf.keep(t.kl),
+              adv: tf.keep(t.adv),
+            });
             return t.total;
           },
           true,

@@ -60,7 +60,12 @@ export function w1Estimate(realOut: tf.Tensor, fakeOut: tf.Tensor): tf.Scalar {
  * The gradient penalty E[(||grad_x f(x^)||_2 - 1)^2] at x^ = eps x_real + (1 - eps) x_fake, one
  * eps ~ U[0, 1] per row (`eps`: [n, 1]). Differentiable in f's parameters (a second-order gradient).
  */
-export function gradientPenalty(critic: (x: tf.Tensor2D) => tf.Tensor, real: tf.Tensor2D, fake: tf.Tensor2D, eps: tf.Tensor2D): tf.Scalar {
+export function gradientPenalty(
+  critic: (x: tf.Tensor2D) => tf.Tensor,
+  real: tf.Tensor2D,
+  fake: tf.Tensor2D,
+  eps: tf.Tensor2D,
+): tf.Scalar {
   return tf.tidy(() => {
     const xhat = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake)) as tf.Tensor2D;
     const g = tf.grad((x: tf.Tensor) => tf.sum(critic(x as tf.Tensor2D)))(xhat);
@@ -79,7 +84,8 @@ export function criticLoss(
 ): { loss: tf.Scalar; logs: Record<string, tf.Scalar> } {
   const w1 = w1Estimate(critic(real), critic(fake));
   if (!(o.lambda > 0)) return { loss: tf.neg(w1), logs: { w1 } };
-  if (!o.rng) throw new Error("criticLoss: the gradient penalty needs an Rng for its interpolation weights");
+  if (!o.rng)
+    throw new Error("criticLoss: the gradient penalty needs an Rng for its interpolation weights");
   const n = real.shape[0];
   const eps = randu(o.rng, [n, 1]) as tf.Tensor2D;
   const gp = gradientPenalty(critic, real, fake, eps);
@@ -101,7 +107,8 @@ export function clipWeights(gan: GAN, c: number): void {
 
 const need = (b: GANBudget, key: string, who: string): number => {
   const v = b[key] as number | undefined;
-  if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) throw new Error(`${who}: budget.${key} must be a number > 0, got ${v}`);
+  if (!(typeof v === "number" && Number.isFinite(v) && v > 0))
+    throw new Error(`${who}: budget.${key} must be a number > 0, got ${v}`);
   return v;
 };
 
@@ -114,15 +121,20 @@ const need = (b: GANBudget, key: string, who: string): number => {
 export function wganObjective(method: WGANMethod): AdversarialObjective {
   let c = 0;
   let lambda = 0;
-  const gLoss = (gan: GAN, fake: tf.Tensor2D, training: boolean) => tf.neg(tf.mean(gan.logits(fake, training))) as tf.Scalar;
+  const gLoss = (gan: GAN, fake: tf.Tensor2D, training: boolean) =>
+    tf.neg(tf.mean(gan.logits(fake, training))) as tf.Scalar;
   if (method === "clip") {
     return {
       name: "WGAN (clipping)",
       begin: (b) => {
         c = need(b, "clip", "WGAN");
-        return { d: tf.train.rmsprop(b.lrD, 0.99, 0, 1e-8), g: tf.train.rmsprop(b.lrG, 0.99, 0, 1e-8) };
+        return {
+          d: tf.train.rmsprop(b.lrD, 0.99, 0, 1e-8),
+          g: tf.train.rmsprop(b.lrG, 0.99, 0, 1e-8),
+        };
       },
-      dLoss: (gan, real, fake, training) => criticLoss((x) => gan.logits(x, training), real, fake, { lambda: 0 }),
+      dLoss: (gan, real, fake, training) =>
+        criticLoss((x) => gan.logits(x, training), real, fake, { lambda: 0 }),
       gLoss,
       afterD: (gan) => clipWeights(gan, c),
     };
@@ -132,9 +144,13 @@ export function wganObjective(method: WGANMethod): AdversarialObjective {
       name: "WGAN-GP",
       begin: (b) => {
         lambda = need(b, "lambda", "WGAN-GP");
-        return { d: adam(b.lrD, b.beta1, need(b, "beta2", "WGAN-GP")), g: adam(b.lrG, b.beta1, b["beta2"]) };
+        return {
+          d: adam(b.lrD, b.beta1, need(b, "beta2", "WGAN-GP")),
+          g: adam(b.lrG, b.beta1, b["beta2"]),
+        };
       },
-      dLoss: (gan, real, fake, training, rng) => criticLoss((x) => gan.logits(x, training), real, fake, { lambda, rng }),
+      dLoss: (gan, real, fake, training, rng) =>
+        criticLoss((x) => gan.logits(x, training), real, fake, { lambda, rng }),
       gLoss,
     };
   }
@@ -146,8 +162,28 @@ export function wganObjective(method: WGANMethod): AdversarialObjective {
 
 /** The WGAN paper's settings: RMSProp 5e-5, c = 0.01, 5 critic updates per G update, batch 256 as notebook 03. */
 export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: { steps: 5000, batchSize: 256, lrG: 5e-5, lrD: 5e-5, beta1: 0, dSteps: 5, lrDecay: 1, decayFrac: 0, clip: 0.01 },
-  smoke: { steps: 60, batchSize: 64, lrG: 5e-5, lrD: 5e-5, beta1: 0, dSteps: 5, lrDecay: 1, decayFrac: 0, clip: 0.01 },
+  full: {
+    steps: 5000,
+    batchSize: 256,
+    lrG: 5e-5,
+    lrD: 5e-5,
+    beta1: 0,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    clip: 0.01,
+  },
+  smoke: {
+    steps: 60,
+    batchSize: 64,
+    lrG: 5e-5,
+    lrD: 5e-5,
+    beta1: 0,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    clip: 0.01,
+  },
 };
 
 /**
@@ -155,11 +191,36 @@ export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
  * iterations, batch 256, lambda 0.1 "for toy tasks"), with notebook 03's smaller networks and step count.
  */
 export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: { steps: 5000, batchSize: 256, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 0.1 },
-  smoke: { steps: 60, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 0.1 },
+  full: {
+    steps: 5000,
+    batchSize: 256,
+    lrG: 1e-4,
+    lrD: 1e-4,
+    beta1: 0.5,
+    beta2: 0.9,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    lambda: 0.1,
+  },
+  smoke: {
+    steps: 60,
+    batchSize: 64,
+    lrG: 1e-4,
+    lrD: 1e-4,
+    beta1: 0.5,
+    beta2: 0.9,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    lambda: 0.1,
+  },
 };
 
-export const WGAN_TOY_BUDGET: Record<WGANMethod, { full: GANBudget; smoke: GANBudget }> = { clip: WGAN_CLIP_TOY_BUDGET, gp: WGAN_GP_TOY_BUDGET };
+export const WGAN_TOY_BUDGET: Record<WGANMethod, { full: GANBudget; smoke: GANBudget }> = {
+  clip: WGAN_CLIP_TOY_BUDGET,
+  gp: WGAN_GP_TOY_BUDGET,
+};
 
 /**
  * The snapshots notebook 04 shows for seed 0 (and that ship with those weights): 16 frames of 500
@@ -185,10 +246,30 @@ export async function fitToyWGAN(
   method: WGANMethod,
   dataset: string,
   seed: number,
-  o: { variant?: string; budget?: Partial<Record<string, number>>; config?: Partial<GANConfig>; snapshots?: TrainGANOptions["snapshots"]; quiet?: boolean; quietLoad?: boolean } = {},
+  o: {
+    variant?: string;
+    budget?: Partial<Record<string, number>>;
+    config?: Partial<GANConfig>;
+    snapshots?: TrainGANOptions["snapshots"];
+    quiet?: boolean;
+    quietLoad?: boolean;
+  } = {},
 ): ReturnType<typeof fitToyGAN> {
   const full = { ...WGAN_TOY_BUDGET[method].full, ...o.budget } as GANBudget;
-  return fitToyGAN(dataset, seed, { variant: o.variant, family: wganFamily(method), budget: full, config: o.config, objective: wganObjective(method), snapshots: o.snapshots ?? (method === "gp" && seed === 0 && dataset === "ring8" ? wganToySnapshots(dataset) : undefined), quiet: o.quiet, quietLoad: o.quietLoad });
+  return fitToyGAN(dataset, seed, {
+    variant: o.variant,
+    family: wganFamily(method),
+    budget: full,
+    config: o.config,
+    objective: wganObjective(method),
+    snapshots:
+      o.snapshots ??
+      (method === "gp" && seed === 0 && dataset === "ring8"
+        ? wganToySnapshots(dataset)
+        : undefined),
+    quiet: o.quiet,
+    quietLoad: o.quietLoad,
+  });
 }
 
 /**
@@ -200,7 +281,11 @@ export const WGAN_GP_WIDE = {
   variant: "w512x5000",
   steps: 5000,
   seeds: [0, 1, 2, 3, 4],
-  config: { gHidden: [512, 512, 512], dHidden: [512, 512, 512], dAct: "relu" } as Partial<GANConfig>,
+  config: {
+    gHidden: [512, 512, 512],
+    dHidden: [512, 512, 512],
+    dAct: "relu",
+  } as Partial<GANConfig>,
 } as const;
 
 /** One seed of the wide grid run: PacGAN's score (scoreToy), the log over training, the weights' provenance. */
@@ -227,7 +312,15 @@ export interface WideGridRun {
 
 /** The wide run's per-seed score as the ModeCoverage that coverageSummary reads (null KL back to NaN). */
 export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
-  return { modesCaptured: s.modesCaptured, modes: s.modes, hqFraction: s.hqFraction, reverseKl: s.reverseKl ?? NaN, hqCounts: s.hqCounts, nearestCounts: s.nearestCounts, n: s.n };
+  return {
+    modesCaptured: s.modesCaptured,
+    modes: s.modes,
+    hqFraction: s.hqFraction,
+    reverseKl: s.reverseKl ?? NaN,
+    hqCounts: s.hqCounts,
+    nearestCounts: s.nearestCounts,
+    n: s.n,
+  };
 }
 
 /**
@@ -236,33 +329,74 @@ export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
  * a run record (data/runs/wgan-gp-grid25-w512.json, lib/runs.ts); GENLAB_TRAIN=full retrains the
  * five models (about 30 min each on one core) and rescores them.
  */
-export async function wganGpWideGridRun(): Promise<RunOutcome<{ steps: number; width: number }, WideGridRun>> {
+export async function wganGpWideGridRun(): Promise<
+  RunOutcome<{ steps: number; width: number }, WideGridRun>
+> {
   const width = WGAN_GP_WIDE.config.gHidden![0];
   return runOrLoad({
     name: "wgan-gp-grid25-w512",
     seeds: { full: [...WGAN_GP_WIDE.seeds], smoke: [0] },
-    budget: { full: { steps: WGAN_GP_WIDE.steps, width }, smoke: { steps: TOY_GAN_BUDGET.smoke.steps, width } },
+    budget: {
+      full: { steps: WGAN_GP_WIDE.steps, width },
+      smoke: { steps: TOY_GAN_BUDGET.smoke.steps, width },
+    },
     check: (r) => {
       const o = r as Partial<WideGridRun> | null;
-      if (!o || !Array.isArray(o.perSeed) || !o.perSeed.length || !Array.isArray(o.samples)) return "the result lacks perSeed or samples";
-      const bad = o.perSeed.findIndex((s) => !s || typeof s.modesCaptured !== "number" || typeof s.hqFraction !== "number" || !Array.isArray(s.hqCounts) || !s.weights);
+      if (!o || !Array.isArray(o.perSeed) || !o.perSeed.length || !Array.isArray(o.samples))
+        return "the result lacks perSeed or samples";
+      const bad = o.perSeed.findIndex(
+        (s) =>
+          !s ||
+          typeof s.modesCaptured !== "number" ||
+          typeof s.hqFraction !== "number" ||
+          !Array.isArray(s.hqCounts) ||
+          !s.weights,
+      );
       return bad >= 0 ? `seed entry ${bad} lacks its score or the weights' provenance` : null;
     },
     compute: async (_budget, seeds) => {
       const perSeed: WideGridSeed[] = [];
       let samples: number[] = [];
       for (const seed of seeds) {
-        const r = await fitToyWGAN("gp", "grid25", seed, { variant: WGAN_GP_WIDE.variant, budget: { steps: WGAN_GP_WIDE.steps }, config: WGAN_GP_WIDE.config });
+        const r = await fitToyWGAN("gp", "grid25", seed, {
+          variant: WGAN_GP_WIDE.variant,
+          budget: { steps: WGAN_GP_WIDE.steps },
+          config: WGAN_GP_WIDE.config,
+        });
         try {
-          const c = scoreToy(r.gan, r.mix, seed), h = r.fit.history, m = r.fit.meta;
+          const c = scoreToy(r.gan, r.mix, seed),
+            h = r.fit.history,
+            m = r.fit.meta;
           perSeed.push({
-            seed, modesCaptured: c.modesCaptured, modes: c.modes, hqFraction: c.hqFraction, reverseKl: Number.isFinite(c.reverseKl) ? c.reverseKl : null,
-            hqCounts: c.hqCounts, nearestCounts: c.nearestCounts, n: c.n,
+            seed,
+            modesCaptured: c.modesCaptured,
+            modes: c.modes,
+            hqFraction: c.hqFraction,
+            reverseKl: Number.isFinite(c.reverseKl) ? c.reverseKl : null,
+            hqCounts: c.hqCounts,
+            nearestCounts: c.nearestCounts,
+            n: c.n,
             trainMinutes: h && h.rows.length ? (h.last()!.seconds as number) / 60 : null,
-            weights: { model: m.model, codeVersion: m.codeVersion, mode: m.mode, createdAt: m.createdAt, backend: m.backend },
-            history: h ? { step: h.rows.map((x) => x.step as number), modes: h.rows.map((x) => x.modes as number), hq: h.rows.map((x) => x.hq as number) } : null,
+            weights: {
+              model: m.model,
+              codeVersion: m.codeVersion,
+              mode: m.mode,
+              createdAt: m.createdAt,
+              backend: m.backend,
+            },
+            history: h
+              ? {
+                  step: h.rows.map((x) => x.step as number),
+                  modes: h.rows.map((x) => x.modes as number),
+                  hq: h.rows.map((x) => x.hq as number),
+                }
+              : null,
           });
-          if (seed === seeds[0]) samples = Array.from(generateSamples(r.gan, 1500, new Rng(44)), (v) => Math.round(v * 1e4) / 1e4);
+          if (seed === seeds[0])
+            samples = Array.from(
+              generateSamples(r.gan, 1500, new Rng(44)),
+              (v) => Math.round(v * 1e4) / 1e4,
+            );
         } finally {
           disposeParams(r.gan.params());
         }
@@ -275,12 +409,41 @@ export async function wganGpWideGridRun(): Promise<RunOutcome<{ steps: number; w
 // ---------------------------------------------------------------------------------------------
 // MNIST: notebook 03's MLP generator, a critic without dropout (the penalty is per example).
 
-export const MNIST_WGAN_CONFIG: GANConfig = { dataDim: 784, noiseDim: 64, gHidden: [256, 512, 1024], dHidden: [512, 256], gOut: "sigmoid", dCenter: true };
+export const MNIST_WGAN_CONFIG: GANConfig = {
+  dataDim: 784,
+  noiseDim: 64,
+  gHidden: [256, 512, 1024],
+  dHidden: [512, 256],
+  gOut: "sigmoid",
+  dCenter: true,
+};
 
 /** WGAN-GP on MNIST: the paper's image settings (lambda 10, Adam 1e-4, betas 0.5/0.9, 5 critic steps), batch 64. */
 export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: { steps: 2500, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 10 },
-  smoke: { steps: 20, batchSize: 64, lrG: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.9, dSteps: 5, lrDecay: 1, decayFrac: 0, lambda: 10 },
+  full: {
+    steps: 2500,
+    batchSize: 64,
+    lrG: 1e-4,
+    lrD: 1e-4,
+    beta1: 0.5,
+    beta2: 0.9,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    lambda: 10,
+  },
+  smoke: {
+    steps: 20,
+    batchSize: 64,
+    lrG: 1e-4,
+    lrD: 1e-4,
+    beta1: 0.5,
+    beta2: 0.9,
+    dSteps: 5,
+    lrDecay: 1,
+    decayFrac: 0,
+    lambda: 10,
+  },
 };
 
 /**
@@ -288,7 +451,11 @@ export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
  * distance of 1,000 samples of fixed noise to the first 1,000 of `xReal` (the evaluation classifier's
  * features) logged at each history row as column fd, for B6; 8 snapshots of 10 digits.
  */
-export async function fitMnistWGAN(xTrain: Float32Array, xReal: Float32Array, seed = 404): Promise<FitGANResult> {
+export async function fitMnistWGAN(
+  xTrain: Float32Array,
+  xReal: Float32Array,
+  seed = 404,
+): Promise<FitGANResult> {
   const n = 1000;
   const q = await qualityScorer(xReal.subarray(0, n * 784));
   return fitGAN({
@@ -309,7 +476,9 @@ export async function fitMnistWGAN(xTrain: Float32Array, xReal: Float32Array, se
 
 /** JS, KL(P_theta || P0) and W1 between the two lines in closed form (nats; KL infinite for theta != 0). */
 export function parallelLinesExact(theta: number): { js: number; kl: number; w1: number } {
-  return theta === 0 ? { js: 0, kl: 0, w1: 0 } : { js: Math.log(2), kl: Infinity, w1: Math.abs(theta) };
+  return theta === 0
+    ? { js: 0, kl: 0, w1: 0 }
+    : { js: Math.log(2), kl: Infinity, w1: Math.abs(theta) };
 }
 
 /** n points of the line x = theta, y ~ U[0, 1], row-major n x 2. */
@@ -328,11 +497,16 @@ export function linePoints(theta: number, n: number, rng: Rng): Float32Array {
  */
 export function w1VerticalLines(a: Float32Array, b: Float32Array): number {
   const n = a.length / 2;
-  if (b.length !== a.length || !Number.isInteger(n) || n < 1) throw new Error(`w1VerticalLines: need two sets of the same number of 2-D points, got ${a.length / 2} and ${b.length / 2}`);
-  const col = (p: Float32Array, k: number) => Float64Array.from({ length: n }, (_, i) => p[2 * i + k]);
+  if (b.length !== a.length || !Number.isInteger(n) || n < 1)
+    throw new Error(
+      `w1VerticalLines: need two sets of the same number of 2-D points, got ${a.length / 2} and ${b.length / 2}`,
+    );
+  const col = (p: Float32Array, k: number) =>
+    Float64Array.from({ length: n }, (_, i) => p[2 * i + k]);
   const xa = col(a, 0);
   const xb = col(b, 0);
-  if (xa.some((v) => v !== xa[0]) || xb.some((v) => v !== xb[0])) throw new Error("w1VerticalLines: each set must lie on one vertical line");
+  if (xa.some((v) => v !== xa[0]) || xb.some((v) => v !== xb[0]))
+    throw new Error("w1VerticalLines: each set must lie on one vertical line");
   const ya = col(a, 1).sort();
   const yb = col(b, 1).sort();
   const dx = xa[0] - xb[0];
@@ -342,10 +516,15 @@ export function w1VerticalLines(a: Float32Array, b: Float32Array): number {
 }
 
 /** Histogram (bins x bins on [lo, hi]^2) estimates of JS(a || b) and KL(a || b) between two 2-D samples. */
-export function histogramDivergences(a: Float32Array, b: Float32Array, o: { bins: number; lo: number; hi: number }): { js: number; kl: number } {
+export function histogramDivergences(
+  a: Float32Array,
+  b: Float32Array,
+  o: { bins: number; lo: number; hi: number },
+): { js: number; kl: number } {
   const hist = (p: Float32Array) => {
     const h = new Float64Array(o.bins * o.bins);
-    const cell = (v: number) => Math.min(o.bins - 1, Math.max(0, Math.floor(((v - o.lo) / (o.hi - o.lo)) * o.bins)));
+    const cell = (v: number) =>
+      Math.min(o.bins - 1, Math.max(0, Math.floor(((v - o.lo) / (o.hi - o.lo)) * o.bins)));
     for (let i = 0; i < p.length / 2; i++) h[cell(p[2 * i + 1]) * o.bins + cell(p[2 * i])]++;
     return h;
   };
@@ -361,9 +540,28 @@ export function histogramDivergences(a: Float32Array, b: Float32Array, o: { bins
  * The critic's estimate of W1(P, Q): trains a WGAN-GP critic (MLP, lambda 10) on samples of `p` and `q`,
  * then returns mean f(p) - mean f(q) on `evalN` fresh samples of each.
  */
-export async function criticW1(p: Sampler, q: Sampler, o: { dim: number; hidden: number[]; steps: number; batchSize: number; lr: number; seed: number; lambda?: number; evalN?: number }): Promise<number> {
+export async function criticW1(
+  p: Sampler,
+  q: Sampler,
+  o: {
+    dim: number;
+    hidden: number[];
+    steps: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    lambda?: number;
+    evalN?: number;
+  },
+): Promise<number> {
   const rng = new Rng(o.seed);
-  const f = new MLP(`critic-${o.seed}`, [o.dim, ...o.hidden, 1], rng.fork("critic"), "leakyRelu", "linear");
+  const f = new MLP(
+    `critic-${o.seed}`,
+    [o.dim, ...o.hidden, 1],
+    rng.fork("critic"),
+    "leakyRelu",
+    "linear",
+  );
   const gpRng = rng.fork("gp");
   try {
     await trainDiscriminator(f, p, q, {
@@ -379,7 +577,9 @@ export async function criticW1(p: Sampler, q: Sampler, o: { dim: number; hidden:
       },
     });
     const n = o.evalN ?? 4096;
-    const t = tf.tidy(() => w1Estimate(f.apply(tf.tensor2d(p(n), [n, o.dim])), f.apply(tf.tensor2d(q(n), [n, o.dim]))));
+    const t = tf.tidy(() =>
+      w1Estimate(f.apply(tf.tensor2d(p(n), [n, o.dim])), f.apply(tf.tensor2d(q(n), [n, o.dim]))),
+    );
     const v = t.dataSync()[0];
     t.dispose();
     return v;
@@ -408,7 +608,19 @@ export interface CriticGradientRow {
 export async function criticGradients(
   gan: GAN,
   real: Sampler,
-  o: { steps: number; every: number; batchSize: number; lr: number; seed: number; lambda?: number; clip?: number; evalBatch?: number; shift?: number[]; quiet?: boolean; label?: string },
+  o: {
+    steps: number;
+    every: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    lambda?: number;
+    clip?: number;
+    evalBatch?: number;
+    shift?: number[];
+    quiet?: boolean;
+    label?: string;
+  },
 ): Promise<CriticGradientRow[]> {
   const rng = new Rng(o.seed);
   const noise = rng.fork("noise");
@@ -421,13 +633,23 @@ export async function criticGradients(
   const m = o.evalBatch ?? 1024;
   const zEval = gan.noise(m, rng.fork("eval"));
   const realEval = tf.tensor2d(real(m), [m, dim]);
-  const fakeEval = tf.tensor2d(shiftRows(generateFrom(gan, zEval.dataSync() as Float32Array)), [m, dim]);
+  const fakeEval = tf.tensor2d(shiftRows(generateFrom(gan, zEval.dataSync() as Float32Array)), [
+    m,
+    dim,
+  ]);
   const lambda = o.lambda ?? 0;
-  if (!(lambda > 0) && !((o.clip ?? 0) > 0)) throw new Error("criticGradients: give lambda > 0 (gradient penalty) or clip > 0 (weight clipping)");
+  if (!(lambda > 0) && !((o.clip ?? 0) > 0))
+    throw new Error(
+      "criticGradients: give lambda > 0 (gradient penalty) or clip > 0 (weight clipping)",
+    );
   const rows: CriticGradientRow[] = [];
   const measure = (step: number) => {
     const w = tf.tidy(() => w1Estimate(gan.logits(realEval), gan.logits(fakeEval)));
-    rows.push({ step, w1: w.dataSync()[0], wgan: generatorGradNorm(gan, zEval, (out) => tf.neg(tf.mean(out)) as tf.Scalar, o.shift) });
+    rows.push({
+      step,
+      w1: w.dataSync()[0],
+      wgan: generatorGradNorm(gan, zEval, (out) => tf.neg(tf.mean(out)) as tf.Scalar, o.shift),
+    });
     w.dispose();
   };
   const clip = () => {
@@ -460,7 +682,6 @@ export async function criticGradients(
   return rows;
 }
 
-
 export interface ParallelLinesRow {
   theta: number;
   jsExact: number;
@@ -479,7 +700,10 @@ export interface ParallelLinesRow {
  * The parallel-lines example at each theta: closed forms against estimates from `n` samples of each
  * line, and (if criticSteps > 0) a WGAN-GP critic's estimate of W1.
  */
-export async function parallelLinesExperiment(thetas: number[], o: { n: number; seed: number; criticSteps: number }): Promise<ParallelLinesRow[]> {
+export async function parallelLinesExperiment(
+  thetas: number[],
+  o: { n: number; seed: number; criticSteps: number },
+): Promise<ParallelLinesRow[]> {
   const rows: ParallelLinesRow[] = [];
   for (const [k, theta] of thetas.entries()) {
     const rng = new Rng(o.seed).fork(k);
@@ -491,9 +715,29 @@ export async function parallelLinesExperiment(thetas: number[], o: { n: number; 
     const r1 = rng.fork("critic-p1");
     const critic =
       o.criticSteps > 0
-        ? await criticW1((m) => linePoints(theta, m, r1), (m) => linePoints(0, m, r0), { dim: 2, hidden: [32, 32], steps: o.criticSteps, batchSize: 128, lr: 2e-3, seed: o.seed + k })
+        ? await criticW1(
+            (m) => linePoints(theta, m, r1),
+            (m) => linePoints(0, m, r0),
+            {
+              dim: 2,
+              hidden: [32, 32],
+              steps: o.criticSteps,
+              batchSize: 128,
+              lr: 2e-3,
+              seed: o.seed + k,
+            },
+          )
         : null;
-    rows.push({ theta, jsExact: exact.js, jsSamples: hist.js, klExact: exact.kl, klSamples: hist.kl, w1Exact: exact.w1, w1Samples: w1VerticalLines(p1, p0), w1Critic: critic });
+    rows.push({
+      theta,
+      jsExact: exact.js,
+      jsSamples: hist.js,
+      klExact: exact.kl,
+      klSamples: hist.kl,
+      w1Exact: exact.w1,
+      w1Samples: w1VerticalLines(p1, p0),
+      w1Critic: critic,
+    });
   }
   return rows;
 }
@@ -509,7 +753,10 @@ export function criticGradNorms(gan: GAN, real: Sampler, n: number, rng: Rng): F
   const r = real(n);
   const t = tf.tidy(() => {
     const e = tf.tensor2d(eps, [n, 1]);
-    const xhat = tf.add(tf.mul(e, tf.tensor2d(r, [n, d])), tf.mul(tf.sub(1, e), tf.tensor2d(fake, [n, d])));
+    const xhat = tf.add(
+      tf.mul(e, tf.tensor2d(r, [n, d])),
+      tf.mul(tf.sub(1, e), tf.tensor2d(fake, [n, d])),
+    );
     const g = tf.grad((x: tf.Tensor) => tf.sum(gan.logits(x as tf.Tensor2D)))(xhat);
     return tf.sqrt(tf.sum(tf.square(g), 1));
   });
@@ -530,7 +777,8 @@ export function trackingCorrelation(
   quality: string | ((r: HistoryRow) => number),
   skip = 0,
 ): { rho: number; n: number } | null {
-  const col = (c: string | ((r: HistoryRow) => number)) => (typeof c === "string" ? (r: HistoryRow) => r[c] : c);
+  const col = (c: string | ((r: HistoryRow) => number)) =>
+    typeof c === "string" ? (r: HistoryRow) => r[c] : c;
   const e = col(estimate);
   const q = col(quality);
   const use = rows.slice(skip).filter((r) => Number.isFinite(e(r)) && Number.isFinite(q(r)));

@@ -9,7 +9,10 @@ export interface Out {
 }
 
 /** Runs f on a backend with plain-array inputs; returns shapes and values of its outputs. */
-export async function on(backend: "cpu" | "wasm", f: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
+export async function on(
+  backend: "cpu" | "wasm",
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<Out[]> {
   await tf.setBackend(backend);
   const outs = tf.tidy(() => {
     const r = f();

@@ -8,7 +8,10 @@ import * as path from "path";
  * variables set from it (undefined: removed), all undone afterwards. `dir` is filled in by the
  * before hook.
  */
-export function tempEnv(prefix: string, vars: (dir: string) => Record<string, string | undefined>): { dir: string } {
+export function tempEnv(
+  prefix: string,
+  vars: (dir: string) => Record<string, string | undefined>,
+): { dir: string } {
   const state = { dir: "" };
   const saved: Record<string, string | undefined> = {};
   before(() => {
@@ -31,5 +34,9 @@ export function tempEnv(prefix: string, vars: (dir: string) => Record<string, st
 
 /** tempEnv with GENLAB_DATA and GENLAB_OUT inside the folder and GENLAB_TRAIN unset (shipped mode). */
 export function tempGenlabDirs(prefix: string): { dir: string } {
-  return tempEnv(prefix, (dir) => ({ GENLAB_DATA: path.join(dir, "data"), GENLAB_OUT: path.join(dir, "out"), GENLAB_TRAIN: undefined }));
+  return tempEnv(prefix, (dir) => ({
+    GENLAB_DATA: path.join(dir, "data"),
+    GENLAB_OUT: path.join(dir, "out"),
+    GENLAB_TRAIN: undefined,
+  }));
 }

@@ -1,0 +1,26 @@
+// One linter for all TypeScript (lib, test, scripts, bench, and the notebooks' code cells through
+// scripts/format-notebooks.ts): ESLint's and typescript-eslint's recommended rules, with the
+// formatting rules left to Prettier.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import prettier from "eslint-config-prettier";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "out/", "data/", "native/", "notebooks/lib/", "**/*.js", "**/*.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      // Optional modules (tfjs-node, tslab, the native BLAS addon) are loaded with require(), so
+      // that a missing one is a message rather than a failed import.
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // Tests read untyped JSON (safetensors headers, Plotly layouts) field by field.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);

@@ -1,0 +1,123 @@
+/**
+ * npm run format (through this script for the notebooks): formats every notebook code cell with
+ * Prettier (the project's .prettierrc.json, print width 100) and lints the cells with ESLint (the
+ * project's eslint.config.mjs), so notebook code follows the same rules as lib/.
+ *
+ *   node --import tsx scripts/format-notebooks.ts           format the cells in place
+ *   node --import tsx scripts/format-notebooks.ts --check   fail if a cell is unformatted or a
+ *                                                           lint rule fails (npm test runs this)
+ *
+ * The cells of one notebook are linted together, in order, as one module (a name defined in one
+ * cell and used in a later one is used). Also prints line and cell lengths.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as prettier from "prettier";
+import { ESLint } from "eslint";
+import { projectRoot } from "../lib/env";
+
+interface Cell {
+  cell_type: string;
+  source: string[] | string;
+}
+
+const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+function toSource(s: string): string[] {
+  const lines = s.split("\n");
+  return lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l)).filter((l) => l !== "");
+}
+
+export interface CellStats {
+  lines: number;
+  over100: number;
+  longest: number;
+  cellsOver15: number;
+  cells: number;
+}
+
+export function cellStats(cells: string[]): CellStats {
+  const lines = cells.flatMap((c) => c.split("\n"));
+  return {
+    lines: lines.length,
+    over100: lines.filter((l) => l.length > 100).length,
+    longest: Math.max(0, ...lines.map((l) => l.length)),
+    cellsOver15: cells.filter((c) => c.split("\n").length > 15).length,
+    cells: cells.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes("--check");
+  const root = projectRoot();
+  const dir = path.join(root, "notebooks");
+  const options = {
+    ...(await prettier.resolveConfig(path.join(root, "lib", "x.ts"))),
+    parser: "typescript",
+  };
+  const eslint = new ESLint({ cwd: root });
+  let problems = 0;
+  const all: string[] = [];
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith(".ipynb"))
+    .sort()) {
+    const file = path.join(dir, f);
+    const raw = fs.readFileSync(file, "utf8");
+    const nb = JSON.parse(raw) as { cells: Cell[] };
+    const code = nb.cells.map((c, i) => ({ c, i })).filter(({ c }) => c.cell_type === "code");
+    let changed = 0;
+    for (const { c, i } of code) {
+      const src = text(c);
+      let out: string;
+      try {
+        out = (await prettier.format(src, options)).replace(/\n$/, "");
+      } catch (e) {
+        console.error(`${f} cell ${i}: does not parse: ${(e as Error).message.split("\n")[0]}`);
+        problems++;
+        continue;
+      }
+      if (out !== src) {
+        changed++;
+        if (check) console.error(`${f} cell ${i}: not formatted (npm run format fixes it)`);
+        else c.source = toSource(out);
+      }
+    }
+    if (check) problems += changed;
+    else if (changed) {
+      fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
+      console.log(`${f}: formatted ${changed} cell(s)`);
+    }
+    // Lint the cells as one module; report each message at its cell and line.
+    const starts: { cell: number; line: number }[] = [];
+    let line = 1;
+    const joined = code
+      .map(({ c, i }) => {
+        const src = text(c);
+        starts.push({ cell: i, line });
+        line += src.split("\n").length + 1;
+        return src;
+      })
+      .join("\n\n");
+    all.push(...code.map(({ c }) => text(c)));
+    const [res] = await eslint.lintText(joined, { filePath: path.join(dir, `${f}.cells.ts`) });
+    for (const m of res.messages) {
+      const at = [...starts].reverse().find((s) => s.line <= m.line) ?? starts[0];
+      console.error(
+        `${f} cell ${at.cell}, line ${m.line - at.line + 1}: ${m.message} (${m.ruleId})`,
+      );
+      problems++;
+    }
+  }
+  const s = cellStats(all);
+  console.log(
+    `notebook code: ${s.cells} cells, ${s.lines} lines, ${s.over100} over 100 characters ` +
+      `(longest ${s.longest}), ${s.cellsOver15} cells over 15 lines`,
+  );
+  if (problems) {
+    console.error(`format-notebooks: ${problems} problem(s)`);
+    process.exit(1);
+  }
+}
+
+void main();
