@@ -6,7 +6,9 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "out/", "data/", "native/", "notebooks/lib/", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: ["node_modules/", "out/", "data/", "native/", "notebooks/lib/", "**/*.js", "**/*.mjs"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -15,12 +17,22 @@ export default tseslint.config(
       // Optional modules (tfjs-node, tslab, the native BLAS addon) are loaded with require(), so
       // that a missing one is a message rather than a failed import.
       "@typescript-eslint/no-require-imports": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   {
     // Tests read untyped JSON (safetensors headers, Plotly layouts) field by field.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
+    // Notebook cells, linted as one module by scripts/format-notebooks.ts. tslab compiles a cell's
+    // top-level names to `exports.name` but leaves shorthand properties `{ name }` alone, which
+    // then fail with "name is not defined": write `{ name: name }` in cells.
+    files: ["notebooks/*.cells.ts"],
+    rules: { "object-shorthand": ["error", "never"] },
   },
 );

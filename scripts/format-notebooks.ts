@@ -3,7 +3,8 @@
  * Prettier (the project's .prettierrc.json, print width 100) and lints the cells with ESLint (the
  * project's eslint.config.mjs), so notebook code follows the same rules as lib/.
  *
- *   node --import tsx scripts/format-notebooks.ts           format the cells in place
+ *   node --import tsx scripts/format-notebooks.ts           format the cells in place and apply
+ *                                                           ESLint's fixes
  *   node --import tsx scripts/format-notebooks.ts --check   fail if a cell is unformatted or a
  *                                                           lint rule fails (npm test runs this)
  *
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     parser: "typescript",
   };
   const eslint = new ESLint({ cwd: root });
+  const fixer = new ESLint({ cwd: root, fix: true });
   let problems = 0;
   const all: string[] = [];
   for (const f of fs
@@ -88,19 +90,28 @@ async function main(): Promise<void> {
       fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
       console.log(`${f}: formatted ${changed} cell(s)`);
     }
-    // Lint the cells as one module; report each message at its cell and line.
+    // Lint the cells as one module (fixing what ESLint can fix unless --check); report the rest
+    // at its cell and line.
+    const SEP = "\n// @@genlab-cell-boundary@@\n";
     const starts: { cell: number; line: number }[] = [];
     let line = 1;
-    const joined = code
-      .map(({ c, i }) => {
-        const src = text(c);
-        starts.push({ cell: i, line });
-        line += src.split("\n").length + 1;
-        return src;
-      })
-      .join("\n\n");
+    for (const { c, i } of code) {
+      starts.push({ cell: i, line });
+      line += text(c).split("\n").length + 1;
+    }
+    const joined = code.map(({ c }) => text(c)).join(SEP);
+    const lintFile = path.join(dir, `${f}.cells.ts`);
+    const [res] = await (check ? eslint : fixer).lintText(joined, { filePath: lintFile });
+    if (!check && res.output !== undefined && res.output !== joined) {
+      const fixed = res.output.split(SEP);
+      if (fixed.length !== code.length) throw new Error(`${f}: lint fixes moved a cell boundary`);
+      for (const [k, { c }] of code.entries()) {
+        c.source = toSource((await prettier.format(fixed[k], options)).replace(/\n$/, ""));
+      }
+      fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
+      console.log(`${f}: lint fixes applied`);
+    }
     all.push(...code.map(({ c }) => text(c)));
-    const [res] = await eslint.lintText(joined, { filePath: path.join(dir, `${f}.cells.ts`) });
     for (const m of res.messages) {
       const at = [...starts].reverse().find((s) => s.line <= m.line) ?? starts[0];
       console.error(
