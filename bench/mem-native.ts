@@ -4,8 +4,8 @@
  * forced GC), to tell a leak from lazy collection.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { setNativeBlas } from "../lib/wasm-kernels";
+import { initBackend } from "../lib/runtime/backend";
+import { setNativeBlas } from "../lib/runtime/wasm-kernels";
 import { WORKLOADS, type WorkloadName } from "./workloads";
 
 (async () => {

@@ -5,7 +5,7 @@
  * overhead (tfjs engine, tape, JS). A development tool; the numbers in RESULTS.md come from run.ts.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { applyPatches, parseArgs } from "./run";
 import { WORKLOADS } from "./workloads";
 

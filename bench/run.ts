@@ -13,12 +13,12 @@
  *   --patches P   wasm only: which genlab kernels to register: all (default), none, or a
  *                 comma list of names from WASM_KERNEL_PATCHES (for before/after measurements)
  *   --batch N     override the batch size (tests)
- *   --native M    wasm only: the optional native BLAS path (genlab-blas, lib/wasm-kernels.ts) on
+ *   --native M    wasm only: the optional native BLAS path (genlab-blas, lib/runtime/wasm-kernels.ts) on
  *                 (default; it stays off when the addon is not built), off, or both: each
  *                 workload is timed with it off and then on, one JSON line each, against one
  *                 PyTorch run in the same invocation. OpenBLAS runs 1 thread, like the peer.
  *   --adam A      which Adam the workloads train with: tfjs (tf.train.adam, default), fused
- *                 (lib/optim.ts: one kernel call per variable on wasm, same numbers), or both:
+ *                 (lib/runtime/optim.ts: one kernel call per variable on wasm, same numbers), or both:
  *                 each workload built twice and timed with the two Adams' steps alternating
  *                 (so both see the same load), one JSON line each ("adam" field), against one
  *                 PyTorch run in the same invocation.
@@ -27,7 +27,7 @@ import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import {
   WASM_KERNEL_PATCHES,
   nativeBlasInfo,
@@ -35,7 +35,7 @@ import {
   restoreWasmKernels,
   setNativeBlas,
   type WasmKernelPatch,
-} from "../lib/wasm-kernels";
+} from "../lib/runtime/wasm-kernels";
 import {
   ADAM_KINDS,
   WORKLOADS,

@@ -7,10 +7,10 @@
  * (a scalar dataSync, so the step is finished when it returns on every backend).
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam as fusedAdam } from "../lib/optim";
-import { Rng } from "../lib/random";
-import { leakyReluGradReady } from "../lib/wasm-kernels";
-import { leakyReluComposite } from "../lib/nn";
+import { adam as fusedAdam } from "../lib/runtime/optim";
+import { Rng } from "../lib/runtime/random";
+import { leakyReluGradReady } from "../lib/runtime/wasm-kernels";
+import { leakyReluComposite } from "../lib/runtime/nn";
 
 export const WORKLOAD_NAMES = ["vae-mlp", "dcgan", "realnvp", "toy-gan", "wgan-gp"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -21,7 +21,7 @@ export interface WorkloadOptions {
   fused: boolean;
   /** Batch size override (tests use a tiny batch). */
   batch?: number;
-  /** Which Adam: tfjs's tf.train.adam (default) or lib/optim.ts's adam(), one kernel call per
+  /** Which Adam: tfjs's tf.train.adam (default) or lib/runtime/optim.ts's adam(), one kernel call per
    * variable on wasm (same numbers). */
   adam?: AdamKind;
 }
@@ -324,7 +324,7 @@ function realnvp(opts: WorkloadOptions): WorkloadInstance {
 // toy-gan: G 2-128-128-2 (ReLU), D 2-128-128-1 (leaky ReLU 0.2), batch 256, Adam(2e-4, 0.5),
 // non-saturating BCE losses. wgan-gp: the same pair, WGAN losses with gradient penalty
 // (lambda 10) on random interpolates, Adam(1e-4, 0.5, 0.9); the critic's leaky ReLU is
-// second-order safe (as lib/nn.ts picks it) and it uses no fused kernels.
+// second-order safe (as lib/runtime/nn.ts picks it) and it uses no fused kernels.
 
 function ringSamples(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(2 * n);
@@ -376,7 +376,7 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
   const B = opts.batch ?? 256;
   const rng = new Rng(5);
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
-  // lib/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad (its
+  // lib/runtime/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad (its
   // second derivative is right), else the second-order-safe composite.
   const C = new Mlp(
     rng,

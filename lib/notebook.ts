@@ -2,14 +2,26 @@
  * The first cell of every notebook: start the backend, say which one runs and why, say the run
  * mode and the notebook's measured run times (data/runtimes.json), load Plotly for the figures,
  * and open the notebook's results record.
+ *
+ * The library's one entry point for notebooks (setupNotebook); the rest of lib/ is in folders,
+ * each importing only from the folders before it in this list (never the other way):
+ *   runtime/   backend, wasm kernels, env, version, random, linalg, nn, optim (imports no other folder)
+ *   storage/   io, integrity, checkpoint, runs, runtimes            -> runtime
+ *   display/   plot, table, progress, png, display, grid            -> runtime, storage
+ *   training/  train, resume, weights (fitOrLoad)                   -> runtime, storage, display
+ *   claims/    claims (+ claims.json), results, report, timeline, spread -> runtime, storage, display
+ *   data/      MNIST, toys, batches                                 -> runtime, storage
+ *   eval/      pure metrics                                         -> runtime, data
+ *   models/    the models and the evaluation classifier             -> everything above
+ * This file sits on top and may import from any of them.
  */
-import { backendName, describeBackend, initBackend, type BackendInfo } from "./backend";
-import { showMarkdown } from "./display";
-import { dataDir, trainMode, type TrainMode } from "./env";
-import { plotlyInit } from "./plot";
-import { openResults, setBackendNameProvider, type Results } from "./results";
-import { readRuntimes, runtimeLine } from "./runtimes";
-import { codeVersion } from "./version";
+import { backendName, describeBackend, initBackend, type BackendInfo } from "./runtime/backend";
+import { showMarkdown } from "./display/display";
+import { dataDir, trainMode, type TrainMode } from "./runtime/env";
+import { plotlyInit } from "./display/plot";
+import { openResults, setBackendNameProvider, type Results } from "./claims/results";
+import { readRuntimes, runtimeLine } from "./storage/runtimes";
+import { codeVersion } from "./runtime/version";
 
 export interface NotebookContext {
   name: string;

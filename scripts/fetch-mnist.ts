@@ -19,8 +19,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { dataDir } from "../lib/env";
-import { writeFileAtomic } from "../lib/io";
+import { dataDir } from "../lib/runtime/env";
+import { writeFileAtomic } from "../lib/storage/io";
 
 export interface RemoteFile {
   name: string;

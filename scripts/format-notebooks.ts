@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as prettier from "prettier";
 import { ESLint } from "eslint";
-import { projectRoot } from "../lib/env";
+import { projectRoot } from "../lib/runtime/env";
 
 interface Cell {
   cell_type: string;

@@ -7,9 +7,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { dataDir, outDir, projectRoot } from "../lib/env";
-import { writeFileAtomic, writeJsonAtomic } from "../lib/io";
-import { mergeRuntimes, readmeWithRuntimes, readRuntimes, type Runtimes } from "../lib/runtimes";
+import { dataDir, outDir, projectRoot } from "../lib/runtime/env";
+import { writeFileAtomic, writeJsonAtomic } from "../lib/storage/io";
+import {
+  mergeRuntimes,
+  readmeWithRuntimes,
+  readRuntimes,
+  type Runtimes,
+} from "../lib/storage/runtimes";
 
 function measuredDirs(args: string[]): string[] {
   if (args.length) return args.map((a) => path.resolve(a));

@@ -10,13 +10,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend } from "../lib/backend";
-import { loadInto } from "../lib/checkpoint";
-import { projectRoot } from "../lib/env";
+import { initBackend } from "../lib/runtime/backend";
+import { loadInto } from "../lib/storage/checkpoint";
+import { projectRoot } from "../lib/runtime/env";
 import { GAN, TOY_DATASETS, TOY_GAN_CONFIG, generateSamples, toyGanModel } from "../lib/models/gan";
 import { wganFamily } from "../lib/models/wgan";
-import { Rng } from "../lib/random";
-import { weightsFile } from "../lib/weights";
+import { Rng } from "../lib/runtime/random";
+import { weightsFile } from "../lib/training/weights";
 
 /** Models this script can sample, by name: how to build one whose shipped weights can be loaded. */
 type Sampleable = {

@@ -67,7 +67,7 @@ fi
 
 # The accelerator is missing although it could be built now: npm ci ran before OpenBLAS's headers
 # were there (npm then leaves the optional addon out), or its build failed. Build it in native/
-# (lib/wasm-kernels.ts loads it from there too) and say plainly why when that is not possible.
+# (lib/runtime/wasm-kernels.ts loads it from there too) and say plainly why when that is not possible.
 ADDON=native/build/Release/genlab_blas.node
 if [ "${GENLAB_NATIVE_BLAS:-1}" != 0 ] && [ ! -f "$ADDON" ]; then
   if ! { [ -f /usr/include/cblas.h ] || compgen -G "/usr/include/*/cblas.h" >/dev/null; }; then

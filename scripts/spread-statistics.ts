@@ -20,8 +20,8 @@ import {
   invertibilityTable,
   randomFlowLogdetChecks,
 } from "../lib/models/flow-toys";
-import { Rng } from "../lib/random";
-import { type SpreadScale } from "../lib/spread";
+import { Rng } from "../lib/runtime/random";
+import { type SpreadScale } from "../lib/claims/spread";
 
 export interface Statistic {
   what: string;

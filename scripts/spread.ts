@@ -6,17 +6,17 @@
  * (GENLAB_NATIVE_BLAS=0) and tfjs's plain cpu backend, each in its own process, the backends side
  * by side (GENLAB_JOBS, default 2, processes at a time). It prints min, mean, max and standard
  * deviation per backend and over all and writes out/spread/NAME.json; with --record it writes
- * data/spread/NAME.json, the record the notebooks read to check their thresholds (lib/spread.ts).
+ * data/spread/NAME.json, the record the notebooks read to check their thresholds (lib/claims/spread.ts).
  * `--backends=accelerator,wasm-only` runs a subset (labels: accelerator, wasm-only, cpu; default
  * accelerator and wasm-only: the cpu backend takes minutes per seed).
  */
 import { spawn } from "child_process";
 import * as path from "path";
-import { initBackend, backendName } from "../lib/backend";
-import { outDir, projectRoot } from "../lib/env";
-import { writeJsonAtomic } from "../lib/io";
-import { onScale, spreadFile, spreadStats, type SpreadRecord } from "../lib/spread";
-import { codeVersion } from "../lib/version";
+import { initBackend, backendName } from "../lib/runtime/backend";
+import { outDir, projectRoot } from "../lib/runtime/env";
+import { writeJsonAtomic } from "../lib/storage/io";
+import { onScale, spreadFile, spreadStats, type SpreadRecord } from "../lib/claims/spread";
+import { codeVersion } from "../lib/runtime/version";
 import { STATISTICS } from "./spread-statistics";
 
 const BACKENDS: Record<string, { label: string; env: Record<string, string> }> = {

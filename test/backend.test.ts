@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { backendName, describeBackend, initBackend, parseBackendChoice } from "../lib/backend";
+import {
+  backendName,
+  describeBackend,
+  initBackend,
+  parseBackendChoice,
+} from "../lib/runtime/backend";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -16,7 +21,7 @@ interface ChildResult {
 /** Starts `node --import tsx -e <init backend>` with GENLAB_BACKEND set (undefined = unset). */
 function initInChild(backend: string | undefined): Promise<ChildResult> {
   const code = [
-    `require(${JSON.stringify(path.join(ROOT, "lib", "backend.ts"))}).initBackend()`,
+    `require(${JSON.stringify(path.join(ROOT, "lib", "runtime", "backend.ts"))}).initBackend()`,
     `.then((i) => { const tf = require("@tensorflow/tfjs"); console.log("tf.getBackend=" + tf.getBackend()); })`,
     `.catch((e) => { console.error("ERROR " + e.message); process.exit(3); })`,
   ].join("");

@@ -10,13 +10,18 @@ import * as fs from "node:fs";
 import fsModule from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { checkpointMeta, loadInto, readCheckpoint, saveCheckpoint } from "../lib/checkpoint";
+import { initBackend } from "../lib/runtime/backend";
+import {
+  checkpointMeta,
+  loadInto,
+  readCheckpoint,
+  saveCheckpoint,
+} from "../lib/storage/checkpoint";
 import { loadFashionMnist } from "../lib/data/mnist";
-import { nativeBlasSetting } from "../lib/env";
-import { MANIFEST, readManifest } from "../lib/integrity";
-import { writeJsonAtomic } from "../lib/io";
-import { readRun, runOrLoad } from "../lib/runs";
+import { nativeBlasSetting } from "../lib/runtime/env";
+import { MANIFEST, readManifest } from "../lib/storage/integrity";
+import { writeJsonAtomic } from "../lib/storage/io";
+import { readRun, runOrLoad } from "../lib/storage/runs";
 import { tempGenlabDirs } from "./support/temp-env";
 
 // The module object itself (not the namespace copy), so a mocked method is what lib/ calls.
@@ -185,7 +190,8 @@ test("a save killed half-way leaves a file the manifest accepts: old and new has
   const lines = fs.readFileSync(path.join(dir, MANIFEST), "utf8");
   assert.equal(lines.trim().split("\n").length, 1, "after the save only the new hash is listed");
   // The moment between "new hash added" and "file renamed": the manifest lists both.
-  const { sha256 } = require("../lib/integrity") as typeof import("../lib/integrity");
+  const { sha256 } =
+    require("../lib/storage/integrity") as typeof import("../lib/storage/integrity");
   fs.writeFileSync(
     path.join(dir, MANIFEST),
     `${sha256(oldBytes)}  a.safetensors\n${sha256(newBytes)}  a.safetensors\n`,

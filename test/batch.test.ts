@@ -13,7 +13,7 @@ import {
   toFloat,
 } from "../lib/data/batch";
 import { ImageSet, loadMnist } from "../lib/data/mnist";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 
 /** 3 images of 2x2: image i has pixels [0, 51, 204, 255] + i (clamped). */
 function tiny(): ImageSet {

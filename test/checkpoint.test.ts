@@ -11,7 +11,7 @@ import {
   loadInto,
   readCheckpoint,
   saveCheckpoint,
-} from "../lib/checkpoint";
+} from "../lib/storage/checkpoint";
 
 let dir: string;
 const savedOut = process.env.GENLAB_OUT;
@@ -67,7 +67,7 @@ function writeFixture(name: string): string {
   return file;
 }
 
-/** An independent minimal safetensors reader: no code shared with lib/checkpoint.ts. */
+/** An independent minimal safetensors reader: no code shared with lib/storage/checkpoint.ts. */
 function minimalRead(file: string): { n: number; header: Record<string, any>; data: Buffer } {
   const buf = fs.readFileSync(file);
   const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true));

@@ -15,9 +15,9 @@ import {
   sectionAnchor,
   sectionLinks,
   SEEDS,
-} from "../lib/claims";
-import { projectRoot } from "../lib/env";
-import { openResults } from "../lib/results";
+} from "../lib/claims/claims";
+import { projectRoot } from "../lib/runtime/env";
+import { openResults } from "../lib/claims/results";
 
 let dir: string;
 let nbDir: string;

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { twoMoons } from "../lib/data/toys";
 import { MLPClassifier, accuracy, trainClassifier } from "../lib/models/classifier";
-import { disposeParams } from "../lib/nn";
-import { Rng } from "../lib/random";
+import { disposeParams } from "../lib/runtime/nn";
+import { Rng } from "../lib/runtime/random";
 
 /** n points in [-2, 2]^2, label 1 above the line x + 2y = 0.5, none within 0.3 of it. */
 function separable(n: number, rng: Rng): { x: Float32Array; y: Int32Array } {

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { Rng } from "../lib/random";
-import { countParams } from "../lib/nn";
+import { initBackend } from "../lib/runtime/backend";
+import { Rng } from "../lib/runtime/random";
+import { countParams } from "../lib/runtime/nn";
 import {
   ConvFlow,
   convFlowParamCount,

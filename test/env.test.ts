@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TRAIN_MODES, byMode, dataDir, outDir, projectRoot, trainMode } from "../lib/env";
+import { TRAIN_MODES, byMode, dataDir, outDir, projectRoot, trainMode } from "../lib/runtime/env";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -84,7 +84,7 @@ test("projectRoot honours GENLAB_ROOT (a child process, as the root is cached pe
   try {
     fs.writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ name: "genlab" }));
     fs.mkdirSync(path.join(tmp, "sub"));
-    const code = `const e = require(${JSON.stringify(path.join(ROOT, "lib", "env.ts"))}); console.log(JSON.stringify([e.projectRoot(), e.dataDir("weights"), e.outDir()]))`;
+    const code = `const e = require(${JSON.stringify(path.join(ROOT, "lib", "runtime", "env.ts"))}); console.log(JSON.stringify([e.projectRoot(), e.dataDir("weights"), e.outDir()]))`;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
       cwd: ROOT,
       env: { ...process.env, GENLAB_ROOT: path.join(tmp, "sub"), GENLAB_DATA: "", GENLAB_OUT: "" },

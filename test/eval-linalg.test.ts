@@ -10,8 +10,8 @@ import {
   sqrtmSymmetric,
   symmetricEigen,
   trace,
-} from "../lib/linalg";
-import { Rng } from "../lib/random";
+} from "../lib/runtime/linalg";
+import { Rng } from "../lib/runtime/random";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

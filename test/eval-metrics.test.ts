@@ -10,7 +10,7 @@ import {
 import { rocAuc, rocCurve } from "../lib/eval/roc";
 import { crossover, learningCurves, stratifiedIndices } from "../lib/eval/learning-curve";
 import { pearson, ranks, spearman } from "../lib/eval/correlation";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -1,12 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { toFloat } from "../lib/data/batch";
 import { loadMnist } from "../lib/data/mnist";
-import { EVAL_CLASSIFIER_MODEL, evalClassifier, qualityScorer } from "../lib/eval/mnist-classifier";
+import {
+  EVAL_CLASSIFIER_MODEL,
+  evalClassifier,
+  qualityScorer,
+} from "../lib/models/eval-classifier";
 import { gaussianBlur } from "../lib/eval/images";
-import { weightsFile } from "../lib/weights";
+import { weightsFile } from "../lib/training/weights";
 
 const shipped = weightsFile(EVAL_CLASSIFIER_MODEL, "shipped");
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { grid25, ring8, sampleMixture, type Mixture } from "../lib/data/toys";
 import { coverageSummary, modeCoverage, PACGAN_SAMPLES } from "../lib/eval/modes";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { Rng } from "../lib/random";
-import { countParams } from "../lib/nn";
+import { initBackend } from "../lib/runtime/backend";
+import { Rng } from "../lib/runtime/random";
+import { countParams } from "../lib/runtime/nn";
 import { twoMoons } from "../lib/data/toys";
-import { grid2d } from "../lib/grid";
+import { grid2d } from "../lib/display/grid";
 import {
   EXP_MAP,
   Flow,

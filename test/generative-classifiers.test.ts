@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import {
   BernoulliNaiveBayes,
   GaussianClassifier,
   logSumExpRows,
 } from "../lib/models/generative-classifiers";
 import { KNNClassifier } from "../lib/models/knn";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

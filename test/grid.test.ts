@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { boundsOf, grid2d } from "../lib/grid";
+import { boundsOf, grid2d } from "../lib/display/grid";
 
 test("grid2d: axes, row-major layout with y outer and x inner, cell area", () => {
   const g = grid2d({ x: [0, 2], y: [10, 13] }, 3, 4);

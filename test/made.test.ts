@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { checkpointMeta, saveCheckpoint } from "../lib/checkpoint";
+import { initBackend } from "../lib/runtime/backend";
+import { checkpointMeta, saveCheckpoint } from "../lib/storage/checkpoint";
 import { loadMnist } from "../lib/data/mnist";
 import { toFloat, binarizeStatic } from "../lib/data/batch";
 import {
@@ -17,8 +17,8 @@ import {
   trainMADE,
   type MADEConfig,
 } from "../lib/models/made";
-import { Rng } from "../lib/random";
-import { weightsFile } from "../lib/weights";
+import { Rng } from "../lib/runtime/random";
+import { weightsFile } from "../lib/training/weights";
 import { tempGenlabDirs } from "./support/temp-env";
 
 tempGenlabDirs("genlab-made-");

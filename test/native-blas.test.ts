@@ -1,5 +1,5 @@
 /**
- * The optional native BLAS path of lib/wasm-kernels.ts (the genlab-blas addon in native/, OpenBLAS
+ * The optional native BLAS path of lib/runtime/wasm-kernels.ts (the genlab-blas addon in native/, OpenBLAS
  * sgemm on 1 thread): BatchMatMul and _FusedMatMul on wasm against the cpu backend on random
  * inputs (batch 1, odd sizes, every transpose combination, batched and broadcast 3-D/4-D matmuls,
  * fused bias + every activation, gradients), Conv2D as im2col + sgemm (strides 1-3 and mixed,
@@ -17,13 +17,13 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 import {
   nativeBlasCalls,
   nativeBlasInfo,
   registerWasmKernels,
   setNativeBlas,
-} from "../lib/wasm-kernels";
+} from "../lib/runtime/wasm-kernels";
 
 const rng = new Rng(7);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
@@ -444,8 +444,8 @@ describe("fallback without native BLAS", () => {
   test("GENLAB_NATIVE_BLAS=0: the backend says so and matmuls work", async () => {
     const code = `
       const tf = require("@tensorflow/tfjs");
-      const { initBackend } = require("./lib/backend");
-      const { nativeBlasInfo, nativeBlasCalls } = require("./lib/wasm-kernels");
+      const { initBackend } = require("./lib/runtime/backend");
+      const { nativeBlasInfo, nativeBlasCalls } = require("./lib/runtime/wasm-kernels");
       initBackend().then(() => {
         const y = tf.fused.matMul({ a: tf.ones([64, 32]), b: tf.ones([32, 16]), transposeB: false, bias: tf.ones([16]), activation: "relu" });
         const g = tf.grad((w) => tf.sum(tf.matMul(tf.ones([8, 32]), w)))(tf.ones([32, 16]));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import {
   Dense,
   MLP,
@@ -12,8 +12,8 @@ import {
   disposeParams,
   type Activation,
   Conv2D,
-} from "../lib/nn";
-import { Rng } from "../lib/random";
+} from "../lib/runtime/nn";
+import { Rng } from "../lib/runtime/random";
 
 function std(xs: ArrayLike<number>): { mean: number; std: number } {
   let s = 0;

@@ -1,16 +1,16 @@
 /**
- * lib/optim.ts's adam() against tf.train.adam: parameters after 200 steps of a small MLP (with
+ * lib/runtime/optim.ts's adam() against tf.train.adam: parameters after 200 steps of a small MLP (with
  * a variable of odd size, a scalar variable, and the learning rate changed mid-run) on the wasm
- * backend (one FusedAdam kernel call per variable, lib/wasm-kernels.ts) and on cpu (tfjs's ops);
+ * backend (one FusedAdam kernel call per variable, lib/runtime/wasm-kernels.ts) and on cpu (tfjs's ops);
  * no tensor or wasm-memory leak; dispose frees the moments; a NaN gradient propagates as in tfjs.
  */
 import { afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { Rng } from "../lib/random";
-import { FusedAdam, adam } from "../lib/optim";
-import { FUSED_ADAM, registerWasmKernels, restoreWasmKernels } from "../lib/wasm-kernels";
+import { Rng } from "../lib/runtime/random";
+import { FusedAdam, adam } from "../lib/runtime/optim";
+import { FUSED_ADAM, registerWasmKernels, restoreWasmKernels } from "../lib/runtime/wasm-kernels";
 
 type Backend = "wasm" | "cpu";
 type MakeOpt = (lr: number) => tf.Optimizer;

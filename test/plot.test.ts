@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as dfd from "danfojs-node";
-import { projectRoot } from "../lib/env";
+import { projectRoot } from "../lib/runtime/env";
 import {
   Figure,
   animation,
@@ -26,7 +26,7 @@ import {
   show,
   showImageGrid,
   toPlainJson,
-} from "../lib/plot";
+} from "../lib/display/plot";
 
 // ---- helpers ----
 
@@ -458,7 +458,7 @@ test(
     const dir = fs.mkdtempSync(path.join(root, "out", "plot-e2e-"));
     fs.symlinkSync(path.join(root, "lib"), path.join(dir, "lib"));
     const cells = [
-      `import { lineChart, animation, show, showImageGrid } from "./lib/plot";\nimport { showTable } from "./lib/table";`,
+      `import { lineChart, animation, show, showImageGrid } from "./lib/display/plot";\nimport { showTable } from "./lib/display/table";`,
       `const steps = Array.from({ length: 50 }, (_, i) => i * 10);\n` +
         `show(lineChart({ step: steps, loss: steps.map((s) => Math.exp(-s / 200)), kl: steps.map((s) => 1 - Math.exp(-s / 100)) }, { title: "e2e loss", logY: true }));`,
       `const frames = [0, 1, 2, 3].map((k) => ({ name: String(k * 100), data: [{ type: "scatter", mode: "markers", x: Array.from({ length: 30 }, (_, i) => i), y: Array.from({ length: 30 }, (_, i) => Math.sin(i / 5 + k)) }] }));\n` +

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as zlib from "zlib";
-import { crc32, encodePng, pngDataUrl, tileImages } from "../lib/png";
+import { crc32, encodePng, pngDataUrl, tileImages } from "../lib/display/png";
 
 // ---- an independent, minimal PNG reader (bitwise CRC, inflate, all five filter types) ----
 

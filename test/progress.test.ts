@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { inNotebook } from "../lib/display";
-import { ProgressBar, yieldToEventLoop } from "../lib/progress";
+import { inNotebook } from "../lib/display/display";
+import { ProgressBar, yieldToEventLoop } from "../lib/display/progress";
 
 /**
  * Runs `fn` with a fake clock (Date.now returns `clock.t`), stderr reported as a TTY or not, and
@@ -79,7 +79,7 @@ test("in a log (no TTY, no notebook) a bar prints one line per tenth and one fin
 });
 
 test("a real child process with piped output (no TTY) logs at most 11 lines, none on stderr", () => {
-  const lib = JSON.stringify(path.join(__dirname, "..", "lib", "progress.ts"));
+  const lib = JSON.stringify(path.join(__dirname, "..", "lib", "display", "progress.ts"));
   const code = `const { ProgressBar } = require(${lib});
     (async () => { const bar = new ProgressBar(100, "child", 0);
       for (let i = 1; i <= 100; i++) await bar.update(i, { loss: 1 });

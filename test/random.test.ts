@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { Rng, randn, randu } from "../lib/random";
+import { initBackend } from "../lib/runtime/backend";
+import { Rng, randn, randu } from "../lib/runtime/random";
 
 const N = 100_000;
 

@@ -3,9 +3,15 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { figureHtml } from "../lib/plot";
-import { buildReport, outputHtml, reportCells, reportHref, writeReport } from "../lib/report";
-import { openResults } from "../lib/results";
+import { figureHtml } from "../lib/display/plot";
+import {
+  buildReport,
+  outputHtml,
+  reportCells,
+  reportHref,
+  writeReport,
+} from "../lib/claims/report";
+import { openResults } from "../lib/claims/results";
 
 let dir: string;
 let out: string;

@@ -9,8 +9,8 @@ import {
   readAllResults,
   ResultsFile,
   setBackendNameProvider,
-} from "../lib/results";
-import { codeVersion, computeCodeVersion, libHash } from "../lib/version";
+} from "../lib/claims/results";
+import { codeVersion, computeCodeVersion, libHash } from "../lib/runtime/version";
 
 let dir: string;
 const saved = { out: process.env.GENLAB_OUT, train: process.env.GENLAB_TRAIN };

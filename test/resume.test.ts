@@ -15,7 +15,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readCheckpoint } from "../lib/checkpoint";
+import { readCheckpoint } from "../lib/storage/checkpoint";
 
 const child = path.join(__dirname, "support", "resume-child.ts");
 

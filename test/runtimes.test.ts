@@ -9,7 +9,7 @@ import {
   readRuntimes,
   recordRuntime,
   runtimeLine,
-} from "../lib/runtimes";
+} from "../lib/storage/runtimes";
 
 test("runtimeLine: measured modes in seconds below 90 s and minutes above, the others 'not measured yet'", () => {
   assert.equal(

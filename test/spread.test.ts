@@ -1,5 +1,5 @@
 /**
- * lib/spread.ts: the statistics of a spread, the guard checked against it, the records' errors; and
+ * lib/claims/spread.ts: the statistics of a spread, the guard checked against it, the records' errors; and
  * the shipped records: one per statistic of scripts/spread-statistics.ts, and every threshold a
  * notebook checks against one lies outside its spread.
  */
@@ -8,8 +8,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { passes, readSpread, spreadGuard, spreadStats, type SpreadRecord } from "../lib/spread";
-import { dataDir, projectRoot } from "../lib/env";
+import {
+  passes,
+  readSpread,
+  spreadGuard,
+  spreadStats,
+  type SpreadRecord,
+} from "../lib/claims/spread";
+import { dataDir, projectRoot } from "../lib/runtime/env";
 import { STATISTICS } from "../scripts/spread-statistics";
 
 function record(values: number[], name = "x"): SpreadRecord {

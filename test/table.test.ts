@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as dfd from "danfojs-node";
-import { formatNumber, showTable, tableHtml, tableText, toDataFrame } from "../lib/table";
+import { formatNumber, showTable, tableHtml, tableText, toDataFrame } from "../lib/display/table";
 
 const rows = [
   { model: "VAE", loss: 101.23456, ok: true },

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMELINE, arxivYearMonth } from "../lib/timeline";
+import { TIMELINE, arxivYearMonth } from "../lib/claims/timeline";
 
 test("timeline: every date agrees with the year and month its arXiv identifier encodes, in order", () => {
   assert.deepEqual(arxivYearMonth("1312.6114"), { year: 2013, month: 12 });

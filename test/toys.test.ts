@@ -12,7 +12,7 @@ import {
   twoMoons,
   unbalanced,
 } from "../lib/data/toys";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

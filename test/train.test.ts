@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { MLP, countParams } from "../lib/nn";
-import { Rng, randn } from "../lib/random";
-import { History, NonFiniteLossError, trainLoop } from "../lib/train";
+import { initBackend } from "../lib/runtime/backend";
+import { MLP, countParams } from "../lib/runtime/nn";
+import { Rng, randn } from "../lib/runtime/random";
+import { History, NonFiniteLossError, trainLoop } from "../lib/training/train";
 
 test("trainLoop fits a linear map, logs a history and leaks no tensor", async () => {
   await initBackend({ quiet: true });

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { collectParams } from "../lib/nn";
-import { Rng, randn } from "../lib/random";
+import { initBackend } from "../lib/runtime/backend";
+import { collectParams } from "../lib/runtime/nn";
+import { Rng, randn } from "../lib/runtime/random";
 import { VAEGAN, trainVAEGAN, type VAEGANBudget, type VAEGANConfig } from "../lib/models/vaegan";
 
 const cfg: VAEGANConfig = {

@@ -1,5 +1,5 @@
 /**
- * Every kernel lib/wasm-kernels.ts adds to or wraps on the wasm backend, against the cpu
+ * Every kernel lib/runtime/wasm-kernels.ts adds to or wraps on the wasm backend, against the cpu
  * backend's result on random inputs (edge cases: batch 1, odd sizes, strides 1-3 and mixed,
  * 'same'/'valid'/explicit padding, filters smaller than the stride), plus the gradients of a small
  * conv net, and a check that the kernels free every temporary they make.
@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { close, on } from "./support/compare-backends";
 import "@tensorflow/tfjs-backend-wasm";
-import { Rng } from "../lib/random";
+import { Rng } from "../lib/runtime/random";
 import {
   WASM_KERNEL_PATCHES,
   activeWasmKernels,
@@ -20,7 +20,7 @@ import {
   leakyReluGradReady,
   registerWasmKernels,
   restoreWasmKernels,
-} from "../lib/wasm-kernels";
+} from "../lib/runtime/wasm-kernels";
 
 const rng = new Rng(42);
 const rand = (shape: number[]) => rng.normalArray(shape.reduce((a, b) => a * b, 1));
@@ -377,7 +377,7 @@ describe("LeakyReluGrad", () => {
     );
     await tf.setBackend("wasm");
   });
-  test("survives a second copy of tfjs-core re-registering tfjs's gradients (danfojs-node brings one; lib/table.ts loads it)", async () => {
+  test("survives a second copy of tfjs-core re-registering tfjs's gradients (danfojs-node brings one; lib/display/table.ts loads it)", async () => {
     await tf.setBackend("wasm");
     assert.ok(leakyReluGradReady());
     const ours = tf.getGradient("LeakyRelu");

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { readCheckpoint } from "../lib/checkpoint";
-import { MLP, disposeParams } from "../lib/nn";
-import { Rng } from "../lib/random";
-import { History } from "../lib/train";
-import { fitOrLoad, weightsFile, type FitSpec } from "../lib/weights";
+import { initBackend } from "../lib/runtime/backend";
+import { readCheckpoint } from "../lib/storage/checkpoint";
+import { MLP, disposeParams } from "../lib/runtime/nn";
+import { Rng } from "../lib/runtime/random";
+import { History } from "../lib/training/train";
+import { fitOrLoad, weightsFile, type FitSpec } from "../lib/training/weights";
 import { tempGenlabDirs } from "./support/temp-env";
 
 type B = { steps: number };

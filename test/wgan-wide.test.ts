@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend } from "../lib/backend";
-import { projectRoot } from "../lib/env";
+import { initBackend } from "../lib/runtime/backend";
+import { projectRoot } from "../lib/runtime/env";
 import { coverageSummary } from "../lib/eval/modes";
 import { toyGanModel } from "../lib/models/gan";
 import {

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { ring8 } from "../lib/data/toys";
-import { MLP, type Activation } from "../lib/nn";
-import { Rng } from "../lib/random";
+import { MLP, type Activation } from "../lib/runtime/nn";
+import { Rng } from "../lib/runtime/random";
 import { GAN, TOY_GAN_CONFIG, mixtureSampler, trainGAN } from "../lib/models/gan";
 import {
   clipWeights,

@@ -3,7 +3,7 @@
  * minibatch orders, subsets and one-hot labels.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng, type RngState, type Stateful } from "../random";
+import { Rng, type RngState, type Stateful } from "../runtime/random";
 import type { ImageSet } from "./mnist";
 
 function checkIndices(set: ImageSet, idx: ArrayLike<number>, who: string): void {

@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as zlib from "zlib";
-import { writeFileAtomic } from "../io";
+import { writeFileAtomic } from "../storage/io";
 
 export type IdxDtype = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;

@@ -16,8 +16,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { dataDir, projectRoot } from "../env";
-import { Rng } from "../random";
+import { dataDir, projectRoot } from "../runtime/env";
+import { Rng } from "../runtime/random";
 import { readIdxImages, readIdxLabels } from "./idx";
 
 export type Split = "train" | "test";

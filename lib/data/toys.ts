@@ -16,7 +16,7 @@
  * (VEEGAN, whose setup PacGAN builds on, used a ring of radius 2 with sigma 0.02 and the same
  * grid with sigma 0.05; pass {radius: 2, sigma: 0.02} to ring8 for that variant.)
  */
-import { Rng } from "../random";
+import { Rng } from "../runtime/random";
 
 export type Point2 = [number, number];
 

@@ -1,14 +1,21 @@
 /**
  * Frechet distance between two sets of feature vectors, each summarised by a Gaussian (mean and
  * covariance), as in the FID of Heusel et al. (2017) but on the features of genlab's own MNIST
- * classifier (./mnist-classifier.ts), not Inception's:
+ * classifier (../models/eval-classifier.ts), not Inception's:
  *
  *   d^2 = ||mu1 - mu2||^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2})
  *
  * (tr (S1 S2)^{1/2} = tr (S1^{1/2} S2 S1^{1/2})^{1/2}, whose argument is symmetric PSD, so one
  * symmetric square root routine, Jacobi-based, does all the work in Float64.)
  */
-import { covRows, matMulSquare, meanRows, rowCount, sqrtmSymmetric, trace } from "../linalg";
+import {
+  covRows,
+  matMulSquare,
+  meanRows,
+  rowCount,
+  sqrtmSymmetric,
+  trace,
+} from "../runtime/linalg";
 
 export interface GaussianStats {
   dim: number;

@@ -4,7 +4,7 @@
  * sharpness measure), integer shifts (data augmentation of the MNIST classifier) and rotation
  * (out-of-distribution digits). Pixels shifted or rotated in from outside are 0.
  */
-import { Rng } from "../random";
+import { Rng } from "../runtime/random";
 
 function imageCount(images: ArrayLike<number>, h: number, w: number, who: string): number {
   if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0))

@@ -4,7 +4,7 @@
  * score per (size, seed) for each model, summarised by mean and spread; and the crossover size
  * where one curve overtakes the other.
  */
-import { Rng } from "../random";
+import { Rng } from "../runtime/random";
 
 /** `perClass` random indices of every class 0..classes-1 (all of a class if it has fewer), in a seeded random order. */
 export function stratifiedIndices(

@@ -16,15 +16,15 @@
  *   0.2 nats (B11_SUCCESS; the same for every family). A run whose loss turned NaN or infinite
  *   (NonFiniteLossError) is scored with the weights trainLoop put back, but never counts as a success.
  *
- * No weights are kept: the per-run rows go to data/runs/b11-ring8.json through runOrLoad (lib/runs.ts),
+ * No weights are kept: the per-run rows go to data/runs/b11-ring8.json through runOrLoad (lib/storage/runs.ts),
  * which loads them when shipped and recomputes them with GENLAB_TRAIN=full (smoke: 1 seed x 2 learning
  * rates x 30 steps, into out/runs/).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ModeCoverage } from "../eval/modes";
-import { Rng } from "../random";
-import { runOrLoad, type RunOutcome } from "../runs";
-import { NonFiniteLossError } from "../train";
+import { Rng } from "../runtime/random";
+import { runOrLoad, type RunOutcome } from "../storage/runs";
+import { NonFiniteLossError } from "../training/train";
 import {
   GAN,
   TOY_GAN_BUDGET,
@@ -204,7 +204,7 @@ export function checkB11Result(r: unknown): string | null {
 
 /**
  * The B11 grid (B11_BUDGET x B11_SEEDS x B11_FAMILIES), loaded from data/runs/b11-<dataset>.json or
- * computed (GENLAB_TRAIN, lib/runs.ts). Runs go family by family, learning rate by learning rate, seed by seed.
+ * computed (GENLAB_TRAIN, lib/storage/runs.ts). Runs go family by family, learning rate by learning rate, seed by seed.
  */
 export function b11Grid(
   o: { quiet?: boolean } = {},

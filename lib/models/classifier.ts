@@ -3,12 +3,12 @@
  * shared loop. Used by the tour on 2-D toys and by notebook 01 as the discriminative model.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, gatherRows } from "../data/batch";
-import { MLP, type Activation } from "../nn";
-import { Rng, type Stateful } from "../random";
-import { resumeSpec } from "../resume";
-import { trainLoop, type History, type TrainOptions } from "../train";
+import { MLP, type Activation } from "../runtime/nn";
+import { Rng, type Stateful } from "../runtime/random";
+import { resumeSpec } from "../training/resume";
+import { trainLoop, type History, type TrainOptions } from "../training/train";
 
 /** Features as rows: n rows of `dim` float32 values. */
 export interface Features {

@@ -20,8 +20,8 @@
  * the model is a FlowModel and every helper of flow.ts works with it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Conv2D, collectParams, type HasParams } from "../nn";
-import { Rng } from "../random";
+import { Conv2D, collectParams, type HasParams } from "../runtime/nn";
+import { Rng } from "../runtime/random";
 import { changeOfVariablesLogProb, type FlowModel } from "./flow";
 
 export interface ConvFlowLevel {

@@ -6,8 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { grid25, ring8, sampleMixture, twoMoons, type Mixture, type Toy2D } from "../data/toys";
-import { boundsOf, grid2d } from "../grid";
-import { Rng } from "../random";
+import { boundsOf, grid2d } from "../display/grid";
+import { Rng } from "../runtime/random";
 import {
   densityIntegral,
   fitFlow,

@@ -20,15 +20,15 @@
  * likelihood and into bits per dimension. All noise comes from seeded Rngs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, gatherRows } from "../data/batch";
-import { cholesky, logDetFromCholesky } from "../linalg";
-import { MLP, collectParams, type HasParams } from "../nn";
-import { Rng } from "../random";
-import { resumeSpec } from "../resume";
+import { cholesky, logDetFromCholesky } from "../runtime/linalg";
+import { MLP, collectParams, type HasParams } from "../runtime/nn";
+import { Rng } from "../runtime/random";
+import { resumeSpec } from "../training/resume";
 import { globalNorm } from "./gan";
-import { trainLoop, type History, type TrainOptions } from "../train";
-import { fitOrLoad, type FitResult } from "../weights";
+import { trainLoop, type History, type TrainOptions } from "../training/train";
+import { fitOrLoad, type FitResult } from "../training/weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -615,7 +615,7 @@ export interface FitFlowOptions<F extends FlowModel = Flow> {
   label?: string;
 }
 
-/** Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
+/** Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
 export async function fitFlow<F extends FlowModel = Flow>(
   o: FitFlowOptions<F>,
 ): Promise<{ flow: F; fit: FitResult }> {

@@ -8,7 +8,7 @@
  *
  * The generator's loss is either the minimax ("saturating") log(1 - D(G(z))) or the "non-saturating"
  * -log D(G(z)) that the GAN paper recommends in practice. All losses are written on D's logits with
- * softplus, so they stay finite when D is certain. Everything here is seeded (lib/random.ts).
+ * softplus, so they stay finite when D is certain. Everything here is seeded (lib/runtime/random.ts).
  *
  * Also here: the 1-D theory helpers (D*, JSD and V(D*, G) by quadrature), the vanishing-gradient
  * experiment (train D against a fixed G, record the norm of G's gradient for both losses), and
@@ -16,18 +16,18 @@
  */
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, gatherRows, type BatchStream } from "../data/batch";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
-import { trainMode } from "../env";
-import { type Grid2D } from "../grid";
-import { writeJsonAtomic } from "../io";
-import { MLP, collectParams, type Activation, type HasParams } from "../nn";
-import { Rng, randn, type RngState, type Stateful } from "../random";
-import { resumeSpec, type ResumeTarget } from "../resume";
-import { trainLoop, type History, type HistoryRow } from "../train";
-import { fitOrLoad, weightsFile, type FitResult } from "../weights";
+import { trainMode } from "../runtime/env";
+import { type Grid2D } from "../display/grid";
+import { writeJsonAtomic } from "../storage/io";
+import { MLP, collectParams, type Activation, type HasParams } from "../runtime/nn";
+import { Rng, randn, type RngState, type Stateful } from "../runtime/random";
+import { resumeSpec, type ResumeTarget } from "../training/resume";
+import { trainLoop, type History, type HistoryRow } from "../training/train";
+import { fitOrLoad, weightsFile, type FitResult } from "../training/weights";
 
 // ---------------------------------------------------------------------------------------------
 // Model and losses.
@@ -292,7 +292,7 @@ export interface GANSnapshot {
 }
 
 export interface TrainGANOptions {
-  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/training/resume.ts). */
   resume?: ResumeTarget;
   seed: number;
   /** The standard GAN's generator loss (default non-saturating); ignored when `objective` is given. */
@@ -513,7 +513,7 @@ export interface FitGANResult {
   snapshots: GANSnapshot[] | null;
 }
 
-/** Builds a GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
+/** Builds a GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
 export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
   const gan = new GAN(o.model, o.config, new Rng(o.seed));
   let snaps: GANSnapshot[] | null = null;
@@ -667,7 +667,7 @@ export function scoreToy(gan: GAN, mix: Mixture, seed: number): ModeCoverage {
   return modeCoverage(generateSamples(gan, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
 }
 
-/** Values on a 2-D grid (row by row, as lib/grid.ts lays them out) read at each point by nearest grid node. */
+/** Values on a 2-D grid (row by row, as lib/display/grid.ts lays them out) read at each point by nearest grid node. */
 export function valuesAt(
   grid: Grid2D,
   values: ArrayLike<number>,

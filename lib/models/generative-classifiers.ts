@@ -10,7 +10,7 @@
  * - BernoulliNaiveBayes: p(x | y = c) = prod_j theta_cj^x_j (1 - theta_cj)^(1 - x_j) over binary
  *   pixels, theta estimated with Laplace smoothing alpha.
  *
- * Fitting and the d x d algebra run in Float64 (../linalg.ts); the n x d x d products of scoring
+ * Fitting and the d x d algebra run in Float64 (../runtime/linalg.ts); the n x d x d products of scoring
  * go through tfjs matMul (float32), which keeps scoring thousands of 784-pixel images in seconds.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -21,8 +21,8 @@ import {
   meanRows,
   rowCount,
   symmetrizeUpper,
-} from "../linalg";
-import { Rng } from "../random";
+} from "../runtime/linalg";
+import { Rng } from "../runtime/random";
 
 /** Rows x (n x dim, row-major) with a label in 0..classes-1 each. */
 export interface LabeledRows {

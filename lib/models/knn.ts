@@ -5,7 +5,7 @@
  * between classes goes to the class of the nearest neighbour among the tied ones.
  */
 import * as tf from "@tensorflow/tfjs";
-import { rowCount } from "../linalg";
+import { rowCount } from "../runtime/linalg";
 import type { Classifier, LabeledRows } from "./generative-classifiers";
 
 export class KNNClassifier implements Classifier {

@@ -28,14 +28,14 @@
  * 500 units and one mask: 88.40 nats; NADE (fixed order): 88.33 nats. See MADE_PUBLISHED.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
-import type { TrainMode } from "../env";
-import { ProgressBar } from "../progress";
-import { Rng } from "../random";
-import { resumeSpec } from "../resume";
-import { trainLoop, type History, type HistoryRow, type TrainOptions } from "../train";
-import { fitOrLoad, type FitResult } from "../weights";
+import type { TrainMode } from "../runtime/env";
+import { ProgressBar } from "../display/progress";
+import { Rng } from "../runtime/random";
+import { resumeSpec } from "../training/resume";
+import { trainLoop, type History, type HistoryRow, type TrainOptions } from "../training/train";
+import { fitOrLoad, type FitResult } from "../training/weights";
 import { bernoulliLogLik } from "./vae";
 
 /** Negative log-likelihoods on binarised MNIST, in nats, from the MADE paper (Table 6). */
@@ -534,7 +534,7 @@ export interface FitMADEOptions {
 export const MADE_MNIST = { model: "made-mnist", hidden: [500], seed: 606, steps: 16000 } as const;
 
 /**
- * Builds a MADE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts.
+ * Builds a MADE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts.
  * Training starts from output biases set to the data's pixel means and uses dynamic binarisation;
  * the degrees (hence masks) come from the weights file when it is loaded.
  */

@@ -10,12 +10,12 @@
  *   MADE (autoregressive, nb 06)      fitMnistMADE(xTrain, heldOut)
  *   VAE + adversarial term (nb 06)    fitMnistVAEGAN(xTrain)         (lib/models/vaegan.ts)
  */
-import type { FitResult } from "../weights";
+import type { FitResult } from "../training/weights";
 import type { Dataset } from "../data/mnist";
 import { fitVAEGAN, type VAEGAN, type VAEGANBudget, type VAEGANConfig } from "./vaegan";
-import { disposeParams } from "../nn";
-import { Rng } from "../random";
-import { runOrLoad, type RunOutcome } from "../runs";
+import { disposeParams } from "../runtime/nn";
+import { Rng } from "../runtime/random";
+import { runOrLoad, type RunOutcome } from "../storage/runs";
 import {
   Flow,
   LogitPreprocess,

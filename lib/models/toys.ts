@@ -23,11 +23,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { sampleMixture, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
-import { countParams, type HasParams } from "../nn";
-import { Rng } from "../random";
-import { type ResumeTarget } from "../resume";
-import { type History, type HistoryRow } from "../train";
-import { fitOrLoad, type Budget, type FitResult } from "../weights";
+import { countParams, type HasParams } from "../runtime/nn";
+import { Rng } from "../runtime/random";
+import { type ResumeTarget } from "../training/resume";
+import { type History, type HistoryRow } from "../training/train";
+import { fitOrLoad, type Budget, type FitResult } from "../training/weights";
 import {
   Flow,
   flowParamCount,
@@ -135,7 +135,7 @@ export interface ToyTrainOptions {
   quiet?: boolean;
   /** Log mode coverage with the history (default true): every steps / 100 steps, 2,500 samples of fixed noise. */
   coverage?: boolean;
-  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/training/resume.ts). */
   resume?: ResumeTarget;
 }
 
@@ -220,7 +220,7 @@ async function fitToy<M extends HasParams, B extends Budget>(
 
 /**
  * The toy VAE on one of TOY_DATASETS (ring8, grid25, unbalanced), loaded from data/weights/vae-<dataset>-s<seed>
- * or trained (GENLAB_TRAIN, lib/weights.ts), with mode coverage logged over training.
+ * or trained (GENLAB_TRAIN, lib/training/weights.ts), with mode coverage logged over training.
  */
 export async function fitToyVAE(
   dataset: string,

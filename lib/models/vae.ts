@@ -21,14 +21,14 @@
  * All noise comes from a seeded Rng, so the same seed gives the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
-import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../linalg";
-import { MLP, collectParams, type HasParams } from "../nn";
-import { Rng, randn, type Stateful } from "../random";
-import { resumeSpec } from "../resume";
-import { trainLoop, type History, type TrainOptions } from "../train";
-import { fitOrLoad, type FitResult } from "../weights";
+import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../runtime/linalg";
+import { MLP, collectParams, type HasParams } from "../runtime/nn";
+import { Rng, randn, type Stateful } from "../runtime/random";
+import { resumeSpec } from "../training/resume";
+import { trainLoop, type History, type TrainOptions } from "../training/train";
+import { fitOrLoad, type FitResult } from "../training/weights";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Smallest variance a Gaussian decoder takes (sigma 0.001). */
@@ -795,7 +795,7 @@ export interface FitVAEOptions {
   label?: string;
 }
 
-/** Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts. */
+/** Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
 export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResult }> {
   const inputDim = 784;
   const vae = new VAE(

@@ -12,13 +12,13 @@
  * than the ELBO's pixel averages). gamma = 0 is the plain VAE.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
-import { MLP, collectParams, type HasParams } from "../nn";
-import { Rng, randn } from "../random";
-import { resumeSpec } from "../resume";
-import { trainLoop, type History, type TrainOptions } from "../train";
-import { fitOrLoad, type FitResult } from "../weights";
+import { MLP, collectParams, type HasParams } from "../runtime/nn";
+import { Rng, randn } from "../runtime/random";
+import { resumeSpec } from "../training/resume";
+import { trainLoop, type History, type TrainOptions } from "../training/train";
+import { fitOrLoad, type FitResult } from "../training/weights";
 import { discriminatorLoss, discriminatorLogits, generatorLoss } from "./gan";
 import { VAE, gaussianKL, type VAEConfig } from "./vae";
 
@@ -195,7 +195,7 @@ export interface FitVAEGANOptions {
 }
 
 /**
- * Builds a VAE-GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/weights.ts.
+ * Builds a VAE-GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts.
  * The weights file holds the VAE only: D is a training device nothing reads afterwards (on MNIST it
  * would add 2.1 MB to data/); a loaded model's D keeps its initial weights.
  */

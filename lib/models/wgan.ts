@@ -11,7 +11,7 @@
  * The Lipschitz constraint is approximated by clipping every critic weight to [-c, c] (WGAN) or by
  * the gradient penalty on points x^ between real and fake samples (WGAN-GP). The penalty needs a
  * gradient of a gradient: the critic's activations must have correct second derivatives in tfjs
- * (relu, and leaky ReLU as lib/nn.ts applies it: genlab's LeakyReluGrad kernel on wasm, else
+ * (relu, and leaky ReLU as lib/runtime/nn.ts applies it: genlab's LeakyReluGrad kernel on wasm, else
  * relu(x) - a relu(-x); not tanh, sigmoid, elu:
  * PLATFORM.md), checked against finite differences in test/wgan.test.ts.
  *
@@ -19,13 +19,13 @@
  * samples) and the B5 experiment for a critic (G's gradient while the critic trains to optimum).
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../optim";
+import { adam } from "../runtime/optim";
 import { klDivergence } from "../eval/classes";
 import { spearman } from "../eval/correlation";
-import { qualityScorer } from "../eval/mnist-classifier";
-import { grid2d } from "../grid";
-import { MLP, disposeParams } from "../nn";
-import { Rng, randu } from "../random";
+import { qualityScorer } from "./eval-classifier";
+import { grid2d } from "../display/grid";
+import { MLP, disposeParams } from "../runtime/nn";
+import { Rng, randu } from "../runtime/random";
 import {
   GAN,
   fitGAN,
@@ -44,9 +44,9 @@ import {
   type Sampler,
   type TrainGANOptions,
 } from "./gan";
-import { type HistoryRow } from "../train";
+import { type HistoryRow } from "../training/train";
 import { type ModeCoverage } from "../eval/modes";
-import { runOrLoad, type RunOutcome } from "../runs";
+import { runOrLoad, type RunOutcome } from "../storage/runs";
 
 // ---------------------------------------------------------------------------------------------
 // Losses.
@@ -326,7 +326,7 @@ export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
 /**
  * WGAN-GP with the authors' 512-unit networks on PacGAN's 5 x 5 grid, five seeds (notebook 04's
  * target of >= 24/25 modes). 4.1 MB of weights a seed is too much to ship five, so the scores ship as
- * a run record (data/runs/wgan-gp-grid25-w512.json, lib/runs.ts); GENLAB_TRAIN=full retrains the
+ * a run record (data/runs/wgan-gp-grid25-w512.json, lib/storage/runs.ts); GENLAB_TRAIN=full retrains the
  * five models (about 30 min each on one core) and rescores them.
  */
 export async function wganGpWideGridRun(): Promise<

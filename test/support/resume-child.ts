@@ -4,8 +4,8 @@
  * fitOrLoad in GENLAB_TRAIN=full mode (smoke for the toy flow, whose budget is fixed), small enough
  * to train in a second or two. Prints {model: {file, snapshots?}} as JSON on its last line.
  */
-import { initBackend } from "../../lib/backend";
-import { trainEvalClassifier } from "../../lib/eval/mnist-classifier";
+import { initBackend } from "../../lib/runtime/backend";
+import { trainEvalClassifier } from "../../lib/models/eval-classifier";
 import { MLPClassifier } from "../../lib/models/classifier";
 import { fitFlow, LogitPreprocess } from "../../lib/models/flow";
 import { fitToyGAN } from "../../lib/models/gan";
@@ -14,8 +14,8 @@ import { fitToyFlow } from "../../lib/models/toys";
 import { fitVAE } from "../../lib/models/vae";
 import { fitVAEGAN } from "../../lib/models/vaegan";
 import { fitToyWGAN } from "../../lib/models/wgan";
-import { Rng } from "../../lib/random";
-import { fitOrLoad } from "../../lib/weights";
+import { Rng } from "../../lib/runtime/random";
+import { fitOrLoad } from "../../lib/training/weights";
 
 type Done = { file: string; snapshots?: number };
 

@@ -8,7 +8,7 @@
  * threshold against it and returns a line saying how far outside the spread the threshold is.
  */
 import * as fs from "fs";
-import { dataDir } from "./env";
+import { dataDir } from "../runtime/env";
 
 export interface SpreadStats {
   n: number;

@@ -15,9 +15,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { outDir, trainMode } from "./env";
-import { writeJsonAtomic } from "./io";
-import { codeVersion } from "./version";
+import { outDir, trainMode } from "../runtime/env";
+import { writeJsonAtomic } from "../storage/io";
+import { codeVersion } from "../runtime/version";
 
 export type Verdict = "reproduced" | "reproduced with a caveat" | "not reproduced";
 export const VERDICTS: readonly Verdict[] = [

@@ -1,8 +1,8 @@
 /**
  * The claims of the two blog posts (../shared/CLAIMS.md) in one place, and the claims table built
- * from what the notebooks saved (lib/results.ts): per claim the original Chinese, an English
+ * from what the notebooks saved (lib/claims/results.ts): per claim the original Chinese, an English
  * translation, the experiment, the verdict, the measured numbers and a link to the notebook section.
- * The list itself (id, Chinese quote, English, experiment, notebooks) is data, in lib/claims.json;
+ * The list itself (id, Chinese quote, English, experiment, notebooks) is data, in lib/claims/claims.json;
  * `CLAIMS` is that file, checked when loaded. Each Chinese quote is the posts' own text (fragments
  * joined by QUOTE_GAP; test/claims.test.ts finds each one verbatim in ../shared/seeds/).
  *
@@ -19,8 +19,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { escapeHtml, showHtml } from "./display";
-import { projectRoot } from "./env";
+import { escapeHtml, showHtml } from "../display/display";
+import { projectRoot } from "../runtime/env";
 import {
   readAllResults,
   VERDICTS,
@@ -29,7 +29,7 @@ import {
   type ResultsReadError,
   type Verdict,
 } from "./results";
-import { formatNumber, tableHtml, tableText, type Row } from "./table";
+import { formatNumber, tableHtml, tableText, type Row } from "../display/table";
 
 /** The two source posts, in ../shared/seeds/ beside the project. */
 export const SEEDS = {
@@ -53,8 +53,10 @@ export interface Claim {
   notebooks: string[];
 }
 
-/** Every claim of CLAIMS.md, in its order: the data sits in lib/claims.json beside this file. */
-export const CLAIMS: readonly Claim[] = loadClaims(path.join(projectRoot(), "lib", "claims.json"));
+/** Every claim of CLAIMS.md, in its order: the data sits in lib/claims/claims.json beside this file. */
+export const CLAIMS: readonly Claim[] = loadClaims(
+  path.join(projectRoot(), "lib", "claims", "claims.json"),
+);
 
 function loadClaims(file: string): Claim[] {
   const data = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
@@ -494,7 +496,7 @@ export interface ClaimsTableHtmlOptions {
 }
 
 /**
- * The claims table as HTML (lib/table.ts's table; the rich cells, links and coloured verdicts, are
+ * The claims table as HTML (lib/display/table.ts's table; the rich cells, links and coloured verdicts, are
  * put in after tableHtml has escaped the rest).
  */
 export function claimsTableHtml(table: ClaimsTable, opts: ClaimsTableHtmlOptions = {}): string {

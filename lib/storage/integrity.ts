@@ -63,7 +63,7 @@ export function hashProblem(file: string, data: Uint8Array): string | null {
 }
 
 /**
- * Writes `data` atomically (lib/io.ts) and records its hash in the manifest beside it, so that a
+ * Writes `data` atomically (lib/storage/io.ts) and records its hash in the manifest beside it, so that a
  * kill at any moment leaves a file the manifest accepts: first the new hash is added beside the
  * old one, then the file is replaced, then the old hash goes. A failed write puts the old back.
  */

@@ -1,6 +1,6 @@
 /**
  * Kernels genlab adds to or wraps on tfjs's wasm backend, all in one place, registered by
- * `registerWasmKernels()` when the backend starts (lib/backend.ts). Each is checked against the
+ * `registerWasmKernels()` when the backend starts (lib/runtime/backend.ts). Each is checked against the
  * cpu backend in test/wasm-kernels.test.ts; bench/RESULTS.md has what each one bought.
  *
  * - BatchMatMul (wrapped): the wasm kernel takes a slow scalar path whenever transposeA or
@@ -23,12 +23,12 @@
  *   more transpose gives the filter gradient. All three steps are existing wasm kernels
  *   (Transpose, and Conv2D, which runs on XNNPACK).
  * - FusedAdam (added; not a tfjs kernel): one variable's whole Adam update in one call, for
- *   lib/optim.ts (tf.train.adam issues 14 kernel calls per variable per step), as one pass
+ *   lib/runtime/optim.ts (tf.train.adam issues 14 kernel calls per variable per step), as one pass
  *   of a small hand-assembled WebAssembly SIMD function over the backend's own memory. Checked
  *   bit for bit against tfjs's ops and tf.train.adam in test/optim.test.ts.
  * - LeakyReluGrad (added; not a tfjs kernel): LeakyRelu's gradient in one SIMD pass instead of
  *   tfjs's Greater + Multiply + Select, registered as LeakyRelu's gradient with a gradient of its
- *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/nn.ts then uses it for the
+ *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/runtime/nn.ts then uses it for the
  *   critics of WGAN-GP). Checked bit for bit against tfjs's gradient in test/wasm-kernels.test.ts.
  */
 import { nativeBlasSetting, projectRoot } from "./env";
@@ -225,7 +225,7 @@ function loadNative(): { blas: NativeBlas | null; reason: string } {
   const why: string[] = [];
   // The installed optionalDependency, then the package in the repository (a checkout whose
   // node_modules predates the dependency, or a notebook kernel resolving lib/ through a symlink).
-  // (__dirname is notebooks/lib in a kernel, so the repository's native/ is found from the root.)
+  // (__dirname is notebooks/lib/runtime in a kernel, so the repository's native/ is found from the root.)
   for (const spec of ["genlab-blas", path.join(projectRoot(), "native")]) {
     try {
       const blas = require(spec) as NativeBlas;
@@ -1420,7 +1420,7 @@ function installLeakyReluGradient(): void {
  * True when tf.leakyRelu runs on genlab's kernels here (the backend has LeakyReluGrad), so its
  * gradient is one kernel and its second derivative is right; then (re)installs the gradients:
  * loading a second copy of tfjs-core (danfojs-node brings one) re-registers tfjs's own gradients
- * in the registry all copies share. lib/nn.ts asks before each leaky ReLU.
+ * in the registry all copies share. lib/runtime/nn.ts asks before each leaky ReLU.
  */
 export function leakyReluGradReady(): boolean {
   if (!tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return false;
@@ -1434,7 +1434,7 @@ export function leakyReluGradReady(): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// FusedAdam: one variable's Adam step (lib/optim.ts) in one call instead of tf.train.adam's 14
+// FusedAdam: one variable's Adam step (lib/runtime/optim.ts) in one call instead of tf.train.adam's 14
 // kernel calls per variable (each 10-30 us of tfjs overhead on the toy GANs' small variables).
 // The arithmetic is tfjs's AdamOptimizer, op for op, each op in float32 as the wasm (and cpu)
 // kernels do it, so the results are the same bits. It runs as one pass over the wasm heap in a

@@ -1,5 +1,5 @@
 /**
- * Load a shipped run result, or compute it: the conventions of fitOrLoad (lib/weights.ts) for results
+ * Load a shipped run result, or compute it: the conventions of fitOrLoad (lib/training/weights.ts) for results
  * that are numbers rather than weights, e.g. a grid of training runs too many to ship as weight files
  * (B11's learning rates x seeds, lib/models/b11.ts).
  *
@@ -8,8 +8,8 @@
  * | full         | compute from scratch with the full budget, refresh the shipped file  | data/runs/           |
  * | smoke        | compute with the tiny smoke budget, write, and read back             | out/runs/            |
  *
- * The file (JSON, written atomically through lib/io.ts) records what produced it: format, name,
- * codeVersion (lib/version.ts), seeds, budget, mode, backend, createdAt, the wall-clock seconds of the
+ * The file (JSON, written atomically through lib/storage/io.ts) records what produced it: format, name,
+ * codeVersion (lib/runtime/version.ts), seeds, budget, mode, backend, createdAt, the wall-clock seconds of the
  * computation, and the result. Loading checks all of it: a file that is not JSON, not this format, for
  * another name, or computed for other seeds or another budget than the code asks for now is an error
  * that names the file and says how to recompute (GENLAB_TRAIN=full, which overwrites it).
@@ -17,9 +17,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
+import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "../runtime/env";
 import { readChecked, writeRecorded } from "./integrity";
-import { codeVersion } from "./version";
+import { codeVersion } from "../runtime/version";
 
 export const RUN_FORMAT = "genlab-run/1";
 

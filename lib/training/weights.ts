@@ -13,10 +13,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { checkpointMeta, loadInto, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
-import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "./env";
-import { codeVersion } from "./version";
-import { readChecked, writeRecorded } from "./integrity";
+import {
+  checkpointMeta,
+  loadInto,
+  saveCheckpoint,
+  type CheckpointMeta,
+} from "../storage/checkpoint";
+import { dataDir, outDir, projectRoot, trainMode, type TrainMode } from "../runtime/env";
+import { codeVersion } from "../runtime/version";
+import { readChecked, writeRecorded } from "../storage/integrity";
 import { clearResume, resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
 
@@ -30,7 +35,7 @@ export interface FitSpec<B extends Budget> {
   budget: { full: B; smoke: B };
   /**
    * Trains `params` in place with the given budget and returns the history. `ctx.resume`: where a
-   * resumable training function keeps its resume checkpoint (lib/resume.ts).
+   * resumable training function keeps its resume checkpoint (lib/training/resume.ts).
    */
   train: (budget: B, ctx: { resume: ResumeTarget }) => Promise<History>;
   /** Numbers to store with the weights (computed after training). */

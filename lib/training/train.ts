@@ -2,10 +2,10 @@
  * The training loop every model in genlab uses: seeded by its caller, one optimisation step per
  * call of `step`, losses read every step, a progress bar, a history of losses, and a guard that
  * stops on a NaN or infinite loss with a clear error and puts back the last good weights. With
- * `resume`, a resume checkpoint every minute or so, and a restart goes on from it (lib/resume.ts).
+ * `resume`, a resume checkpoint every minute or so, and a restart goes on from it (lib/training/resume.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { ProgressBar } from "./progress";
+import { ProgressBar } from "../display/progress";
 import {
   checkpointSeconds,
   loadResume,
@@ -97,7 +97,7 @@ export interface TrainOptions {
   /** Go to trainLoop (e.g. to add mode coverage to the history rows). */
   logEvery?: number;
   onLog?: (row: HistoryRow) => void;
-  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/resume.ts). */
+  /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/training/resume.ts). */
   resume?: ResumeTarget;
 }
 

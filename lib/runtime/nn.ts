@@ -12,7 +12,7 @@ export type Activation = "linear" | "relu" | "leakyRelu" | "tanh" | "sigmoid" | 
 
 /**
  * Applies an activation. leakyRelu is one LeakyRelu kernel where the backend has genlab's
- * LeakyReluGrad kernel (wasm, lib/wasm-kernels.ts), which gives it a correct second derivative;
+ * LeakyReluGrad kernel (wasm, lib/runtime/wasm-kernels.ts), which gives it a correct second derivative;
  * elsewhere it is written as relu(x) - a*relu(-x), because tfjs's own leakyRelu gradient has no
  * second derivative through x (PLATFORM.md) and the gradient penalty of WGAN-GP needs one. Both
  * forms give the same values and gradients (test/nn.test.ts).

@@ -6,7 +6,7 @@
  * - GENLAB_DATA: the data folder (shipped weights, run times), absolute or relative to the root; default data/.
  * - GENLAB_OUT: the output folder, absolute or relative to the root; default out/.
  * - GENLAB_TRAIN: the run mode, see trainMode().
- * - GENLAB_BACKEND: the tfjs backend, see lib/backend.ts.
+ * - GENLAB_BACKEND: the tfjs backend, see lib/runtime/backend.ts.
  * - GENLAB_NATIVE_BLAS: the optional OpenBLAS accelerator, see nativeBlasSetting().
  */
 import * as fs from "fs";

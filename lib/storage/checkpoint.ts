@@ -15,9 +15,9 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as os from "os";
-import { trainMode } from "./env";
+import { trainMode } from "../runtime/env";
 import { describeFsError, readChecked, writeRecorded } from "./integrity";
-import { codeVersion } from "./version";
+import { codeVersion } from "../runtime/version";
 
 /** What a checkpoint says about itself; stored as JSON under the "genlab" metadata key. */
 export interface CheckpointMeta {

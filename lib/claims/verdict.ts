@@ -11,8 +11,8 @@
  *   a9.record(nb.results);
  *   if (nb.mode !== "smoke") a9.mustHold();
  *
- * The checks decide the verdict by decideVerdict's rule (lib/results.ts): an essential check that
- * fails makes it "not reproduced", a caveat that fails "reproduced with a caveat". `record` writes
+ * The checks decide the verdict by decideVerdict's rule (lib/claims/results.ts): an essential
+ * check that fails makes it "not reproduced", a caveat that fails "reproduced with a caveat". `record` writes
  * the same entry to the results JSON as Results.verdict; `mustHold` is the notebook's assertion:
  * it throws, naming every failed essential check and the numbers, so a broken model cannot pass.
  */

@@ -16,7 +16,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { escapeHtml, inNotebook, newLiveDisplay, showHtml } from "./display";
-import { writeFileAtomic } from "./io";
+import { writeFileAtomic } from "../storage/io";
 import { encodePng, pngDataUrl, tileImages } from "./png";
 
 /** A Plotly figure: traces, layout and (for animations) frames, all plain JSON. */
@@ -232,7 +232,7 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
     `    var target = el || document.getElementById(id);\n` +
     `    if (!target || !window.Plotly || !window.Plotly.newPlot) {\n` +
     `      if (Date.now() - started < 10000) { setTimeout(draw, 100); return; }\n` +
-    `      if (target) target.textContent = "plotly.js did not load within 10 s: run plotlyInit(true) from lib/plot and show the figure again.";\n` +
+    `      if (target) target.textContent = "plotly.js did not load within 10 s: run plotlyInit(true) from lib/display/plot and show the figure again.";\n` +
     `      return;\n` +
     `    }\n` +
     `    var frames =\n` +

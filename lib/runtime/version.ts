@@ -61,7 +61,7 @@ function git(cwd: string, args: string[]): string | undefined {
 /**
  * First 12 hex digits of sha256 over every *.ts file under `libDir` (recursively, symlinked folders
  * not followed), sorted by path relative to the folder above `libDir` with "/" separators
- * ("lib/env.ts"). Each file contributes `path NUL byteLength NUL contents`.
+ * ("lib/runtime/env.ts"). Each file contributes `path NUL byteLength NUL contents`.
  */
 export function libHash(libDir: string): string {
   const base = path.dirname(libDir);

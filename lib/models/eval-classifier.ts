@@ -1,7 +1,7 @@
 /**
  * The MNIST classifier every notebook uses as its measuring instrument: it labels generated
- * digits (class histograms, ./classes.ts) and its penultimate layer gives the features of the
- * Frechet distance (./frechet.ts).
+ * digits (class histograms, ../eval/classes.ts) and its penultimate layer gives the features of the
+ * Frechet distance (../eval/frechet.ts).
  *
  * An MLP 784-512-256-10 (ReLU) trained with Adam on the training split, each minibatch shifted by
  * up to 2 pixels in each direction (augmentation), learning rate 1e-3 then 3e-4 then 1e-4.
@@ -11,15 +11,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { toFloat } from "../data/batch";
 import { loadMnist, type ImageSet } from "../data/mnist";
-import { accuracy, MLPClassifier, trainClassifier, type Features } from "../models/classifier";
-import { classHistogram, klFromUniform } from "./classes";
-import { frechetFromStats, gaussianStats } from "./frechet";
-import { sharpness } from "./sharpness";
-import { Rng, type Stateful } from "../random";
-import { resumePhases, type ResumeTarget } from "../resume";
-import { History } from "../train";
-import { fitOrLoad, type FitResult } from "../weights";
-import { randomShifts } from "./images";
+import { accuracy, MLPClassifier, trainClassifier, type Features } from "./classifier";
+import { classHistogram, klFromUniform } from "../eval/classes";
+import { frechetFromStats, gaussianStats } from "../eval/frechet";
+import { sharpness } from "../eval/sharpness";
+import { Rng, type Stateful } from "../runtime/random";
+import { resumePhases, type ResumeTarget } from "../training/resume";
+import { History } from "../training/train";
+import { fitOrLoad, type FitResult } from "../training/weights";
+import { randomShifts } from "../eval/images";
 
 export const EVAL_CLASSIFIER_MODEL = "eval-mnist-classifier";
 export const EVAL_CLASSIFIER_SIZES = [784, 512, 256, 10];

@@ -3,11 +3,11 @@
  * continues from its last checkpoint when it is started again, and ends with the same weights as a
  * run that was never interrupted.
  *
- * trainLoop (lib/train.ts) writes a resume checkpoint to out/resume/<model>.safetensors every
+ * trainLoop (lib/training/train.ts) writes a resume checkpoint to out/resume/<model>.safetensors every
  * `everySeconds` (default 60, GENLAB_CHECKPOINT_SECONDS overrides; 0 = at every history row): the
  * weights, every optimiser's state (moments, step count), every random generator and batch stream
  * the step function draws from, and the history so far, written atomically like every checkpoint.
- * fitOrLoad (lib/weights.ts) deletes it once the finished weights are saved. On a new start with
+ * fitOrLoad (lib/training/weights.ts) deletes it once the finished weights are saved. On a new start with
  * the same model, seed, budget, mode and code, the loop loads it and goes on from its step; a
  * checkpoint of another run (other seed, budget or code) is set aside with a message.
  *
@@ -27,10 +27,10 @@ import {
   entryTensor,
   readCheckpoint,
   saveCheckpoint,
-} from "./checkpoint";
-import { outDir } from "./env";
-import { removeRecorded } from "./integrity";
-import { type Stateful } from "./random";
+} from "../storage/checkpoint";
+import { outDir } from "../runtime/env";
+import { removeRecorded } from "../storage/integrity";
+import { type Stateful } from "../runtime/random";
 
 /** Where and for which run: given by fitOrLoad to the training function, passed on to trainLoop. */
 export interface ResumeTarget {
@@ -186,14 +186,14 @@ export async function saveResume(
 /**
  * Loads the resume checkpoint into the params, optimisers and state if there is one for this run;
  * returns the step to go on from and the history rows so far (History.fromJSON reads them; this
- * file does not import lib/train.ts, which imports it), or null to start from step 0.
+ * file does not import lib/training/train.ts, which imports it), or null to start from step 0.
  */
 export async function loadResume(
   spec: ResumeSpec,
   params: Record<string, tf.Variable>,
 ): Promise<{ step: number; history: unknown } | null> {
   if (!fs.existsSync(spec.file)) return null;
-  const ck = readCheckpoint(spec.file); // a damaged file is an error naming it (lib/integrity.ts)
+  const ck = readCheckpoint(spec.file); // a damaged file is an error naming it (lib/storage/integrity.ts)
   const json = JSON.parse(ck.meta.notes ?? "{}") as Saved;
   if (!same(json.identity, spec.identity)) {
     const aside = `${spec.file}.other-run`;

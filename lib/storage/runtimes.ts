@@ -8,7 +8,7 @@
  * - Every notebook's first cell (lib/notebook.ts) prints its line from `data/runtimes.json`.
  */
 import * as fs from "fs";
-import { TRAIN_MODES, type TrainMode } from "./env";
+import { TRAIN_MODES, type TrainMode } from "../runtime/env";
 import { writeJsonAtomic } from "./io";
 
 export interface RuntimeRecord {

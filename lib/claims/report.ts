@@ -1,12 +1,12 @@
 /**
- * out/report.html: the claims table (lib/claims.ts, from out/results/) and the key figures of the
+ * out/report.html: the claims table (lib/claims/claims.ts, from out/results/) and the key figures of the
  * executed notebooks, one self-contained page that opens offline in any browser, without Jupyter.
  *
  * Key figures: the outputs of every code cell tagged "report" (cell metadata `tags: ["report"]`) in
  * an executed notebook out/<nb>.ipynb, under the notebook's title and the cell's section heading.
  * A cell also counts when the tag is only in notebooks/<nb>.ipynb and that cell has the same source
  * there (so tagging a cell needs no re-run). HTML outputs (tables, Plotly figures, PNG image grids)
- * are copied as they are; Plotly's bundle (lib/plot.ts) is embedded once when a figure needs it,
+ * are copied as they are; Plotly's bundle (lib/display/plot.ts) is embedded once when a figure needs it,
  * so nothing is fetched from a CDN. `npm run reproduce` writes the page after its notebooks;
  * `npm run report` rebuilds it from whatever out/ holds.
  */
@@ -24,10 +24,10 @@ import {
   type ClaimsCounts,
   type HrefFor,
 } from "./claims";
-import { escapeHtml } from "./display";
-import { outDir, projectRoot } from "./env";
-import { writeFileAtomic } from "./io";
-import { plotlyBundleHtml } from "./plot";
+import { escapeHtml } from "../display/display";
+import { outDir, projectRoot } from "../runtime/env";
+import { writeFileAtomic } from "../storage/io";
+import { plotlyBundleHtml } from "../display/plot";
 
 export const REPORT_TAG = "report";
 

@@ -10,7 +10,7 @@
  *
  * Why: tf.train.adam issues 14 kernel calls per variable per step (mul, add, square, div,
  * sqrt, ...), each with 10-30 us of tfjs overhead on wasm. On wasm with genlab's kernels
- * registered (lib/wasm-kernels.ts, FusedAdam) each variable costs one call, computed op for op in
+ * registered (lib/runtime/wasm-kernels.ts, FusedAdam) each variable costs one call, computed op for op in
  * float32 as tfjs does, so parameters come out bit-identical to tf.train.adam's
  * (test/optim.test.ts). Measured (bench/RESULTS.md, `npm run bench -- --adam both`): 10-18% off a
  * toy-gan step, 5-9% off wgan-gp, 27-29% off vae-mlp (CPU time). Elsewhere (cpu, tfjs-node,
@@ -21,7 +21,7 @@
  * position in the list of gradients, so calling minimize with another variable list does not mix
  * up moments (tfjs would); beta1^t and beta2^t are JS numbers rounded to float32, not two scalar
  * tensors; getWeights/setWeights save and restore the whole state (moments by variable name, the
- * step count, beta1^t and beta2^t) for a training run's resume checkpoint (lib/resume.ts).
+ * step count, beta1^t and beta2^t) for a training run's resume checkpoint (lib/training/resume.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 
