@@ -12,9 +12,10 @@
  *   if (nb.mode !== "smoke") a9.mustHold();
  *
  * The checks decide the verdict by decideVerdict's rule (lib/claims/results.ts): an essential
- * check that fails makes it "not reproduced", a caveat that fails "reproduced with a caveat". `record` writes
- * the same entry to the results JSON as Results.verdict; `mustHold` is the notebook's assertion:
- * it throws, naming every failed essential check and the numbers, so a broken model cannot pass.
+ * check that fails makes it "not reproduced", a caveat that fails "reproduced with a caveat".
+ * `record` writes the same entry to the results JSON as Results.verdict; `mustHold` is the
+ * notebook's assertion: it throws, naming every failed essential check and the numbers, so a
+ * broken model cannot pass.
  */
 import { decideVerdict, type Results, type Verdict } from "./results";
 
