@@ -25,6 +25,8 @@ import {
   scatter2d,
   show,
   showImageGrid,
+  subplots,
+  SERIES_COLOURS,
   toPlainJson,
 } from "../lib/display/plot";
 
@@ -600,3 +602,31 @@ test(
 // Keep the Figure type import used (it documents what builders return).
 const _typeCheck: Figure = { data: [] };
 void _typeCheck;
+
+test("subplots: the same series keeps one colour across panels and is listed once in the legend", () => {
+  const panel = (k: number) =>
+    lineChart(
+      [
+        { name: "saturating", x: [0, 1], y: [1, k] },
+        { name: "non-saturating", x: [0, 1], y: [k, 1] },
+      ],
+      { title: `panel ${k}` },
+    );
+  const own = lineChart([{ name: "saturating", x: [0], y: [0] }]);
+  (own.data[0] as { line?: object }).line = { color: "#000000" };
+  const fig = subplots([panel(1), panel(2), own], { cols: 3 });
+  const traces = fig.data as { name: string; line?: { color?: string }; showlegend?: boolean }[];
+  const colour = (i: number) => traces[i].line?.color;
+  assert.equal(colour(0), SERIES_COLOURS[0]);
+  assert.equal(colour(1), SERIES_COLOURS[1]);
+  assert.equal(colour(2), colour(0), "saturating: same colour in both panels");
+  assert.equal(colour(3), colour(1), "non-saturating: same colour in both panels");
+  assert.deepEqual(
+    traces.slice(0, 4).map((t) => t.showlegend),
+    [true, true, false, false],
+  );
+  assert.equal(colour(4), "#000000", "a trace with a colour of its own keeps it");
+  assert.equal((fig.layout as { showlegend?: boolean }).showlegend, true);
+  const unnamed = subplots([heatmap2d({ x: [0, 1], y: [0, 1], z: [1, 2, 3, 4] })]);
+  assert.equal((unnamed.layout as { showlegend?: boolean }).showlegend, false);
+});

@@ -663,6 +663,38 @@ export interface SubplotsOptions {
  * Panel i's traces move to axes x{i+1}/y{i+1}; axis settings (titles, log scales, ranges, equal
  * aspect) carry over. Legends are merged, so give traces distinct names where it matters.
  */
+/** Plotly's default colour cycle (D3's category10). */
+export const SERIES_COLOURS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+
+/**
+ * A colour per series name over the panels of one figure, in order of first appearance, for
+ * the scatter and line traces that set no colour of their own (heatmaps, and traces coloured by
+ * their own line or marker colour, keep theirs).
+ */
+function seriesColours(figs: Figure[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const fig of figs) {
+    for (const t of fig.data as Json[]) {
+      const own = (t.line as Json | undefined)?.color ?? (t.marker as Json | undefined)?.color;
+      const scatter = t.type === undefined || t.type === "scatter" || t.type === "scattergl";
+      if (typeof t.name !== "string" || own !== undefined || !scatter || out.has(t.name)) continue;
+      out.set(t.name, SERIES_COLOURS[out.size % SERIES_COLOURS.length]);
+    }
+  }
+  return out;
+}
+
 export function subplots(figs: Figure[], opts: SubplotsOptions = {}): Figure {
   if (!figs.length) throw new Error("subplots: no figures");
   const cols = Math.max(1, Math.min(opts.cols ?? 3, figs.length));
@@ -676,9 +708,26 @@ export function subplots(figs: Figure[], opts: SubplotsOptions = {}): Figure {
   };
   if (opts.title) layout.title = { text: opts.title };
   const data: Json[] = [];
+  const colourOf = seriesColours(figs);
+  const inLegend = new Set<string>();
   figs.forEach((fig, i) => {
     const sfx = i === 0 ? "" : String(i + 1);
-    for (const t of fig.data as Json[]) data.push({ ...t, xaxis: `x${sfx}`, yaxis: `y${sfx}` });
+    for (const t of fig.data as Json[]) {
+      const trace: Json = { ...t, xaxis: `x${sfx}`, yaxis: `y${sfx}` };
+      const name = typeof t.name === "string" ? t.name : undefined;
+      const own = (t.line as Json | undefined)?.color ?? (t.marker as Json | undefined)?.color;
+      const colour = name === undefined || own !== undefined ? undefined : colourOf.get(name);
+      if (name !== undefined && colour !== undefined) {
+        // The same series keeps one colour across the panels, and appears once in the legend.
+        if (t.mode !== "markers") trace.line = { ...((t.line as Json) ?? {}), color: colour };
+        if (t.mode !== "lines") trace.marker = { ...((t.marker as Json) ?? {}), color: colour };
+        trace.legendgroup = name;
+        trace.showlegend = !inLegend.has(name);
+        inLegend.add(name);
+        layout.showlegend = true;
+      }
+      data.push(trace);
+    }
     const fl = (fig.layout ?? {}) as Json;
     const xa: Json = { ...((fl.xaxis as Json) ?? {}) };
     const ya: Json = { ...((fl.yaxis as Json) ?? {}) };
