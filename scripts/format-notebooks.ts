@@ -48,10 +48,16 @@ export function cellStats(cells: string[]): CellStats {
   };
 }
 
-async function main(): Promise<void> {
-  const check = process.argv.includes("--check");
+/**
+ * Formats (or with `check`, checks) every notebook in `dir`; returns the number of problems (an
+ * unformatted cell, a cell that does not parse, a lint message) and the cells' statistics. Cells
+ * are linted under the project's notebook rules whatever folder `dir` is.
+ */
+export async function formatNotebooks(
+  dir: string,
+  check: boolean,
+): Promise<{ problems: number; stats: CellStats }> {
   const root = projectRoot();
-  const dir = path.join(root, "notebooks");
   const options = {
     ...(await prettier.resolveConfig(path.join(root, "lib", "x.ts"))),
     parser: "typescript",
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
       line += text(c).split("\n").length + 1;
     }
     const joined = code.map(({ c }) => text(c)).join(SEP);
-    const lintFile = path.join(dir, `${f}.cells.ts`);
+    const lintFile = path.join(root, "notebooks", `${f}.cells.ts`);
     const [res] = await (check ? eslint : fixer).lintText(joined, { filePath: lintFile });
     if (!check && res.output !== undefined && res.output !== joined) {
       const fixed = res.output.split(SEP);
@@ -120,7 +126,15 @@ async function main(): Promise<void> {
       problems++;
     }
   }
-  const s = cellStats(all);
+  return { problems, stats: cellStats(all) };
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes("--check");
+  const { problems, stats: s } = await formatNotebooks(
+    path.join(projectRoot(), "notebooks"),
+    check,
+  );
   console.log(
     `notebook code: ${s.cells} cells, ${s.lines} lines, ${s.over100} over 100 characters ` +
       `(longest ${s.longest}), ${s.cellsOver15} cells over 15 lines`,
@@ -131,4 +145,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();
