@@ -677,6 +677,10 @@ export const SERIES_COLOURS = [
   "#17becf",
 ];
 
+/** The colour a trace sets itself, on its line or its markers. */
+const ownColour = (t: Json) =>
+  (t.line as Json | undefined)?.color ?? (t.marker as Json | undefined)?.color;
+
 /**
  * A colour per series name over the panels of one figure, in order of first appearance, for
  * the scatter and line traces that set no colour of their own (heatmaps, and traces coloured by
@@ -686,7 +690,7 @@ function seriesColours(figs: Figure[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const fig of figs) {
     for (const t of fig.data as Json[]) {
-      const own = (t.line as Json | undefined)?.color ?? (t.marker as Json | undefined)?.color;
+      const own = ownColour(t);
       const scatter = t.type === undefined || t.type === "scatter" || t.type === "scattergl";
       if (typeof t.name !== "string" || own !== undefined || !scatter || out.has(t.name)) continue;
       out.set(t.name, SERIES_COLOURS[out.size % SERIES_COLOURS.length]);
@@ -715,7 +719,7 @@ export function subplots(figs: Figure[], opts: SubplotsOptions = {}): Figure {
     for (const t of fig.data as Json[]) {
       const trace: Json = { ...t, xaxis: `x${sfx}`, yaxis: `y${sfx}` };
       const name = typeof t.name === "string" ? t.name : undefined;
-      const own = (t.line as Json | undefined)?.color ?? (t.marker as Json | undefined)?.color;
+      const own = ownColour(t);
       const colour = name === undefined || own !== undefined ? undefined : colourOf.get(name);
       if (name !== undefined && colour !== undefined) {
         // The same series keeps one colour across the panels, and appears once in the legend.
