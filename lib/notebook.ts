@@ -13,6 +13,8 @@
  *   data/      MNIST, toys, batches                                 -> runtime, storage
  *   eval/      pure metrics                                         -> runtime, data
  *   models/    the models and the evaluation classifier             -> everything above
+ *   lessons/   one module per notebook: the tables, figures and verdict numbers its cells show,
+ *              assembled from the folders above, so that a cell is a few lines that call them
  * This file sits on top and may import from any of them.
  */
 import { backendName, describeBackend, initBackend, type BackendInfo } from "./runtime/backend";
@@ -28,6 +30,29 @@ export interface NotebookContext {
   backend: BackendInfo;
   mode: TrainMode;
   results: Results;
+  /** The notebook's assertion: throws `message` unless `pass`, in every mode. */
+  assert(pass: boolean, message: string): void;
+  /**
+   * An assertion on a number the prose relies on, which only a trained model (shipped or full
+   * mode) can meet: throws `message` unless `pass`; in smoke mode it only says that it was skipped.
+   */
+  assertTrained(pass: boolean, message: string): void;
+}
+
+/** The two assertions of a NotebookContext for run mode `mode`. */
+export function notebookAssertions(
+  mode: TrainMode,
+): Pick<NotebookContext, "assert" | "assertTrained"> {
+  const assert = (pass: boolean, message: string) => {
+    if (!pass) throw new Error(message);
+  };
+  return {
+    assert,
+    assertTrained: (pass, message) => {
+      if (mode !== "smoke") assert(pass, message);
+      else if (!pass) console.log(`(smoke mode, not asserted: ${message})`);
+    },
+  };
 }
 
 const MODE_TEXT: Record<TrainMode, string> = {
@@ -48,5 +73,5 @@ export async function setupNotebook(name: string): Promise<NotebookContext> {
     `**${name}** · backend **${backend.choice}** (${backend.reason}) · run mode: ${MODE_TEXT[mode]} · code ${codeVersion()}`,
   );
   showMarkdown(runtimeLine(readRuntimes(dataDir("runtimes.json"))[name]));
-  return { name, backend, mode, results };
+  return { name, backend, mode, results, ...notebookAssertions(mode) };
 }

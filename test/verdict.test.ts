@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { claim, fmtNumber } from "../lib/claims/verdict";
+import { claim } from "../lib/claims/verdict";
+import { fmtNumber } from "../lib/display/format";
 import { openResults } from "../lib/claims/results";
 
 test("the checks decide the verdict: essential failing -> not reproduced, caveat failing -> caveat", () => {

@@ -9,6 +9,8 @@
  */
 import * as fs from "fs";
 import { dataDir } from "../runtime/env";
+import { mean as meanOf } from "../runtime/stats";
+import { fmtNumber } from "../display/format";
 
 export interface SpreadStats {
   n: number;
@@ -38,7 +40,7 @@ export interface SpreadRecord {
 /** min, mean, max and sample standard deviation. */
 export function spreadStats(values: number[]): SpreadStats {
   if (!values.length) throw new Error("spreadStats: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const mean = meanOf(values);
   const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
   const sd = Math.sqrt(ss / Math.max(1, values.length - 1));
   return { n: values.length, min: Math.min(...values), mean, max: Math.max(...values), sd };
@@ -104,10 +106,8 @@ export interface SpreadGuard {
   line: string;
 }
 
-/** A number for a sentence: 4 significant digits, in exponent form below 1e-3. */
-export function fmtSpread(x: number): string {
-  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : String(Number(x.toPrecision(4)));
-}
+/** A number for a sentence: 4 significant digits, in exponent form with 2 decimals below 1e-3. */
+const fmtSpread = (x: number) => fmtNumber(x, 2);
 
 const passesValue = (side: GuardSide, threshold: number, v: number) =>
   side === "below" ? v < threshold : v > threshold;

@@ -18,18 +18,12 @@
  * broken model cannot pass.
  */
 import { decideVerdict, type Results, type Verdict } from "./results";
+import { sentence } from "../display/format";
 
 export interface ClaimCheck {
   name: string;
   pass: boolean;
   caveat?: boolean;
-}
-
-/** A number in a sentence: integers as they are, others to 4 significant digits. */
-export function fmtNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1);
-  return String(Number(v.toPrecision(4)));
 }
 
 export class ClaimVerdict {
@@ -62,12 +56,7 @@ export class ClaimVerdict {
 
   /** The summary, as a tagged template: numbers are formatted by fmtNumber, white space collapsed. */
   says(strings: TemplateStringsArray, ...values: unknown[]): this {
-    const parts = strings.map((s, i) => {
-      if (i === values.length) return s;
-      const v = values[i];
-      return s + (typeof v === "number" ? fmtNumber(v) : String(v));
-    });
-    this.text = parts.join("").replace(/\s+/g, " ").trim();
+    this.text = sentence(strings, ...values);
     return this;
   }
 

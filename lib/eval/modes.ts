@@ -9,6 +9,7 @@
  *   the mixture's weights (PacGAN's "reverse KL"; 0 when the HQ samples spread like the data).
  * PacGAN scores 2,500 samples; PACGAN_SAMPLES is that number.
  */
+import { mean, sd } from "../runtime/stats";
 import type { Mixture } from "../data/toys";
 import { klDivergence } from "./classes";
 
@@ -107,14 +108,13 @@ export interface CoverageSummary {
 /** Mean and spread of mode coverage over several runs (seeds) of one setup. */
 export function coverageSummary(covs: readonly ModeCoverage[]): CoverageSummary {
   if (covs.length === 0) throw new Error("coverageSummary: no runs");
-  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   const m = covs.map((c) => c.modesCaptured);
   const mm = mean(m);
   return {
     runs: covs.length,
     modes: covs[0].modes,
     modesMean: mm,
-    modesSd: Math.sqrt(mean(m.map((v) => (v - mm) ** 2))),
+    modesSd: sd(m),
     hqMean: mean(covs.map((c) => c.hqFraction)),
     rklMean: mean(
       covs.map((c) => (Number.isFinite(c.reverseKl) ? c.reverseKl : Math.log(c.modes))),
