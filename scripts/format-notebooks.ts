@@ -10,6 +10,12 @@
  *
  * The cells of one notebook are linted together, in order, as one module (a name defined in one
  * cell and used in a later one is used). Also prints line and cell lengths.
+ *
+ * Both modes also fail on what formatting cannot fix: a line of a formatted cell over the print
+ * width (a long string: shorten it, or build it in lib/ or with the `sentence` template of
+ * lib/display/format.ts) and a cell over MAX_CELL_LINES lines (move its logic into lib/lessons/,
+ * or split it with a sentence of prose between). A cell should stay at about 15 lines; the limit
+ * leaves room for the few that read better whole.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -27,6 +33,27 @@ const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.sourc
 function toSource(s: string): string[] {
   const lines = s.split("\n");
   return lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l)).filter((l) => l !== "");
+}
+
+/** The formatter's print width: no notebook code line may be longer. */
+export const MAX_LINE = 100;
+/** The most lines a notebook code cell may have (aim at 15). */
+export const MAX_CELL_LINES = 18;
+
+/** What formatting cannot fix in a formatted cell: lines over MAX_LINE, length over the limit. */
+export function cellLimitProblems(source: string): string[] {
+  const lines = source.split("\n");
+  const long = lines
+    .map((l, k) => ({ k, n: l.length }))
+    .filter(({ n }) => n > MAX_LINE)
+    .map(({ k, n }) => `line ${k + 1} has ${n} characters (limit ${MAX_LINE})`);
+  const tall =
+    lines.length > MAX_CELL_LINES
+      ? [
+          `${lines.length} lines (limit ${MAX_CELL_LINES}): move logic into lib/lessons/ or split it`,
+        ]
+      : [];
+  return [...long, ...tall];
 }
 
 export interface CellStats {
@@ -84,6 +111,10 @@ export async function formatNotebooks(
         console.error(`${f} cell ${i}: does not parse: ${(e as Error).message.split("\n")[0]}`);
         problems++;
         continue;
+      }
+      for (const p of cellLimitProblems(out)) {
+        console.error(`${f} cell ${i}: ${p}`);
+        problems++;
       }
       if (out !== src) {
         changed++;

@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cellStats, formatNotebooks } from "../scripts/format-notebooks";
+import {
+  cellLimitProblems,
+  cellStats,
+  formatNotebooks,
+  MAX_CELL_LINES,
+} from "../scripts/format-notebooks";
 
 const cell = (source: string) => ({
   cell_type: "code",
@@ -54,5 +59,21 @@ test("a cell that does not parse is a problem, and the notebook is left as it wa
   const res = await formatNotebooks(dir, false);
   assert.ok(res.problems >= 1);
   assert.equal(fs.readFileSync(file, "utf8"), before);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test("a line over 100 characters and a cell over the line limit fail the check", async () => {
+  assert.deepEqual(cellLimitProblems("const a = 1;"), []);
+  assert.match(
+    cellLimitProblems(`const s = "${"x".repeat(100)}";`)[0],
+    /line 1 has 113 characters/,
+  );
+  const tall = Array.from({ length: MAX_CELL_LINES + 1 }, (_, k) => `const v${k} = ${k};`);
+  assert.match(cellLimitProblems(tall.join("\n"))[0], /19 lines \(limit 18\)/);
+  assert.deepEqual(cellLimitProblems(tall.slice(1).join("\n")), []);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fmt-nb-"));
+  notebook(dir, [`console.log("${"y".repeat(100)}");`]);
+  assert.equal((await formatNotebooks(dir, true)).problems, 2, "unformatted, and too long");
+  assert.equal((await formatNotebooks(dir, false)).problems, 1, "formatting cannot fix it");
   fs.rmSync(dir, { recursive: true });
 });
