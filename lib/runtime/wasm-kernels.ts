@@ -515,6 +515,60 @@ function conv2DKernel(original: tf.KernelConfig | null): KernelFunc {
   };
 }
 
+/** An NHWC conv's geometry, named as the addon's im2col and col2im take it. */
+interface ConvGeometry {
+  B: number;
+  H: number;
+  W: number;
+  C: number;
+  oh: number;
+  ow: number;
+  O: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  /** Rows of the im2col matrix (B * oh * ow) and its columns (kh * kw * C). */
+  rows: number;
+  K: number;
+}
+
+function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C } = info;
+  const { outHeight: oh, outWidth: ow, outChannels: O } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const { top: pt, left: pl } = info.padInfo;
+  return {
+    B,
+    H,
+    W,
+    C,
+    oh,
+    ow,
+    O,
+    kh,
+    kw,
+    sh,
+    sw,
+    dh,
+    dw,
+    pt,
+    pl,
+    rows: B * oh * ow,
+    K: kh * kw * C,
+  };
+}
+
+/** The geometry arguments of the addon's im2col and col2im, between the input and the output. */
+function patchArgs(g: ConvGeometry) {
+  return [g.B, g.H, g.W, g.C, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow] as const;
+}
+
 function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo | null {
   const blas = nativeBlas();
   if (!blas) return null;
@@ -544,27 +598,8 @@ function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): Te
     false,
     "channelsLast",
   );
-  const {
-    batchSize: B,
-    inHeight: H,
-    inWidth: W,
-    inChannels: C,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: O,
-  } = info;
-  const {
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-    dilationHeight: dh,
-    dilationWidth: dw,
-  } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  const rows = B * oh * ow;
-  const K = kh * kw * C;
+  const g = convGeometry(info);
+  const { B, H, W, oh, ow, O, kh, kw, sh, sw, pt, pl, rows, K } = g;
   if (
     rows === 0 ||
     K === 0 ||
@@ -586,7 +621,7 @@ function nativeConv2D({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): Te
   if (!direct) {
     if (colsScratch.length < rows * K) colsScratch = new Float32Array(rows * K);
     A = colsScratch;
-    blas.im2col(X, B, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, A);
+    blas.im2col(X, ...patchArgs(g), A);
   }
   blas.sgemm(false, false, rows, O, K, A, F, Y, 1, 0, 0, 0);
   nativeCalls++;
@@ -606,27 +641,8 @@ function nativeConvGrad(
 ): TensorInfo | null {
   const blas = nativeBlas();
   if (!blas || t.dtype !== "float32" || dy.dtype !== "float32") return null;
-  const {
-    batchSize: B,
-    inHeight: H,
-    inWidth: W,
-    inChannels: C,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: O,
-  } = info;
-  const {
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-    dilationHeight: dh,
-    dilationWidth: dw,
-  } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  const rows = B * oh * ow;
-  const K = kh * kw * C;
+  const g = convGeometry(info);
+  const { B, H, W, C, oh, ow, O, kh, kw, pt, pl, rows, K } = g;
   if (dy.shape.join() !== [B, oh, ow, O].join()) return null;
   if (
     rows === 0 ||
@@ -642,24 +658,7 @@ function nativeConvGrad(
   const cols = colsScratch;
   if (which === "filter") {
     const out = (backend as Backend).makeOutput([kh, kw, C, O], "float32");
-    blas.im2col(
-      heap(backend, t) as Float32Array,
-      B,
-      H,
-      W,
-      C,
-      kh,
-      kw,
-      sh,
-      sw,
-      dh,
-      dw,
-      pt,
-      pl,
-      oh,
-      ow,
-      cols,
-    );
+    blas.im2col(heap(backend, t) as Float32Array, ...patchArgs(g), cols);
     blas.sgemm(
       true,
       false,
@@ -692,24 +691,7 @@ function nativeConvGrad(
     0,
     0,
   );
-  blas.col2im(
-    cols,
-    B,
-    H,
-    W,
-    C,
-    kh,
-    kw,
-    sh,
-    sw,
-    dh,
-    dw,
-    pt,
-    pl,
-    oh,
-    ow,
-    heap(backend, out) as Float32Array,
-  );
+  blas.col2im(cols, ...patchArgs(g), heap(backend, out) as Float32Array);
   nativeCalls++;
   return out;
 }
