@@ -17,6 +17,7 @@ import { outDir, projectRoot } from "../lib/runtime/env";
 import { writeJsonAtomic } from "../lib/storage/io";
 import { onScale, spreadFile, spreadStats, type SpreadRecord } from "../lib/claims/spread";
 import { codeVersion } from "../lib/runtime/version";
+import { fmtNumber } from "../lib/display/format";
 import { STATISTICS } from "./spread-statistics";
 
 const BACKENDS: Record<string, { label: string; env: Record<string, string> }> = {
@@ -66,7 +67,7 @@ function runWorker(key: string, name: string, seeds: number[]): Promise<WorkerRe
   });
 }
 
-const f = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
+const f = (x: number) => fmtNumber(x, 2);
 const statLine = (s: ReturnType<typeof spreadStats>) =>
   `min ${f(s.min)} mean ${f(s.mean)} max ${f(s.max)} sd ${f(s.sd)}`;
 
