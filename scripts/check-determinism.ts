@@ -10,7 +10,7 @@ import * as path from "path";
 
 /** Keys whose values are wall-clock times or durations: they differ between identical runs. */
 export const TIMING_KEY =
-  /^at$|(^|_)(startedAt|updatedAt|createdAt|measuredAt)$|seconds|Seconds|millis|Millis|(^|[_a-z])ms($|[A-Z_])|Ms($|[A-Z_])|perSecond|PerSecond|perHour|PerHour|wallTime|WallTime|[tT]ime$/;
+  /^at$|(^|_)(startedAt|updatedAt|createdAt|measuredAt)$|seconds|Seconds|minutes|Minutes|millis|Millis|(^|[_a-z])ms($|[A-Z_])|Ms($|[A-Z_])|perSecond|PerSecond|perHour|PerHour|wallTime|WallTime|[tT]ime$/;
 
 /** A text with its durations ("0.20 ms", "7.9 min", "12 s") replaced: summaries quote timings. */
 export function untimed(text: string): string {

@@ -55,12 +55,12 @@ test("npm run reproduce -- 00_tour (smoke) changes no tracked file and writes on
 test("resultDiffs: timings and timestamps are ignored, every other difference is reported by path", () => {
   const a = {
     startedAt: "1",
-    metrics: { fid: { value: 1.5, at: "t1" }, trainSeconds: { value: 3 } },
+    metrics: { fid: { value: 1.5, at: "t1" }, trainSeconds: { value: 3 }, z20_train_minutes: 1 },
     v: [1, 2],
   };
   const b = {
     startedAt: "2",
-    metrics: { fid: { value: 1.5, at: "t2" }, trainSeconds: { value: 4 } },
+    metrics: { fid: { value: 1.5, at: "t2" }, trainSeconds: { value: 4 }, z20_train_minutes: 2 },
     v: [1, 2],
   };
   assert.deepEqual(resultDiffs(a, b), []);
