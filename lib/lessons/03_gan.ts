@@ -33,6 +33,7 @@ import {
   type VanishingRow,
 } from "../models/gan";
 import { reconstruct, type VAE } from "../models/vae";
+import type { SampleQuality } from "../models/eval-classifier";
 import { coverageRow, pacganRow } from "./common";
 
 // ---------------------------------------------------------------------------------------------
@@ -696,5 +697,22 @@ export function imageModeNumbers(
     gridModes: modes.grid25,
     mnistClassKl: gan.classKl,
     mnistTopClassShare: gan.topClassShare,
+  };
+}
+
+/** The metrics b7_gan and b7_vae: sharpness, Frechet distance and class KL (the GAN's beside real digits'). */
+export function sharpnessMetrics(
+  real: SampleQuality,
+  gan: SampleQuality,
+  vae: SampleQuality,
+): { gan: Record<string, number>; vae: Record<string, number> } {
+  return {
+    gan: {
+      laplacianVar: gan.laplacianVar,
+      realLaplacianVar: real.laplacianVar,
+      frechet: gan.frechet,
+      classKlFromUniform: gan.classKl,
+    },
+    vae: { laplacianVar: vae.laplacianVar, frechet: vae.frechet, classKlFromUniform: vae.classKl },
   };
 }
