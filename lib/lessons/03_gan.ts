@@ -7,8 +7,16 @@
  */
 import { mean } from "../runtime/stats";
 import { Rng } from "../runtime/random";
-import { animation, heatmap2d, lineChart, scatter2d, show, showImageGrid } from "../display/plot";
-import { subplots, type Figure } from "../display/plot";
+import {
+  animation,
+  heatmap2d,
+  lineChart,
+  scatter2d,
+  show,
+  showImageGrid,
+  subplots,
+} from "../display/plot";
+import type { Figure } from "../display/plot";
 import { showTable, type Row } from "../display/table";
 import type { Grid2D } from "../display/grid";
 import type { SpreadGuard } from "../claims/spread";
@@ -552,6 +560,40 @@ export function speckleNote(ganSharp: number, realSharp: number): string {
     : "";
 }
 
+/** The numbers of B4's verdict updated with the MNIST GAN: the toys' counts and the class balance. */
+export function imageModeNumbers(
+  dropped: number,
+  runs: number,
+  modes: Record<string, number>,
+  gan: { classKl: number; topClassShare: number },
+): Record<string, number> {
+  return {
+    runsDropping: dropped,
+    runs: runs,
+    ringModes: modes.ring8,
+    gridModes: modes.grid25,
+    mnistClassKl: gan.classKl,
+    mnistTopClassShare: gan.topClassShare,
+  };
+}
+
+/** The metrics b7_gan and b7_vae: sharpness, Frechet distance and class KL (the GAN's beside real digits'). */
+export function sharpnessMetrics(
+  real: SampleQuality,
+  gan: SampleQuality,
+  vae: SampleQuality,
+): { gan: Record<string, number>; vae: Record<string, number> } {
+  return {
+    gan: {
+      laplacianVar: gan.laplacianVar,
+      realLaplacianVar: real.laplacianVar,
+      frechet: gan.frechet,
+      classKlFromUniform: gan.classKl,
+    },
+    vae: { laplacianVar: vae.laplacianVar, frechet: vae.frechet, classKlFromUniform: vae.classKl },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7 · A5: GAN inversion beside the VAE's encoder.
 
@@ -680,39 +722,5 @@ export function inversionMetric(
     realBestMse: mean(real.best),
     realSpread: mean(real.spread),
     msPerImage: (1000 * invReal.seconds) / invReal.targets,
-  };
-}
-
-/** The numbers of B4's verdict updated with the MNIST GAN: the toys' counts and the class balance. */
-export function imageModeNumbers(
-  dropped: number,
-  runs: number,
-  modes: Record<string, number>,
-  gan: { classKl: number; topClassShare: number },
-): Record<string, number> {
-  return {
-    runsDropping: dropped,
-    runs: runs,
-    ringModes: modes.ring8,
-    gridModes: modes.grid25,
-    mnistClassKl: gan.classKl,
-    mnistTopClassShare: gan.topClassShare,
-  };
-}
-
-/** The metrics b7_gan and b7_vae: sharpness, Frechet distance and class KL (the GAN's beside real digits'). */
-export function sharpnessMetrics(
-  real: SampleQuality,
-  gan: SampleQuality,
-  vae: SampleQuality,
-): { gan: Record<string, number>; vae: Record<string, number> } {
-  return {
-    gan: {
-      laplacianVar: gan.laplacianVar,
-      realLaplacianVar: real.laplacianVar,
-      frechet: gan.frechet,
-      classKlFromUniform: gan.classKl,
-    },
-    vae: { laplacianVar: vae.laplacianVar, frechet: vae.frechet, classKlFromUniform: vae.classKl },
   };
 }
