@@ -48,7 +48,11 @@ export function qualityRows(
   return [{ images: reference, ...scorer.reference }, ...scored];
 }
 
-/** The class histograms as one line chart and the scores as a table (histograms left out). */
+/**
+ * The class histograms as one line chart and the scores as a table: Fréchet distance of the
+ * evaluation classifier's features to the reference digits', KL of the class histogram from
+ * uniform (log 10 = one class only), the largest class's share and sharpness.
+ */
 export function showQuality(rows: readonly QualityRow[], scorer: QualityScorer, n: number): void {
   const classes = rows[0].histogram.map((_, i) => i);
   show(
@@ -64,7 +68,13 @@ export function showQuality(rows: readonly QualityRow[], scorer: QualityScorer, 
   );
   const accuracy = pct(scorer.classifier.testAccuracy);
   showTable(
-    rows.map(({ histogram: _histogram, ...r }) => r),
+    rows.map((r) => ({
+      images: r.images,
+      "Fréchet distance": r.frechet,
+      "class KL from uniform": r.classKl,
+      "largest class share": r.topClassShare,
+      "Laplacian variance": r.laplacianVar,
+    })),
     { title: `${n} images each; evaluation classifier held-out accuracy ${accuracy}`, digits: 4 },
   );
 }
