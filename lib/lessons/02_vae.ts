@@ -7,7 +7,7 @@
  *   §4 bound tightness bounds1D, showBounds1D, iwaeGapChart
  *   §5 MNIST VAEs      fitMlpVAE, showTrainingCurves, heldOutNll, showNllTable,
  *                      trainingBudget, showPublishedComparison
- *   §6-7 pictures      showDigits, latentScatter, interpolationRows, posteriorDrawsFigure
+ *   §6-7 pictures      latentScatter, interpolationRows, posteriorDrawsFigure
  *   §8 B2              betaPanels, sampleScore, showPriorSampleTable
  *   §9 B10             latentSweep, sweepRows, showSweepTable, reconErrorChart, showReconDiffs,
  *                      b10Numbers
@@ -33,8 +33,9 @@ import { classHistogram, klFromUniform } from "../eval/classes";
 import { sharpness } from "../eval/sharpness";
 import { Rng } from "../runtime/random";
 import { mean } from "../runtime/stats";
-import { lineChart, scatter2d, show, showImageGrid, subplots, type Figure } from "../display/plot";
+import { lineChart, scatter2d, show, subplots, type Figure } from "../display/plot";
 import { showTable, type Row } from "../display/table";
+import { showDigits } from "./common";
 
 const PIXELS = 784;
 
@@ -61,11 +62,6 @@ export function sampleVariance(v: ArrayLike<number>): { mean: number; variance: 
 /** Mean posterior standard deviation exp(logvar / 2) over all digits and latent axes. */
 export function meanPosteriorStd(logvar: Float32Array): number {
   return mean(Array.from(logvar, (v) => Math.exp(0.5 * v)));
-}
-
-/** Shows 28 x 28 digits (n x 784 pixel values in [0, 1]) as one image grid. */
-export function showDigits(images: ArrayLike<number>, cols: number, title: string): void {
-  showImageGrid(images, { h: 28, w: 28, cols, title });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  */
 import type { FitResult } from "../training/weights";
 import type { RunOutcome, RunBudget } from "../storage/runs";
-import { showImageGrid, lineChart, type Figure } from "../display/plot";
+import { lineChart, type Figure } from "../display/plot";
 import type { Row } from "../display/table";
 import { decodeAll, reconError, reconstruct, samplePrior, type VAE } from "../models/vae";
 import { generateFrom, generateSamples, fitToyGAN, scoreToy, type GAN } from "../models/gan";
@@ -29,11 +29,6 @@ import { mean } from "../runtime/stats";
 
 // ---------------------------------------------------------------------------------------------
 // Images, timing, number strings
-
-/** Shows MNIST-sized images (n x 784 in [0, 1]) as a grid of `cols` columns. */
-export function showDigits(images: ArrayLike<number>, cols: number, title: string): void {
-  showImageGrid(images, { h: 28, w: 28, cols, title });
-}
 
 /** The image sets one after the other, as one array (the rows of a grid). */
 export function concatImages(parts: readonly ArrayLike<number>[]): Float32Array {

@@ -5,7 +5,7 @@
  */
 import { coverageSummary, PACGAN_TABLE1, type ModeCoverage } from "../eval/modes";
 import type { QualityScorer, SampleQuality } from "../models/eval-classifier";
-import { lineChart, show } from "../display/plot";
+import { lineChart, show, showImageGrid } from "../display/plot";
 import { showTable, type Row } from "../display/table";
 import { pct, pm } from "../display/format";
 
@@ -90,4 +90,9 @@ export function fitSources(
     `${fits.length} ${what}: ${count("shipped")} loaded from shipped weights, ` +
     `${count("trained")} trained now (codes ${codes})`
   );
+}
+
+/** Shows 28 x 28 digits (n x 784 pixel values in [0, 1]) as one image grid of `cols` columns. */
+export function showDigits(images: ArrayLike<number>, cols: number, title: string): void {
+  showImageGrid(images, { h: 28, w: 28, cols, title });
 }
