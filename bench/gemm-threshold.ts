@@ -1,9 +1,10 @@
 /**
  * `node --import tsx bench/gemm-threshold.ts`: times tf.matMul on the wasm backend (genlab's
- * kernels registered) with the native BLAS path off and on, for products from tiny to large and
- * for each transpose case, to choose the size above which matmuls go to the addon
- * (lib/runtime/wasm-kernels.ts, setNativeBlas). Prints one JSON line per case: microseconds per call
- * (median of repeats) and GFLOP/s for both paths. Same process, interleaved, so load hits both.
+ * kernels registered) with the native BLAS path off and on, for products from tiny to large and for
+ * each transpose case, to choose the size above which matmuls go to the addon
+ * (lib/runtime/wasm-kernels.ts, setNativeBlas). Prints one JSON line per case: microseconds per
+ * call (median of repeats) and GFLOP/s for both paths. Same process, interleaved, so load hits
+ * both.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";

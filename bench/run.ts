@@ -13,12 +13,14 @@
  *   --patches P   wasm only: which genlab kernels to register: all (default), none, or a
  *                 comma list of names from WASM_KERNEL_PATCHES (for before/after measurements)
  *   --batch N     override the batch size (tests)
- *   --native M    wasm only: the optional native BLAS path (genlab-blas, lib/runtime/wasm-kernels.ts) on
- *                 (default; it stays off when the addon is not built), off, or both: each
+ *   --native M    wasm only: the optional native BLAS path (genlab-blas,
+ *                 lib/runtime/wasm-kernels.ts) on (default; it stays off when the addon is not
+ *                 built), off, or both: each
  *                 workload is timed with it off and then on, one JSON line each, against one
  *                 PyTorch run in the same invocation. OpenBLAS runs 1 thread, like the peer.
  *   --adam A      which Adam the workloads train with: tfjs (tf.train.adam, default), fused
- *                 (lib/runtime/optim.ts: one kernel call per variable on wasm, same numbers), or both:
+ *                 (lib/runtime/optim.ts: one kernel call per variable on wasm, same numbers), or
+ *                 both:
  *                 each workload built twice and timed with the two Adams' steps alternating
  *                 (so both see the same load), one JSON line each ("adam" field), against one
  *                 PyTorch run in the same invocation.
@@ -137,7 +139,9 @@ export interface BenchResult {
   tensors: { start: number; end: number };
   fused: boolean;
   patches: string;
-  /** wasm: whether the native BLAS path (genlab-blas, OpenBLAS on 1 thread) ran matmuls; else false. */
+  /**
+   * wasm: whether the native BLAS path (genlab-blas, OpenBLAS on 1 thread) ran matmuls; else false.
+   */
   native_blas: boolean;
   native_blas_note?: string;
   /** Which Adam the workload trained with (--adam). */

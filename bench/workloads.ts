@@ -21,8 +21,10 @@ export interface WorkloadOptions {
   fused: boolean;
   /** Batch size override (tests use a tiny batch). */
   batch?: number;
-  /** Which Adam: tfjs's tf.train.adam (default) or lib/runtime/optim.ts's adam(), one kernel call per
-   * variable on wasm (same numbers). */
+  /**
+   * Which Adam: tfjs's tf.train.adam (default) or lib/runtime/optim.ts's adam(), one kernel call
+   * per variable on wasm (same numbers).
+   */
   adam?: AdamKind;
 }
 
@@ -376,7 +378,8 @@ function wganGp(opts: WorkloadOptions): WorkloadInstance {
   const B = opts.batch ?? 256;
   const rng = new Rng(5);
   const G = new Mlp(rng, [2, 128, 128, 2], "relu", "linear");
-  // lib/runtime/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad (its
+  // lib/runtime/nn.ts's choice: one LeakyRelu kernel where the backend has genlab's LeakyReluGrad
+  // (its
   // second derivative is right), else the second-order-safe composite.
   const C = new Mlp(
     rng,

@@ -5,11 +5,13 @@
  *
  * The library's one entry point for notebooks (setupNotebook); the rest of lib/ is in folders,
  * each importing only from the folders before it in this list (never the other way):
- *   runtime/   backend, wasm kernels, env, version, random, linalg, nn, optim (imports no other folder)
+ *   runtime/   backend, wasm kernels, env, version, random, linalg, nn, optim, stats (imports
+ *              no other folder)
  *   storage/   io, integrity, checkpoint, runs, runtimes            -> runtime
  *   display/   plot, table, progress, png, display, grid            -> runtime, storage
  *   training/  train, resume, weights (fitOrLoad)                   -> runtime, storage, display
- *   claims/    claims (+ claims.json), results, report, timeline, spread -> runtime, storage, display
+ *   claims/    claims (+ claims.json), results, report, timeline, spread, verdict
+ *                                                                   -> runtime, storage, display
  *   data/      MNIST, toys, batches                                 -> runtime, storage
  *   eval/      pure metrics                                         -> runtime, data
  *   models/    the models and the evaluation classifier             -> everything above

@@ -1,9 +1,10 @@
 /**
  * npm run check-determinism -- DIR_A DIR_B [NOTEBOOK ...]: two runs of the same notebooks with the
- * same seeds and mode must give the same out/results JSON, apart from timestamps and timings. Compares
- * DIR_A/results/<nb>.json with DIR_B/results/<nb>.json (every notebook in both when none is named),
- * ignoring keys that hold times (startedAt, updatedAt, and keys naming seconds, milliseconds or a
- * rate per time) and durations quoted in texts (a verdict's summary: "0.20 ms per image"). Prints every path that differs and exits 1 if any does.
+ * same seeds and mode must give the same out/results JSON, apart from timestamps and timings.
+ * Compares DIR_A/results/<nb>.json with DIR_B/results/<nb>.json (every notebook in both when none
+ * is named), ignoring keys that hold times (startedAt, updatedAt, and keys naming seconds,
+ * milliseconds or a rate per time) and durations quoted in texts (a verdict's summary: "0.20 ms per
+ * image"). Prints every path that differs and exits 1 if any does.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -78,7 +78,10 @@ async function download(url: string, timeoutMs: number): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Downloads the files that are missing or wrong; throws an Error naming every file it could not get. */
+/**
+ * Downloads the files that are missing or wrong; throws an Error naming every file it could not
+ * get.
+ */
 export async function fetchMnist(opts: FetchOptions = {}): Promise<FetchResult[]> {
   const dir = path.resolve(opts.dir ?? dataDir("mnist"));
   const mirrors = (opts.mirrors ?? MNIST_MIRRORS).map((m) => (m.endsWith("/") ? m : m + "/"));

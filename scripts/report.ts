@@ -1,6 +1,7 @@
 /**
- * npm run report: rebuilds out/report.html (the claims table and the key figures, see lib/claims/report.ts)
- * from whatever out/ holds now (GENLAB_OUT moves out/), without running any notebook.
+ * npm run report: rebuilds out/report.html (the claims table and the key figures, see
+ * lib/claims/report.ts) from whatever out/ holds now (GENLAB_OUT moves out/), without running any
+ * notebook.
  */
 import { reportSummary, writeReport } from "../lib/claims/report";
 

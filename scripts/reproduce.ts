@@ -1,12 +1,13 @@
 /**
  * npm run reproduce [-- NAME ...]: executes notebooks through a real Jupyter kernel (tslab, driven
- * by nbclient) and writes out/<notebook>.ipynb, out/<notebook>.html and, from inside the
- * notebook, out/results/<notebook>.json. NAME is a notebook's file name, its stem, or a unique
- * prefix ("00"). A failing cell fails the command and its real error is printed. GENLAB_TRAIN
- * chooses the run mode for every notebook; GENLAB_OUT (relative to the project) moves out/.
- * A successful run records its time in <out>/runtimes.json (never in a tracked file; `npm run
- * runtimes` copies them into data/runtimes.json and the README). Afterwards, also when a notebook failed, it writes out/report.html (lib/claims/report.ts) from what
- * out/ then holds: the claims table and the key figures.
+ * by nbclient) and writes out/<notebook>.ipynb, out/<notebook>.html and, from inside the notebook,
+ * out/results/<notebook>.json. NAME is a notebook's file name, its stem, or a unique prefix ("00").
+ * A failing cell fails the command and its real error is printed. GENLAB_TRAIN chooses the run mode
+ * for every notebook; GENLAB_OUT (relative to the project) moves out/. A successful run records its
+ * time in <out>/runtimes.json (never in a tracked file; `npm run runtimes` copies them into
+ * data/runtimes.json and the README). Afterwards, also when a notebook failed, it writes
+ * out/report.html (lib/claims/report.ts) from what out/ then holds: the claims table and the key
+ * figures.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -156,7 +157,8 @@ async function main(): Promise<void> {
   const failed = rows.filter((r) => !r.ok).length;
   let reportFailed = false;
   try {
-    // Loaded here, not at the top: the report pulls in danfo (lib/display/table.ts), which --list and the tests of this file do not need.
+    // Loaded here, not at the top: the report pulls in danfo (lib/display/table.ts), which --list
+    // and the tests of this file do not need.
     const { reportSummary, writeReport } = await import("../lib/claims/report");
     const report = writeReport({ outDir: out });
     for (const w of report.warnings) console.warn(`reproduce: report warning: ${w}`);

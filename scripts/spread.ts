@@ -6,7 +6,8 @@
  * (GENLAB_NATIVE_BLAS=0) and tfjs's plain cpu backend, each in its own process, the backends side
  * by side (GENLAB_JOBS, default 2, processes at a time). It prints min, mean, max and standard
  * deviation per backend and over all and writes out/spread/NAME.json; with --record it writes
- * data/spread/NAME.json, the record the notebooks read to check their thresholds (lib/claims/spread.ts).
+ * data/spread/NAME.json, the record the notebooks read to check their thresholds
+ * (lib/claims/spread.ts).
  * `--backends=accelerator,wasm-only` runs a subset (labels: accelerator, wasm-only, cpu; default
  * accelerator and wasm-only: the cpu backend takes minutes per seed).
  */

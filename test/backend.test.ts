@@ -34,7 +34,8 @@ function initInChild(backend: string | undefined): Promise<ChildResult> {
       ["--import", "tsx", "-e", code],
       { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 },
       (err, stdout, stderr) => {
-        // execFile's error carries the exit status as a number in `code` (a string code means it did not run).
+        // execFile's error carries the exit status as a number in `code` (a string code means it
+        // did not run).
         const status: unknown = err ? (err as unknown as { code?: unknown }).code : 0;
         resolve({ code: typeof status === "number" ? status : null, stdout, stderr });
       },

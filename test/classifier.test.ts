@@ -57,7 +57,8 @@ test("an MLP learns two moons: > 95% on held-out points within 200 steps", async
   const train = twoMoons(600, new Rng(10), 0.1);
   const held = twoMoons(1000, new Rng(11), 0.1);
   const model = new MLPClassifier("moons", [2, 32, 32, 2], new Rng(12));
-  // Logistic regression cannot do it: the moons are not linearly separable (baseline for the claim).
+  // Logistic regression cannot do it: the moons are not linearly separable (baseline for the
+  // claim).
   const linear = new MLPClassifier("moons-lin", [2, 2], new Rng(12));
   await trainClassifier(
     linear,

@@ -21,7 +21,10 @@ import {
   trainFlow,
 } from "../lib/models/flow";
 
-/** 4 x 4 x 1 images through every kind of step: checkerboard, squeeze, channel couplings, split, squeeze. */
+/**
+ * 4 x 4 x 1 images through every kind of step: checkerboard, squeeze, channel couplings, split,
+ * squeeze.
+ */
 const SMALL: ConvFlowConfig = {
   height: 4,
   width: 4,
@@ -33,7 +36,10 @@ const SMALL: ConvFlowConfig = {
   ],
 };
 
-/** A flow with every parameter drawn at random (the zero-initialised identity would make the checks trivial). */
+/**
+ * A flow with every parameter drawn at random (the zero-initialised identity would make the checks
+ * trivial).
+ */
 function randomConvFlow(config: ConvFlowConfig, seed: number, std = 0.15): ConvFlow {
   const f = new ConvFlow(`cf${seed}`, config, new Rng(seed));
   const rng = new Rng(seed + 1000);

@@ -57,7 +57,8 @@ test("Gaussian blur keeps the mass of an interior impulse and spreads it symmetr
 test("sharpness: exact values on a constant image and on an impulse", () => {
   assert.equal(laplacianVariance(new Float32Array(25).fill(0.7), 5, 5)[0], 0);
   assert.equal(meanGradientMagnitude(new Float32Array(25).fill(0.7), 5, 5)[0], 0);
-  // Impulse at the centre of 5x5: the interior Laplacian is -4 at the centre, 1 at its 4 neighbours, 0 at 4 corners:
+  // Impulse at the centre of 5x5: the interior Laplacian is -4 at the centre, 1 at its 4
+  // neighbours, 0 at 4 corners:
   // mean 0, variance (16 + 4) / 9.
   close(
     laplacianVariance(impulse(5, 5, 2, 2), 5, 5)[0],
@@ -65,7 +66,8 @@ test("sharpness: exact values on a constant image and on an impulse", () => {
     1e-12,
     "Laplacian variance of an impulse",
   );
-  // Forward differences over the 4x4 top-left pixels: at (2,2) |(-1,-1)| = sqrt2, at (2,1) and (1,2) 1 each; mean over 16.
+  // Forward differences over the 4x4 top-left pixels: at (2,2) |(-1,-1)| = sqrt2, at (2,1) and
+  // (1,2) 1 each; mean over 16.
   close(
     meanGradientMagnitude(impulse(5, 5, 2, 2), 5, 5)[0],
     (Math.SQRT2 + 2) / 16,

@@ -27,7 +27,10 @@ import {
   type FlowConfig,
 } from "../lib/models/flow";
 
-/** A flow with every parameter drawn at random (the zero-initialised identity would make the checks trivial). */
+/**
+ * A flow with every parameter drawn at random (the zero-initialised identity would make the checks
+ * trivial).
+ */
 function randomFlow(config: FlowConfig, seed: number, std = 0.3): Flow {
   const f = new Flow(`t${seed}`, config, new Rng(seed));
   const rng = new Rng(seed + 1000);

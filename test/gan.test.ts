@@ -154,7 +154,8 @@ test("disjoint supports: the saturating gradient collapses as D wins, the non-sa
 
 test("inversion recovers z of a generator's own sample; summary counts failures and spread", async () => {
   await initBackend({ quiet: true });
-  const gan = new GAN("inv", { dataDim: 3, noiseDim: 2, gHidden: [], dHidden: [4] }, new Rng(11)); // G linear: 2 -> 3, injective
+  // G linear: 2 -> 3, injective
+  const gan = new GAN("inv", { dataDim: 3, noiseDim: 2, gHidden: [], dHidden: [4] }, new Rng(11));
   const zTrue = new Float32Array([0.5, -1, 1.2, 0.3]);
   const x = tf.tidy(() => gan.generate(tf.tensor2d(zTrue, [2, 2])));
   const inv = invertGenerator(gan, x.dataSync() as Float32Array, {

@@ -148,7 +148,8 @@ test("k-NN: majority of the k nearest, ties to the class of the nearer neighbour
     [0, 1, 1],
   );
   const knn2 = new KNNClassifier(data, 2, 2);
-  // (2.9, 2.6): nearest (5,5) (class 1, distance 3.19), then (1,0) (class 0, 3.22): a 1-1 tie goes to class 1.
+  // (2.9, 2.6): nearest (5,5) (class 1, distance 3.19), then (1,0) (class 0, 3.22): a 1-1 tie goes
+  // to class 1.
   assert.deepEqual(Array.from(knn2.predict(Float32Array.from([2.9, 2.6]))), [1]);
   knn3.dispose();
   knn2.dispose();

@@ -68,7 +68,8 @@ test("a Riemann sum over grid2d integrates a 2-D Gaussian density to 1 and recov
   for (let k = 0; k < g.points.length / 2; k++)
     mass32 += p(g.points[2 * k], g.points[2 * k + 1]) * g.cellArea;
   assert.ok(Math.abs(mass32 - 1) < 1e-3, `mass from float32 points ${mass32}`);
-  // A grid that cuts the density off at one sigma in x misses what it should: P(|x - mx| < sx) = 0.6827.
+  // A grid that cuts the density off at one sigma in x misses what it should: P(|x - mx| < sx) =
+  // 0.6827.
   const cut = grid2d({ x: [mx - sx, mx + sx], y: [my - 8 * sy, my + 8 * sy] }, 401, 201);
   let part = 0;
   for (let k = 0; k < cut.points.length / 2; k++)

@@ -1,14 +1,13 @@
 /**
- * The optional native BLAS path of lib/runtime/wasm-kernels.ts (the genlab-blas addon in native/, OpenBLAS
- * sgemm on 1 thread): BatchMatMul and _FusedMatMul on wasm against the cpu backend on random
- * inputs (batch 1, odd sizes, every transpose combination, batched and broadcast 3-D/4-D matmuls,
- * fused bias + every activation, gradients), Conv2D as im2col + sgemm (strides 1-3 and mixed,
- * 'same'/'valid'/explicit padding, dilation, 1x1, one input channel) with the conv gradients and
- * conv2dTranspose built on it, a check that the native path really ran and frees
- * nothing it should keep, the addon's own argument checks, and the fallback: switched off at run
- * time, and GENLAB_NATIVE_BLAS=0 in a child process.
- * When the addon is not built (it is optional) the native-path tests are skipped with the reason;
- * the fallback tests still run.
+ * The optional native BLAS path of lib/runtime/wasm-kernels.ts (the genlab-blas addon in native/,
+ * OpenBLAS sgemm on 1 thread): BatchMatMul and _FusedMatMul on wasm against the cpu backend on
+ * random inputs (batch 1, odd sizes, every transpose combination, batched and broadcast 3-D/4-D
+ * matmuls, fused bias + every activation, gradients), Conv2D as im2col + sgemm (strides 1-3 and
+ * mixed, 'same'/'valid'/explicit padding, dilation, 1x1, one input channel) with the conv gradients
+ * and conv2dTranspose built on it, a check that the native path really ran and frees nothing it
+ * should keep, the addon's own argument checks, and the fallback: switched off at run time, and
+ * GENLAB_NATIVE_BLAS=0 in a child process. When the addon is not built (it is optional) the
+ * native-path tests are skipped with the reason; the fallback tests still run.
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -24,7 +24,10 @@ function std(xs: ArrayLike<number>): { mean: number; std: number } {
   return { mean, std: Math.sqrt(v / xs.length) };
 }
 
-/** Runs `fn` on each backend that starts here (the cpu one and whatever initBackend chose), then restores it. */
+/**
+ * Runs `fn` on each backend that starts here (the cpu one and whatever initBackend chose), then
+ * restores it.
+ */
 async function onBackends(fn: (backend: string) => void | Promise<void>): Promise<void> {
   const info = await initBackend({ quiet: true });
   const names = [...new Set([info.tfBackend, "cpu"])];
@@ -60,7 +63,8 @@ test("Dense and MLP: parameter shapes, output shapes and the forward pass in clo
     ["tanh", "tanh", "linear"],
   );
   assert.equal(countParams(net.params()), 4 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
-  // Give the biases values so they matter, then compare with a forward pass done by hand in float64.
+  // Give the biases values so they matter, then compare with a forward pass done by hand in
+  // float64.
   net.layers.forEach((l, i) =>
     tf.tidy(() =>
       l.b.assign(tf.tensor1d(Array.from({ length: l.outDim }, (_, k) => 0.1 * (k - i)))),

@@ -1,8 +1,9 @@
 /**
- * lib/runtime/optim.ts's adam() against tf.train.adam: parameters after 200 steps of a small MLP (with
- * a variable of odd size, a scalar variable, and the learning rate changed mid-run) on the wasm
- * backend (one FusedAdam kernel call per variable, lib/runtime/wasm-kernels.ts) and on cpu (tfjs's ops);
- * no tensor or wasm-memory leak; dispose frees the moments; a NaN gradient propagates as in tfjs.
+ * lib/runtime/optim.ts's adam() against tf.train.adam: parameters after 200 steps of a small MLP
+ * (with a variable of odd size, a scalar variable, and the learning rate changed mid-run) on the
+ * wasm backend (one FusedAdam kernel call per variable, lib/runtime/wasm-kernels.ts) and on cpu
+ * (tfjs's ops); no tensor or wasm-memory leak; dispose frees the moments; a NaN gradient propagates
+ * as in tfjs.
  */
 import { afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

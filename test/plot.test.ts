@@ -104,7 +104,8 @@ function decodeGrayPng(buf: Buffer): { width: number; height: number; pixels: Ui
 }
 
 function pngFromHtml(html: string): Buffer[] {
-  // Only the grids' images: plotly.js and nbconvert's template carry small PNG data URLs of their own.
+  // Only the grids' images: plotly.js and nbconvert's template carry small PNG data URLs of their
+  // own.
   return [
     ...html.matchAll(
       /<figure class="genlab-image-grid"[^>]*><div[^>]*><img src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g,

@@ -64,7 +64,8 @@ test("the core generator is xoshiro128**: known answer for state [1,2,3,4] and a
   const rng = new Rng(0);
   Object.assign(rng as unknown as State, { s0: 1, s1: 2, s2: 3, s3: 4 });
   const got = u32s(rng, 1000);
-  // First values of xoshiro128** from state {1, 2, 3, 4}: 11520 = rotl(2*5, 7)*9, then 0 (s1 becomes 0).
+  // First values of xoshiro128** from state {1, 2, 3, 4}: 11520 = rotl(2*5, 7)*9, then 0 (s1
+  // becomes 0).
   assert.deepEqual(got.slice(0, 3), [11520, 0, 5927040]);
   assert.deepEqual(got, referenceXoshiro([1, 2, 3, 4], 1000));
   const st = new Rng(99) as unknown as State;
@@ -131,7 +132,8 @@ test("fork: deterministic, labelled, independent, and it does not advance the pa
     u32s(new Rng(5).fork("3"), 10),
     "numeric labels are their strings",
   );
-  // Parents that differ only above bit 32 (or in sign) have different children; forks of forks work.
+  // Parents that differ only above bit 32 (or in sign) have different children; forks of forks
+  // work.
   const kids = [
     0,
     2 ** 32,
@@ -142,7 +144,8 @@ test("fork: deterministic, labelled, independent, and it does not advance the pa
     -Number.MAX_SAFE_INTEGER,
   ].map((s) => u32s(new Rng(s).fork("x").fork("y"), 4).join(","));
   assert.equal(new Set(kids).size, kids.length);
-  // Streams of sibling forks, and of a fork and its parent, are uncorrelated (|r| < 4 standard errors).
+  // Streams of sibling forks, and of a fork and its parent, are uncorrelated (|r| < 4 standard
+  // errors).
   const n = 20_000;
   const se = 1 / Math.sqrt(n);
   const fa = new Rng(5).fork("layer.0").uniformArray(n);
@@ -163,7 +166,8 @@ test("uniform: in [0, 1), mean 1/2 and variance 1/12 over 1e5 draws; uniformArra
   // Standard errors: mean 0.00091, variance 0.00024.
   assert.ok(Math.abs(m.mean - 0.5) < 0.004, `mean ${m.mean}`);
   assert.ok(Math.abs(m.variance - 1 / 12) < 0.001, `variance ${m.variance}`);
-  // Each tenth of [0, 1) gets about a tenth of the draws (chi-square, 9 degrees of freedom; p=0.001 at 27.9).
+  // Each tenth of [0, 1) gets about a tenth of the draws (chi-square, 9 degrees of freedom; p=0.001
+  // at 27.9).
   const counts = new Array(10).fill(0);
   for (const x of xs) counts[Math.floor(x * 10)]++;
   const chi2 = counts.reduce((s, c) => s + (c - N / 10) ** 2 / (N / 10), 0);

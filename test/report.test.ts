@@ -45,7 +45,10 @@ const FIGURE = figureHtml(
   { id: "fixture-plot" },
 );
 
-/** A small fake executed notebook: title, the Plotly bundle output, two sections, tagged and untagged cells. */
+/**
+ * A small fake executed notebook: title, the Plotly bundle output, two sections, tagged and
+ * untagged cells.
+ */
 function executedGan() {
   return {
     cells: [

@@ -1,7 +1,7 @@
 /**
- * lib/claims/spread.ts: the statistics of a spread, the guard checked against it, the records' errors; and
- * the shipped records: one per statistic of scripts/spread-statistics.ts, and every threshold a
- * notebook checks against one lies outside its spread.
+ * lib/claims/spread.ts: the statistics of a spread, the guard checked against it, the records'
+ * errors; and the shipped records: one per statistic of scripts/spread-statistics.ts, and every
+ * threshold a notebook checks against one lies outside its spread.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -163,7 +163,8 @@ test("spreadGuard on a log scale, and across the notebook's seed only", () => {
   );
   const far = spreadGuard("x", 1e3, "below", { record: rec });
   assert.ok(Math.abs(far.sds - (3 + 2.5) / Math.sqrt(5 / 3)) < 1e-9, String(far.sds));
-  // at seed 1 the backends gave 0.001 and 0.1 (log10 -3 and -1: sd 1.41); 0.5 is 1.5 sd above: refused
+  // at seed 1 the backends gave 0.001 and 0.1 (log10 -3 and -1: sd 1.41); 0.5 is 1.5 sd above:
+  // refused
   assert.throws(
     () => spreadGuard("x", 0.5, "below", { record: rec, across: "backends" }),
     /across backends/,

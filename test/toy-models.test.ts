@@ -140,7 +140,8 @@ describe("Gaussian-decoder VAE", () => {
       Math.abs(loss - want) < 1e-4 * Math.max(1, Math.abs(want)),
       `loss ${loss} vs ${want}`,
     );
-    // calibrateDecoderVariance sets the variance to the mean squared residual under z ~ q(z|x) drawn from its Rng.
+    // calibrateDecoderVariance sets the variance to the mean squared residual under z ~ q(z|x)
+    // drawn from its Rng.
     const sigma = calibrateDecoderVariance(vae, new Float32Array(xs.flat()), new Rng(9));
     const ez = new Rng(9).normalArray(3);
     const res = [0, 0];
@@ -300,7 +301,8 @@ describe("runOrLoad", () => {
     const file = path.join(tmp.dir, "data", "runs", "grid-test.json");
     await runOrLoad(spec(calls, { mode: "full" }));
     const good = fs.readFileSync(file, "utf8");
-    // Without the manifest (SHA256SUMS) each format check is reached; with it, test/bad-input.test.ts.
+    // Without the manifest (SHA256SUMS) each format check is reached; with it,
+    // test/bad-input.test.ts.
     fs.rmSync(path.join(path.dirname(file), "SHA256SUMS"));
     const expectError = async (over: Partial<RunSpec<B, { total: number }>>, pattern: RegExp) => {
       await assert.rejects(runOrLoad(spec(calls, over)), (err: Error) => {

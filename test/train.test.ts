@@ -87,7 +87,8 @@ test("a NaN loss stops training with a clear error and restores the last good we
       return true;
     },
   );
-  // The snapshot was taken before step 11 (index 10), when the weights were those after index 9: 11.
+  // The snapshot was taken before step 11 (index 10), when the weights were those after index 9:
+  // 11.
   assert.equal(v.dataSync()[0], 11);
   assert.equal(tf.memory().numTensors, before, "snapshots leaked");
   v.dispose();

@@ -64,7 +64,8 @@ test("Bernoulli log-likelihood equals the direct formula and is stable for large
   const l = tf.tensor2d([[2.0, -1.0, 0.0, 30.0]]);
   const got = bernoulliLogLik(x, l).dataSync()[0];
   const sig = (v: number) => 1 / (1 + Math.exp(-v));
-  const want = Math.log(sig(2)) + Math.log(1 - sig(-1)) + Math.log(sig(0)) + -30; // log(1 - sigmoid(30)) ~ -30
+  // log(1 - sigmoid(30)) ~ -30
+  const want = Math.log(sig(2)) + Math.log(1 - sig(-1)) + Math.log(sig(0)) + -30;
   assert.ok(Math.abs(got - want) < 1e-4, `${got} vs ${want}`);
   tf.dispose([x, l]);
 });
@@ -239,7 +240,8 @@ test("Gauss-Hermite rule integrates Gaussian moments exactly", () => {
 
 test("exact bounds stay ordered for a sharply peaked posterior", async () => {
   await initBackend({ quiet: true });
-  // A decoder with large weights makes p(x|z) very peaked in z: posteriors far narrower than a grid step of 0.005.
+  // A decoder with large weights makes p(x|z) very peaked in z: posteriors far narrower than a grid
+  // step of 0.005.
   const vae = new VAE("sharp", { inputDim: 40, hidden: [16], latent: 1 }, new Rng(12));
   for (const [k, v] of Object.entries(vae.params()))
     if (k.includes("dec")) tf.tidy(() => v.assign(tf.mul(v, 8)));

@@ -1,4 +1,6 @@
-/** lib/verdict.ts: a claim's checks, numbers and summary, recorded as Results.verdict records them. */
+/**
+ * lib/verdict.ts: a claim's checks, numbers and summary, recorded as Results.verdict records them.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -350,7 +350,8 @@ describe("LeakyReluGrad", () => {
   test("gives tf.leakyRelu a correct second derivative through x, as a gradient penalty needs (closed form); tfjs's own has none", async () => {
     const x = rand([64]),
       w0 = rand([64]);
-    // p(w) = sum((d/dx sum(leakyRelu(w * x)))^2) = sum((w s)^2), s = (w x > 0 ? 1 : alpha): dp/dw = 2 w s^2.
+    // p(w) = sum((d/dx sum(leakyRelu(w * x)))^2) = sum((w s)^2), s = (w x > 0 ? 1 : alpha): dp/dw =
+    // 2 w s^2.
     const penaltyGrad = () =>
       tf.grad((w: tf.Tensor) =>
         tf.sum(
@@ -432,7 +433,8 @@ describe("a small conv net", () => {
             tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, "same"),
             0.2,
           ); // [B,4,4,4]
-          h = tf.conv2dTranspose(h as tf.Tensor4D, b as tf.Tensor4D, [B, 8, 8, 2], 2, "same"); // [B,8,8,2]
+          // [B,8,8,2]
+          h = tf.conv2dTranspose(h as tf.Tensor4D, b as tf.Tensor4D, [B, 8, 8, 2], 2, "same");
           const { mean, variance } = tf.moments(h, [0, 1, 2]);
           h = tf.relu(
             tf.batchNorm(h, mean, variance, tf.zeros([2]) as tf.Tensor1D, g as tf.Tensor1D, 1e-5),

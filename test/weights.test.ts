@@ -252,7 +252,8 @@ test("a corrupt shipped file or history is an error that says what to do", async
   const a = setup("corrupt");
   await logged(() => fitOrLoad(a.spec));
   const hist = dataFile("corrupt").replace(/\.safetensors$/, ".history.json");
-  // Without the manifest (SHA256SUMS) the format checks are reached; with it, test/bad-input.test.ts.
+  // Without the manifest (SHA256SUMS) the format checks are reached; with it,
+  // test/bad-input.test.ts.
   fs.rmSync(path.join(path.dirname(hist), "SHA256SUMS"));
   fs.writeFileSync(hist, "{not json");
   await assert.rejects(

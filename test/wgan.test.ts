@@ -24,7 +24,9 @@ import {
   WGAN_TOY_BUDGET,
 } from "../lib/models/wgan";
 
-/** The penalty as a function of the critic's parameters, for fixed points and interpolation weights. */
+/**
+ * The penalty as a function of the critic's parameters, for fixed points and interpolation weights.
+ */
 function penaltySetup(act: Activation, seed: number) {
   const f = new MLP(`c-${act}-${seed}`, [2, 8, 8, 1], new Rng(seed), act, "linear");
   const rng = new Rng(seed + 1);
@@ -35,7 +37,9 @@ function penaltySetup(act: Activation, seed: number) {
   return { f, gp, dispose: () => tf.dispose([real, fake, eps, ...Object.values(f.params())]) };
 }
 
-/** Largest relative error between autodiff's gradient of the penalty and central finite differences. */
+/**
+ * Largest relative error between autodiff's gradient of the penalty and central finite differences.
+ */
 function penaltyGradError(act: Activation, seed: number): number {
   const { f, gp, dispose } = penaltySetup(act, seed);
   const vars = f.params();
@@ -64,8 +68,10 @@ function penaltyGradError(act: Activation, seed: number): number {
       const fd = (at(h) - at(-h)) / (2 * h);
       const fdHalf = (at(h / 2) - at(-h / 2)) / h;
       v.assign(tf.tensor(base, v.shape));
-      // A ReLU critic's input gradient is piecewise constant in its parameters: a step that crosses a
-      // kink gives a finite difference that depends on the step. Such points are skipped (and counted).
+      // A ReLU critic's input gradient is piecewise constant in its parameters: a step that crosses
+      // a
+      // kink gives a finite difference that depends on the step. Such points are skipped (and
+      // counted).
       if (Math.abs(fd - fdHalf) > 0.1 * Math.max(0.05, Math.abs(fd))) {
         skipped++;
         continue;
@@ -240,7 +246,8 @@ test("clipWeights clips D only; criticGradients: with disjoint supports G's WGAN
   assert.equal(rows.length, 4);
   const first = rows[0];
   const last = rows[rows.length - 1];
-  // W1 between the ring and G's samples moved by (4, 4) is about 5.6; the critic's estimate grows towards it.
+  // W1 between the ring and G's samples moved by (4, 4) is about 5.6; the critic's estimate grows
+  // towards it.
   assert.ok(last.w1 > first.w1 + 1, JSON.stringify(rows));
   assert.ok(last.wgan > 0.1 * first.wgan && last.wgan > 1e-2, JSON.stringify(rows));
   tf.dispose(Object.values(gan.params()));

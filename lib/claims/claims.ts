@@ -1,21 +1,26 @@
 /**
  * The claims of the two blog posts (../shared/CLAIMS.md) in one place, and the claims table built
  * from what the notebooks saved (lib/claims/results.ts): per claim the original Chinese, an English
- * translation, the experiment, the verdict, the measured numbers and a link to the notebook section.
- * The list itself (id, Chinese quote, English, experiment, notebooks) is data, in lib/claims/claims.json;
+ * translation, the experiment, the verdict, the measured numbers and a link to the notebook
+ * section. The list itself (id, Chinese quote, English, experiment, notebooks) is data, in
+ * lib/claims/claims.json;
  * `CLAIMS` is that file, checked when loaded. Each Chinese quote is the posts' own text (fragments
  * joined by QUOTE_GAP; test/claims.test.ts finds each one verbatim in ../shared/seeds/).
  *
- *   const table = buildClaimsTable();            // reads out/results/*.json (GENLAB_OUT moves out/)
- *   showClaimsTable(table);                      // in a notebook: counts + table, links to the .ipynb
- *   claimsTableHtml(table, { href: (nb, anchor) => `${nb}.html#${anchor}` });   // for out/report.html
+ *   // reads out/results/*.json (GENLAB_OUT moves out/)
+ *   const table = buildClaimsTable();
+ *   // in a notebook: counts + table, links to the .ipynb
+ *   showClaimsTable(table);
+ *   // for out/report.html
+ *   claimsTableHtml(table, { href: (nb, anchor) => `${nb}.html#${anchor}` });
  *
  * Nothing here is a measurement: verdicts, summaries and numbers are only read from the results
  * files. A claim no notebook saved a verdict for is a row with the verdict "missing" saying why
- * (notebook not run, its results file unreadable, or it ran and saved no verdict for that id). Every
- * saved verdict is a row of its own, so a claim tested by two notebooks (A6: 02 and 05) has two rows;
- * a saved entry that is not a valid verdict is a row with the verdict "invalid"; an id that is not in
- * CLAIMS.md is kept too (flagged). An unreadable results file is listed in `errors`, never a crash.
+ * (notebook not run, its results file unreadable, or it ran and saved no verdict for that id).
+ * Every saved verdict is a row of its own, so a claim tested by two notebooks (A6: 02 and 05) has
+ * two rows; a saved entry that is not a valid verdict is a row with the verdict "invalid"; an id
+ * that is not in CLAIMS.md is kept too (flagged). An unreadable results file is listed in `errors`,
+ * never a crash.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -53,7 +58,9 @@ export interface Claim {
   notebooks: string[];
 }
 
-/** Every claim of CLAIMS.md, in its order: the data sits in lib/claims/claims.json beside this file. */
+/**
+ * Every claim of CLAIMS.md, in its order: the data sits in lib/claims/claims.json beside this file.
+ */
 export const CLAIMS: readonly Claim[] = loadClaims(
   path.join(projectRoot(), "lib", "claims", "claims.json"),
 );
@@ -95,7 +102,9 @@ export function sectionAnchor(heading: string): string {
   return out;
 }
 
-/** The text a Markdown heading renders to: inline code, emphasis and links reduced to their text. */
+/**
+ * The text a Markdown heading renders to: inline code, emphasis and links reduced to their text.
+ */
 export function headingText(markdown: string): string {
   return markdown
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
@@ -139,7 +148,9 @@ export function notebookHeadings(nb: NotebookJson): string[] {
     .flatMap((c) => markdownHeadings(cellSource(c)));
 }
 
-/** A link to a section of a notebook; `anchor` is null when no heading matched (link to the top). */
+/**
+ * A link to a section of a notebook; `anchor` is null when no heading matched (link to the top).
+ */
 export interface SectionLink {
   notebook: string;
   title: string;
@@ -152,9 +163,9 @@ const startsAsWord = (heading: string, part: string) =>
 
 /**
  * Where in `notebook` (whose headings are given) a verdict's `section` is: the heading equal to it
- * or starting with it ("4 · How tight is the bound?" finds "4 · How tight is the bound? (A8, A11)");
- * a section naming several, separated by ";" or " / ", gives one link each. Without a section, the
- * first heading that names the claim id. Unmatched parts link to the notebook's top.
+ * or starting with it ("4 · How tight is the bound?" finds "4 · How tight is the bound? (A8,
+ * A11)"); a section naming several, separated by ";" or " / ", gives one link each. Without a
+ * section, the first heading that names the claim id. Unmatched parts link to the notebook's top.
  */
 export function sectionLinks(
   notebook: string,
@@ -181,7 +192,10 @@ export function sectionLinks(
 // ---------------------------------------------------------------------------------------------
 // The table
 
-/** A row's verdict: a saved one, "missing" (none saved), or "invalid" (a saved entry that is not a valid verdict). */
+/**
+ * A row's verdict: a saved one, "missing" (none saved), or "invalid" (a saved entry that is not a
+ * valid verdict).
+ */
 export type RowVerdict = Verdict | "missing" | "invalid";
 export const ROW_VERDICTS: readonly RowVerdict[] = [...VERDICTS, "invalid", "missing"];
 
@@ -203,7 +217,9 @@ export interface ClaimRow {
   numbers: Record<string, number>;
   /** The section as saved, if any. */
   section: string | null;
-  /** Where to read it: the sections of the notebook that saved it, or the expected notebooks' tops. */
+  /**
+   * Where to read it: the sections of the notebook that saved it, or the expected notebooks' tops.
+   */
   links: SectionLink[];
   /** The run that saved it: mode (shipped/full/smoke), time, backend. */
   run: { mode: string; updatedAt: string; backend: string | null } | null;
@@ -293,7 +309,10 @@ function invalidEntry(v: unknown): string | undefined {
 
 const claimOrder = (id: string) => (id.charCodeAt(0) - 65) * 1000 + Number(id.slice(1));
 
-/** The claims table from the saved results; see the module comment. Never throws on bad results files. */
+/**
+ * The claims table from the saved results; see the module comment. Never throws on bad results
+ * files.
+ */
 function isReadError(e: ResultsEntry): e is ResultsReadError {
   return e.error !== undefined;
 }
@@ -308,7 +327,8 @@ export function buildClaimsTable(opts: BuildClaimsOptions = {}): ClaimsTable {
   const errors = [...read.errors];
   const ok: Record<string, ResultsFile> = {};
   for (const [nb, entry] of Object.entries(read.results)) {
-    // A type guard, not `entry.error !== undefined`: tslab compiles without strictNullChecks, where that does not narrow.
+    // A type guard, not `entry.error !== undefined`: tslab compiles without strictNullChecks, where
+    // that does not narrow.
     if (isReadError(entry)) errors.push(entry);
     else ok[nb] = entry as ResultsFile;
   }
@@ -466,7 +486,9 @@ export function claimsCountsText(counts: ClaimsCounts): string {
 /** Where a section link points; null for no link. */
 export type HrefFor = (notebook: string, anchor: string | null) => string | null;
 
-/** Links for a document in notebooks/ (notebook 06): `<nb>.ipynb#anchor`, when that notebook exists. */
+/**
+ * Links for a document in notebooks/ (notebook 06): `<nb>.ipynb#anchor`, when that notebook exists.
+ */
 export function ipynbHref(notebooksDir: string = path.join(projectRoot(), "notebooks")): HrefFor {
   return (nb, anchor) =>
     fs.existsSync(path.join(notebooksDir, `${nb}.ipynb`))
@@ -496,8 +518,8 @@ export interface ClaimsTableHtmlOptions {
 }
 
 /**
- * The claims table as HTML (lib/display/table.ts's table; the rich cells, links and coloured verdicts, are
- * put in after tableHtml has escaped the rest).
+ * The claims table as HTML (lib/display/table.ts's table; the rich cells, links and coloured
+ * verdicts, are put in after tableHtml has escaped the rest).
  */
 export function claimsTableHtml(table: ClaimsTable, opts: ClaimsTableHtmlOptions = {}): string {
   const href = opts.href ?? ipynbHref();
@@ -566,7 +588,10 @@ export function claimsWarningsHtml(table: ClaimsTable): string {
     : "";
 }
 
-/** Shows the counts and the table (in a notebook: HTML with links to the .ipynb sections); returns the table. */
+/**
+ * Shows the counts and the table (in a notebook: HTML with links to the .ipynb sections); returns
+ * the table.
+ */
 export function showClaimsTable(
   table: ClaimsTable = buildClaimsTable(),
   opts: ClaimsTableHtmlOptions = {},

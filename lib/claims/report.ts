@@ -1,13 +1,15 @@
 /**
- * out/report.html: the claims table (lib/claims/claims.ts, from out/results/) and the key figures of the
- * executed notebooks, one self-contained page that opens offline in any browser, without Jupyter.
+ * out/report.html: the claims table (lib/claims/claims.ts, from out/results/) and the key figures
+ * of the executed notebooks, one self-contained page that opens offline in any browser, without
+ * Jupyter.
  *
  * Key figures: the outputs of every code cell tagged "report" (cell metadata `tags: ["report"]`) in
- * an executed notebook out/<nb>.ipynb, under the notebook's title and the cell's section heading.
- * A cell also counts when the tag is only in notebooks/<nb>.ipynb and that cell has the same source
+ * an executed notebook out/<nb>.ipynb, under the notebook's title and the cell's section heading. A
+ * cell also counts when the tag is only in notebooks/<nb>.ipynb and that cell has the same source
  * there (so tagging a cell needs no re-run). HTML outputs (tables, Plotly figures, PNG image grids)
- * are copied as they are; Plotly's bundle (lib/display/plot.ts) is embedded once when a figure needs it,
- * so nothing is fetched from a CDN. `npm run reproduce` writes the page after its notebooks;
+ * are copied as they are; Plotly's bundle (lib/display/plot.ts) is embedded once when a figure
+ * needs it, so nothing is fetched from a CDN. `npm run reproduce` writes the page after its
+ * notebooks;
  * `npm run report` rebuilds it from whatever out/ holds.
  */
 import * as fs from "fs";
@@ -88,7 +90,10 @@ const hasTag = (cell: IpynbCell | undefined) =>
 
 const BUNDLE_MARK = "genlab-plotly-bundle";
 
-/** One output of an executed cell as HTML; the Plotly bundle itself is left out (the page embeds it once). */
+/**
+ * One output of an executed cell as HTML; the Plotly bundle itself is left out (the page embeds it
+ * once).
+ */
 export function outputHtml(o: IpynbOutput): string {
   switch (o.output_type) {
     case "stream":

@@ -4,14 +4,15 @@
  *
  *   const res = openResults("02-vae");
  *   res.metric("test_elbo", -98.4, { unit: "nats" });
- *   res.verdict("A7", { verdict: decideVerdict(checks), summary: "...", numbers: { elbo: -98.4 } });
+ *   const verdict = decideVerdict(checks);
+ *   res.verdict("A7", { verdict, summary: "...", numbers: { elbo: -98.4 } });
  *
  * Lifecycle: `openResults` only starts a fresh, empty record in memory and touches no file. The
  * first metric/verdict/note call writes the file, replacing whatever an earlier run of the same
- * notebook left there; every later call rewrites the whole file atomically, so a crash loses nothing
- * already recorded and a reader never sees half a file. Recording the same key twice keeps the last
- * value (re-running a cell is normal). Opening the same notebook twice in one process starts over
- * again at the second object's first write.
+ * notebook left there; every later call rewrites the whole file atomically, so a crash loses
+ * nothing already recorded and a reader never sees half a file. Recording the same key twice keeps
+ * the last value (re-running a cell is normal). Opening the same notebook twice in one process
+ * starts over again at the second object's first write.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -77,7 +78,10 @@ export type ResultsEntry = (ResultsFile & { error?: undefined }) | ResultsReadEr
 
 let backendNameProvider: (() => string) | undefined;
 
-/** Registers how to name the current backend (e.g. `() => tf.getBackend()`); keeps this module free of tfjs. */
+/**
+ * Registers how to name the current backend (e.g. `() => tf.getBackend()`); keeps this module free
+ * of tfjs.
+ */
 export function setBackendNameProvider(fn: (() => string) | undefined): void {
   backendNameProvider = fn;
 }
@@ -201,7 +205,10 @@ export class Results {
   }
 }
 
-/** A fresh results record for `notebook` (a file-name-safe name such as "03-gan"); see the module comment. */
+/**
+ * A fresh results record for `notebook` (a file-name-safe name such as "03-gan"); see the module
+ * comment.
+ */
 export function openResults(notebook: string): Results {
   if (typeof notebook !== "string" || !NOTEBOOK_NAME.test(notebook)) {
     throw new Error(
@@ -247,8 +254,9 @@ export function decideVerdict(
 /**
  * Every <notebook>.json in `dir` (default out/results/), keyed by notebook (the file name without
  * .json). A file that cannot be read, is not JSON, or does not look like a results file is returned
- * as { notebook, file, error } naming the file, never dropped. A missing folder gives {} (nothing has
- * run yet). Leftover temporary files of interrupted writes (*.tmp) are not results and are ignored.
+ * as { notebook, file, error } naming the file, never dropped. A missing folder gives {} (nothing
+ * has run yet). Leftover temporary files of interrupted writes (*.tmp) are not results and are
+ * ignored.
  */
 export function readAllResults(dir: string = outDir("results")): Record<string, ResultsEntry> {
   let names: string[];

@@ -54,7 +54,9 @@ export class ClaimVerdict {
     return this;
   }
 
-  /** The summary, as a tagged template: numbers are formatted by fmtNumber, white space collapsed. */
+  /**
+   * The summary, as a tagged template: numbers are formatted by fmtNumber, white space collapsed.
+   */
   says(strings: TemplateStringsArray, ...values: unknown[]): this {
     this.text = sentence(strings, ...values);
     return this;
@@ -84,7 +86,9 @@ export class ClaimVerdict {
     return verdict;
   }
 
-  /** The notebook's assertion: throws when an essential check failed, naming them and the numbers. */
+  /**
+   * The notebook's assertion: throws when an essential check failed, naming them and the numbers.
+   */
   mustHold(): void {
     const failed = this.failures();
     if (!failed.length) return;

@@ -17,7 +17,10 @@ function checkIndices(set: ImageSet, idx: ArrayLike<number>, who: string): void 
   }
 }
 
-/** Pixels as floats in [0,1], row-major n x (height*width); all images, or those of `idx` in that order. */
+/**
+ * Pixels as floats in [0,1], row-major n x (height*width); all images, or those of `idx` in that
+ * order.
+ */
 export function toFloat(set: ImageSet, idx?: ArrayLike<number>): Float32Array {
   const d = set.height * set.width;
   if (idx === undefined) {

@@ -335,7 +335,10 @@ export function loadMnist(opts: LoadMnistOptions = {}): Dataset {
 }
 
 export interface LoadFashionOptions {
-  /** Folder with the four IDX files; default data/fashion-mnist/ if complete, else the Debian folder. */
+  /**
+   * Folder with the four IDX files; default data/fashion-mnist/ if complete, else the Debian
+   * folder.
+   */
   dir?: string;
 }
 

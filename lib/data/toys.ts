@@ -20,7 +20,10 @@ import { Rng } from "../runtime/random";
 
 export type Point2 = [number, number];
 
-/** An isotropic Gaussian mixture in 2-D: component k has mean means[k], std sigma, weight weights[k]. */
+/**
+ * An isotropic Gaussian mixture in 2-D: component k has mean means[k], std sigma, weight
+ * weights[k].
+ */
 export interface Mixture {
   name: string;
   means: Point2[];
@@ -130,7 +133,10 @@ export function mixtureLogDensity(mix: Mixture, points: ArrayLike<number>): Floa
   return out;
 }
 
-/** 8 equal modes at angles 2*pi*k/8, k = 0..7 (8 distinct angles). Defaults: PacGAN's radius 1, sigma 0.01. */
+/**
+ * 8 equal modes at angles 2*pi*k/8, k = 0..7 (8 distinct angles). Defaults: PacGAN's radius 1,
+ * sigma 0.01.
+ */
 export function ring8(opts: { radius?: number; sigma?: number; modes?: number } = {}): Mixture {
   const radius = opts.radius ?? PACGAN_RING.radius;
   const sigma = opts.sigma ?? PACGAN_RING.sigma;
@@ -152,7 +158,10 @@ export function ring8(opts: { radius?: number; sigma?: number; modes?: number } 
   return mix;
 }
 
-/** 25 equal modes at {-2,-1,0,1,2}^2 * spacing. Defaults: PacGAN's spacing 2 (means -4..4), sigma 0.05. */
+/**
+ * 25 equal modes at {-2,-1,0,1,2}^2 * spacing. Defaults: PacGAN's spacing 2 (means -4..4), sigma
+ * 0.05.
+ */
 export function grid25(opts: { spacing?: number; sigma?: number } = {}): Mixture {
   const spacing = opts.spacing ?? PACGAN_GRID.spacing;
   const sigma = opts.sigma ?? PACGAN_GRID.sigma;

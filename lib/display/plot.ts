@@ -26,7 +26,9 @@ export interface Figure {
   frames?: object[];
 }
 
-/** Anything with danfo's DataFrame shape (`columns` and row-major `values`); checked by duck typing. */
+/**
+ * Anything with danfo's DataFrame shape (`columns` and row-major `values`); checked by duck typing.
+ */
 export interface DataFrameLike {
   columns: string[];
   values: unknown;
@@ -35,7 +37,9 @@ export interface DataFrameLike {
 /** A training history: one array per column, e.g. `{step: [...], loss: [...], kl: [...]}`. */
 export type Columns = Record<string, ArrayLike<number | null>>;
 
-/** 2-D points: a flat `[x0, y0, x1, y1, ...]` array (e.g. a Float32Array) or rows `[[x, y], ...]`. */
+/**
+ * 2-D points: a flat `[x0, y0, x1, y1, ...]` array (e.g. a Float32Array) or rows `[[x, y], ...]`.
+ */
 export type Points2d = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 
 type Json = Record<string, unknown>;
@@ -54,7 +58,8 @@ function roundNumber(x: number, digits: number): number | null {
 
 /**
  * Deep-converts a value to plain JSON: typed arrays to arrays, numbers rounded to `digits`
- * significant digits (integers kept exactly), NaN/Infinity to null, functions and undefined dropped.
+ * significant digits (integers kept exactly), NaN/Infinity to null, functions and undefined
+ * dropped.
  */
 export function toPlainJson(value: unknown, digits: number = PLOT_DIGITS): unknown {
   if (value === null) return null;
@@ -157,7 +162,9 @@ export function plotlyInit(force = false): boolean {
   return true;
 }
 
-/** Restarts the id counter (tests, or to make a re-run in the same session produce the same ids). */
+/**
+ * Restarts the id counter (tests, or to make a re-run in the same session produce the same ids).
+ */
 export function resetFigureIds(): void {
   figureCounter = 0;
 }
@@ -272,14 +279,19 @@ export interface LivePlot {
   update(fig: Figure): void;
 }
 
-/** Creates a figure slot that `update` redraws in place; in a terminal each update prints a summary. */
+/**
+ * Creates a figure slot that `update` redraws in place; in a terminal each update prints a summary.
+ */
 export function livePlot(): LivePlot {
   plotlyInit();
   const d = newLiveDisplay();
   return { update: (fig: Figure) => d.html(figureHtml(fig), figureSummary(fig)) };
 }
 
-/** Writes a standalone HTML page (plotly.js bundle included, works offline) for a figure, atomically. */
+/**
+ * Writes a standalone HTML page (plotly.js bundle included, works offline) for a figure,
+ * atomically.
+ */
 export function saveFigureHtml(fig: Figure, file: string): void {
   const title = titleText((fig.layout as Json | undefined)?.title) ?? "figure";
   const html =
@@ -378,7 +390,10 @@ export interface LineChartOptions {
   yTitle?: string;
   logX?: boolean;
   logY?: boolean;
-  /** For tables/histories: the x column (default the first of step, epoch, iteration, iter, x present). */
+  /**
+   * For tables/histories: the x column (default the first of step, epoch, iteration, iter, x
+   * present).
+   */
   x?: string;
   /** For tables/histories: the y columns (default every other numeric column). */
   columns?: string[];
@@ -604,7 +619,10 @@ function zRows(z: Heatmap2dOptions["z"], nx: number, ny: number): (number | null
   return out;
 }
 
-/** Heatmap (or filled contours) of z over a grid, e.g. a density or a discriminator's output, with optional samples on top. */
+/**
+ * Heatmap (or filled contours) of z over a grid, e.g. a density or a discriminator's output, with
+ * optional samples on top.
+ */
 export function heatmap2d(opts: Heatmap2dOptions): Figure {
   const nx = opts.x.length;
   const ny = opts.y.length;
@@ -767,7 +785,10 @@ export interface AnimationOptions {
   title?: string;
   xTitle?: string;
   yTitle?: string;
-  /** Extra layout, deep-merged over the defaults (set axis ranges here to override the automatic ones). */
+  /**
+   * Extra layout, deep-merged over the defaults (set axis ranges here to override the automatic
+   * ones).
+   */
   layout?: object;
   /** Milliseconds per frame when playing (default 500). */
   frameDuration?: number;
@@ -904,9 +925,15 @@ export interface ImageGridOptions {
   pad?: number;
   /** Gray level of the padding, 0..255 (default 128). */
   padValue?: number;
-  /** Value range of float inputs (default [0, 1]; [-1, 1] for tanh outputs). Uint8 inputs are 0..255. */
+  /**
+   * Value range of float inputs (default [0, 1]; [-1, 1] for tanh outputs). Uint8 inputs are
+   * 0..255.
+   */
   range?: [number, number];
-  /** Display scale factor (default: the largest integer up to 8 that keeps the grid within 640 px, at least 1). */
+  /**
+   * Display scale factor (default: the largest integer up to 8 that keeps the grid within 640 px,
+   * at least 1).
+   */
   scale?: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * A minimal PNG encoder (8-bit grayscale, RGB or RGBA; no dependencies beyond zlib) and a helper
- * that tiles many small grayscale images into one canvas. Used by lib/display/plot.ts for image grids.
+ * that tiles many small grayscale images into one canvas. Used by lib/display/plot.ts for image
+ * grids.
  */
 import * as zlib from "zlib";
 

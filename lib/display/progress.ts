@@ -48,7 +48,9 @@ export class ProgressBar {
     return (Date.now() - this.start) / 1000;
   }
 
-  /** Reports `done` of `total`; renders at most every intervalMs and then yields to the event loop. */
+  /**
+   * Reports `done` of `total`; renders at most every intervalMs and then yields to the event loop.
+   */
   async update(done: number, info: Record<string, number> = {}): Promise<void> {
     const now = Date.now();
     if (done < this.total && now - this.lastRender < this.intervalMs) return;
@@ -81,7 +83,8 @@ export class ProgressBar {
     } else if (this.tty) {
       process.stderr.write(`\r${text}\x1b[K${final ? "\n" : ""}`);
     } else {
-      // A log gets a line per tenth of the way (0%, 10%, ..., 90%) and the final line from finish():
+      // A log gets a line per tenth of the way (0%, 10%, ..., 90%) and the final line from
+      // finish():
       // at most 11 lines, and 100% is said once, by finish(), with the total time.
       const decile = Math.floor(frac * 10);
       if (final || (decile > this.lastLoggedDecile && decile < 10)) {

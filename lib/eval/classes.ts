@@ -18,7 +18,10 @@ export function classHistogram(labels: ArrayLike<number>, k: number): number[] {
   return h;
 }
 
-/** KL(p || q) in nats between two histograms (normalised here); terms with p = 0 are 0; q = 0 where p > 0 gives Infinity. */
+/**
+ * KL(p || q) in nats between two histograms (normalised here); terms with p = 0 are 0; q = 0 where
+ * p > 0 gives Infinity.
+ */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
   if (p.length !== q.length)
     throw new Error(`klDivergence: histograms of ${p.length} and ${q.length} bins`);

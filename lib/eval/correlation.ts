@@ -1,7 +1,7 @@
 /**
- * Correlation of two series, e.g. a critic's W1 estimate against a sample-quality score over training
- * (notebook 04, B6). Pearson on the values; Spearman on their ranks (ties get their mean rank), which
- * asks only "does one go up when the other does", not "linearly".
+ * Correlation of two series, e.g. a critic's W1 estimate against a sample-quality score over
+ * training (notebook 04, B6). Pearson on the values; Spearman on their ranks (ties get their mean
+ * rank), which asks only "does one go up when the other does", not "linearly".
  */
 
 function check(x: ArrayLike<number>, y: ArrayLike<number>, who: string): void {

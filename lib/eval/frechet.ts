@@ -51,7 +51,10 @@ export function frechetFromStats(a: GaussianStats, b: GaussianStats): number {
   return Math.max(0, v);
 }
 
-/** Squared Frechet distance between the Gaussians fitted to two sets of feature rows (both n_i x dim). */
+/**
+ * Squared Frechet distance between the Gaussians fitted to two sets of feature rows (both n_i x
+ * dim).
+ */
 export function frechetDistance(x: ArrayLike<number>, y: ArrayLike<number>, dim: number): number {
   return frechetFromStats(gaussianStats(x, dim), gaussianStats(y, dim));
 }

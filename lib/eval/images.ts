@@ -89,7 +89,9 @@ export function shiftImages(
   return out;
 }
 
-/** Random integer shifts in -maxShift..maxShift along each axis, drawn from `rng` (augmentation). */
+/**
+ * Random integer shifts in -maxShift..maxShift along each axis, drawn from `rng` (augmentation).
+ */
 export function randomShifts(
   images: ArrayLike<number>,
   h: number,

@@ -6,7 +6,10 @@
  */
 import { Rng } from "../runtime/random";
 
-/** `perClass` random indices of every class 0..classes-1 (all of a class if it has fewer), in a seeded random order. */
+/**
+ * `perClass` random indices of every class 0..classes-1 (all of a class if it has fewer), in a
+ * seeded random order.
+ */
 export function stratifiedIndices(
   labels: ArrayLike<number>,
   classes: number,

@@ -1,7 +1,7 @@
 /**
  * Mode coverage of 2-D samples against a Gaussian mixture, by the protocol of PacGAN (Lin et al.
- * 2018, Section 5; their code: synthetic_data_experiments/PacGAN/pacgan/extensions.py, MetricLogger),
- * as CLAIMS.md fixes it:
+ * 2018, Section 5; their code: synthetic_data_experiments/PacGAN/pacgan/extensions.py,
+ * MetricLogger), as CLAIMS.md fixes it:
  * - each sample goes to its nearest mode (Euclidean; all modes share one isotropic sigma);
  * - it is high quality (HQ) if it lies within 3 standard deviations of that mode;
  * - a mode is captured if at least one HQ sample went to it;
@@ -30,7 +30,10 @@ export interface ModeCoverage {
   n: number;
 }
 
-/** Scores n samples (interleaved x0, y0, x1, y1, ...) against `mix`; `threshold` in sigmas (default 3). */
+/**
+ * Scores n samples (interleaved x0, y0, x1, y1, ...) against `mix`; `threshold` in sigmas (default
+ * 3).
+ */
 export function modeCoverage(
   samples: ArrayLike<number>,
   mix: Mixture,
@@ -74,8 +77,9 @@ export function modeCoverage(
 }
 
 /**
- * Published mode coverage (PacGAN, Lin et al. 2018, Table 1, means over 10 trials of their setup: G with
- * four hidden layers of 400 units and batch norm, a maxout D, batches of 100). Reference values only.
+ * Published mode coverage (PacGAN, Lin et al. 2018, Table 1, means over 10 trials of their setup: G
+ * with four hidden layers of 400 units and batch norm, a maxout D, batches of 100). Reference
+ * values only.
  */
 export const PACGAN_TABLE1: Record<
   "ring8" | "grid25",
@@ -98,7 +102,9 @@ export interface CoverageSummary {
   modesMean: number;
   modesSd: number;
   hqMean: number;
-  /** Mean reverse KL; a run with no HQ sample counts as log(modes) (all mass "on one wrong mode"). */
+  /**
+   * Mean reverse KL; a run with no HQ sample counts as log(modes) (all mass "on one wrong mode").
+   */
   rklMean: number;
   /** Runs that captured every mode. */
   allModes: number;

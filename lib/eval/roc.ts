@@ -31,7 +31,10 @@ export function rocAuc(positive: ArrayLike<number>, negative: ArrayLike<number>)
   return (rankSumPos - (np * (np + 1)) / 2) / (np * nn);
 }
 
-/** ROC curve points (false positive rate, true positive rate), one per distinct threshold, from (0,0) to (1,1). */
+/**
+ * ROC curve points (false positive rate, true positive rate), one per distinct threshold, from
+ * (0,0) to (1,1).
+ */
 export function rocCurve(
   positive: ArrayLike<number>,
   negative: ArrayLike<number>,

@@ -32,7 +32,10 @@ export function laplacianVariance(images: ArrayLike<number>, h: number, w: numbe
   return out;
 }
 
-/** Mean gradient magnitude of each image (forward differences over the (h-1) x (w-1) pixels that have both). */
+/**
+ * Mean gradient magnitude of each image (forward differences over the (h-1) x (w-1) pixels that
+ * have both).
+ */
 export function meanGradientMagnitude(
   images: ArrayLike<number>,
   h: number,

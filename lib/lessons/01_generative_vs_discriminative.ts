@@ -33,7 +33,9 @@ import { KNNClassifier } from "../models/knn";
 
 export { posteriorHeatmap } from "./00_tour";
 
-/** The name of a model or data set as part of a results key: "MLP 784-256-10" -> "MLP_784_256_10". */
+/**
+ * The name of a model or data set as part of a results key: "MLP 784-256-10" -> "MLP_784_256_10".
+ */
 export function metricKey(name: string): string {
   return name.replace(/[^A-Za-z0-9]+/g, "_");
 }

@@ -84,7 +84,9 @@ export function showKlCheck(kl: {
   return z;
 }
 
-/** The gradient estimators' means and variances, and the score function's variance over the other's. */
+/**
+ * The gradient estimators' means and variances, and the score function's variance over the other's.
+ */
 export interface GradientVariances {
   reparam: { mean: number; variance: number };
   reinforce: { mean: number; variance: number };
@@ -443,7 +445,9 @@ export interface SweepRow {
   "KL per digit (nats)": number;
 }
 
-/** Reconstruction error, sharpness (also relative to `realSharp`) and KL of each sweep model on x. */
+/**
+ * Reconstruction error, sharpness (also relative to `realSharp`) and KL of each sweep model on x.
+ */
 export function sweepRows(
   sweep: readonly SweepModel[],
   x: Float32Array,

@@ -465,7 +465,9 @@ export function variantsText(vr: readonly VariantRun[]): string {
   return vr.map((v) => `${v.setting} ${v.cov.modesCaptured}/8`).join(", ");
 }
 
-/** The variants with their largest mode's share: "saturating 8/8 modes, top mode 13% of samples". */
+/**
+ * The variants with their largest mode's share: "saturating 8/8 modes, top mode 13% of samples".
+ */
 export function variantsTopModeText(vr: readonly VariantRun[]): string {
   const top = (c: ModeCoverage) => ((100 * Math.max(...c.nearestCounts)) / c.n).toFixed(0);
   return vr
@@ -476,7 +478,9 @@ export function variantsTopModeText(vr: readonly VariantRun[]): string {
 // ---------------------------------------------------------------------------------------------
 // 5 · B8: the small mode.
 
-/** One seed's GAN on the unbalanced mixture: its coverage and the small mode's share of HQ samples. */
+/**
+ * One seed's GAN on the unbalanced mixture: its coverage and the small mode's share of HQ samples.
+ */
 export interface SmallModeRun {
   seed: number;
   c: ModeCoverage;
@@ -494,7 +498,10 @@ export function smallModeShare(c: ModeCoverage): number {
   );
 }
 
-/** Fits (or loads) the GAN on the unbalanced mixture for each seed; 2,500 samples, noise 2000 + seed. */
+/**
+ * Fits (or loads) the GAN on the unbalanced mixture for each seed; 2,500 samples, noise 2000 +
+ * seed.
+ */
 export async function smallModeRuns(seeds: readonly number[]): Promise<SmallModeRun[]> {
   const out: SmallModeRun[] = [];
   for (const s of seeds) {
@@ -560,7 +567,9 @@ export function speckleNote(ganSharp: number, realSharp: number): string {
     : "";
 }
 
-/** The numbers of B4's verdict updated with the MNIST GAN: the toys' counts and the class balance. */
+/**
+ * The numbers of B4's verdict updated with the MNIST GAN: the toys' counts and the class balance.
+ */
 export function imageModeNumbers(
   dropped: number,
   runs: number,
@@ -577,7 +586,10 @@ export function imageModeNumbers(
   };
 }
 
-/** The metrics b7_gan and b7_vae: sharpness, Frechet distance and class KL (the GAN's beside real digits'). */
+/**
+ * The metrics b7_gan and b7_vae: sharpness, Frechet distance and class KL (the GAN's beside real
+ * digits').
+ */
 export function sharpnessMetrics(
   real: SampleQuality,
   gan: SampleQuality,

@@ -163,7 +163,9 @@ export const B5_CRITICS = {
 /** Training options of a critic against the fixed generator (the run's label is added). */
 export type B5Options = Omit<Parameters<typeof criticGradients>[2], "label">;
 
-/** Notebook 03's fixed generator (TOY_GAN_CONFIG, seed 51), named `name`, and ring data (seed 52). */
+/**
+ * Notebook 03's fixed generator (TOY_GAN_CONFIG, seed 51), named `name`, and ring data (seed 52).
+ */
 export function fixedShiftedG(name: string): { gan: GAN; real: Sampler } {
   return {
     gan: new GAN(name, TOY_GAN_CONFIG, new Rng(51)),
@@ -201,7 +203,9 @@ export function showCriticGradients(critics: Record<string, CriticGradientRow[]>
   show(subplots([grad, w1], { cols: 2, title }));
 }
 
-/** How much G's gradient changed over the training of each critic and of the GAN's discriminator. */
+/**
+ * How much G's gradient changed over the training of each critic and of the GAN's discriminator.
+ */
 export interface B5Ratios {
   /** end / start of G's WGAN gradient, gradient-penalty critic and clipped critic. */
   gp: number;
@@ -380,7 +384,9 @@ export function coverageOf(toy: ToyRuns, fam: string, d: string): CoverageSummar
   return coverageSummary(toy[fam][d].map((r) => r.cov));
 }
 
-/** Records metric modes_<family>_<data> (mean modes, spread, HQ, reverse KL) for every toy setup. */
+/**
+ * Records metric modes_<family>_<data> (mean modes, spread, HQ, reverse KL) for every toy setup.
+ */
 export function recordToyModes(results: Results, toy: ToyRuns, data: readonly string[]): void {
   for (const [fam, byData] of Object.entries(toy))
     for (const d of data) {
@@ -587,7 +593,9 @@ export function showTrackingCurves(toy: ToyRuns): void {
   show(subplots([wgan, gan], { cols: 2 }));
 }
 
-/** Median ρ over all toy runs (both data sets) of WGAN-GP and the GAN, with 1 - HQ and reverse KL. */
+/**
+ * Median ρ over all toy runs (both data sets) of WGAN-GP and the GAN, with 1 - HQ and reverse KL.
+ */
 export interface TrackingMedians {
   gpHq: number;
   gpRkl: number;
@@ -649,7 +657,9 @@ export function mnistTracking(h: History | null): MnistTracking {
   };
 }
 
-/** The W1 estimate and the Fréchet distance over training, ρ after the first 5 rows in the title. */
+/**
+ * The W1 estimate and the Fréchet distance over training, ρ after the first 5 rows in the title.
+ */
 export function showMnistTracking(h: History | null, t: MnistTracking): void {
   if (!h) return;
   const rho = t.after5?.rho.toFixed(2);

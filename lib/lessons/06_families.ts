@@ -247,7 +247,10 @@ export function divergenceRows(
   });
 }
 
-/** The rows whose divergence was measured and whose check passed (not missing, not "not reproduced"). */
+/**
+ * The rows whose divergence was measured and whose check passed (not missing, not "not
+ * reproduced").
+ */
 export function divergencesChecked(rows: readonly DivergenceRow[]): number {
   return rows.filter(
     (r) =>
@@ -518,7 +521,9 @@ export function a14Facts(fam: readonly FamilyModel[], rows: readonly FamilyRow[]
   };
 }
 
-/** A14's numbers as its summary prints them: parameters (millions) and minutes by model, Fréchet. */
+/**
+ * A14's numbers as its summary prints them: parameters (millions) and minutes by model, Fréchet.
+ */
 export function a14Text(fam: readonly FamilyModel[], rows: readonly FamilyRow[]) {
   return {
     params: paramsMillions(fam),

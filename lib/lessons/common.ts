@@ -33,7 +33,9 @@ export function pacganRow(data: "ring8" | "grid25", model: "GAN" | "PacGAN4"): R
   };
 }
 
-/** A named set of generated (or real) digits and what the evaluation classifier measured on them. */
+/**
+ * A named set of generated (or real) digits and what the evaluation classifier measured on them.
+ */
 export interface QualityRow extends SampleQuality {
   images: string;
 }

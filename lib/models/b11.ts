@@ -1,24 +1,28 @@
 /**
- * Claim B11, "GANs are harder to train than VAEs", as a measurement: a small grid of learning rates x
- * seeds for the toy VAE (lib/models/toys.ts), the toy GAN (lib/models/gan.ts) and the toy WGAN-GP
- * (lib/models/wgan.ts) on PacGAN's ring (ring8: radius 1, sigma 0.01), the same number of steps for all.
+ * Claim B11, "GANs are harder to train than VAEs", as a measurement: a small grid of learning rates
+ * x seeds for the toy VAE (lib/models/toys.ts), the toy GAN (lib/models/gan.ts) and the toy WGAN-GP
+ * (lib/models/wgan.ts) on PacGAN's ring (ring8: radius 1, sigma 0.01), the same number of steps for
+ * all.
  *
- * - Each family runs its own toy recipe (TOY_VAE_BUDGET, TOY_GAN_BUDGET, WGAN_GP_TOY_BUDGET) with the
- *   step count set to the grid's (full: 2,000) and its learning rate multiplied by each factor (full:
- *   0.1, 1, 10; the GANs' lrG and lrD both). Schedules inside a recipe keep their proportions: the GAN's
- *   and the VAE's decay over the last 40%, the VAE's KL warm-up over the first sixth. WGAN-GP's steps
- *   are generator steps with 5 critic steps each (dSteps 5, as in WGAN_GP_TOY_BUDGET), so its critic
- *   gets five times the updates: the budget is the same in generator (decoder) updates, not in compute.
- * - Seeds (full: 0, 1, 2) seed the model, the data and the training noise as fitToyGAN / fitToyVAE do.
+ * - Each family runs its own toy recipe (TOY_VAE_BUDGET, TOY_GAN_BUDGET, WGAN_GP_TOY_BUDGET) with
+ *   the step count set to the grid's (full: 2,000) and its learning rate multiplied by each factor
+ *   (full: 0.1, 1, 10; the GANs' lrG and lrD both). Schedules inside a recipe keep their
+ *   proportions: the GAN's and the VAE's decay over the last 40%, the VAE's KL warm-up over the
+ *   first sixth. WGAN-GP's steps are generator steps with 5 critic steps each (dSteps 5, as in
+ *   WGAN_GP_TOY_BUDGET), so its critic gets five times the updates: the budget is the same in
+ *   generator (decoder) updates, not in compute.
+ * - Seeds (full: 0, 1, 2) seed the model, the data and the training noise as fitToyGAN / fitToyVAE
+ *   do.
  * - Every run is scored by PacGAN's protocol on 2,500 samples with the noise seeded 1000 + seed
  *   (scoreToy, scoreToyVAE: the VAE's full generative model, decoder mean plus its noise).
- * - A run SUCCEEDS when it captures all 8 modes AND the reverse KL of its HQ mode histogram is below
- *   0.2 nats (B11_SUCCESS; the same for every family). A run whose loss turned NaN or infinite
- *   (NonFiniteLossError) is scored with the weights trainLoop put back, but never counts as a success.
+ * - A run SUCCEEDS when it captures all 8 modes AND the reverse KL of its HQ mode histogram is
+ *   below 0.2 nats (B11_SUCCESS; the same for every family). A run whose loss turned NaN or
+ *   infinite (NonFiniteLossError) is scored with the weights trainLoop put back, but never counts
+ *   as a success.
  *
- * No weights are kept: the per-run rows go to data/runs/b11-ring8.json through runOrLoad (lib/storage/runs.ts),
- * which loads them when shipped and recomputes them with GENLAB_TRAIN=full (smoke: 1 seed x 2 learning
- * rates x 30 steps, into out/runs/).
+ * No weights are kept: the per-run rows go to data/runs/b11-ring8.json through runOrLoad
+ * (lib/storage/runs.ts), which loads them when shipped and recomputes them with GENLAB_TRAIN=full
+ * (smoke: 1 seed x 2 learning rates x 30 steps, into out/runs/).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ModeCoverage } from "../eval/modes";
@@ -40,10 +44,16 @@ import { WGAN_GP_TOY_BUDGET, wganObjective } from "./wgan";
 export type B11Family = "vae" | "gan" | "wgan-gp";
 export const B11_FAMILIES: readonly B11Family[] = ["vae", "gan", "wgan-gp"];
 
-/** Success: every mode captured and reverse KL < 0.2 nats (strictly), the same threshold for every family. */
+/**
+ * Success: every mode captured and reverse KL < 0.2 nats (strictly), the same threshold for every
+ * family.
+ */
 export const B11_SUCCESS = { maxReverseKl: 0.2 } as const;
 
-/** Whether a scored run succeeds by B11_SUCCESS (a run with no HQ sample, reverse KL NaN or null, fails). */
+/**
+ * Whether a scored run succeeds by B11_SUCCESS (a run with no HQ sample, reverse KL NaN or null,
+ * fails).
+ */
 export function b11Success(
   c: Pick<ModeCoverage, "modesCaptured" | "modes"> & { reverseKl: number | null },
   diverged = false,
@@ -91,7 +101,9 @@ export interface B11Result {
   runs: B11Run[];
 }
 
-/** The recipe of `family` at `steps` steps, before the learning-rate factor (see the file comment). */
+/**
+ * The recipe of `family` at `steps` steps, before the learning-rate factor (see the file comment).
+ */
 export function b11Recipe(family: B11Family, steps: number): Record<string, number> {
   if (family === "vae") {
     const b = TOY_VAE_BUDGET.full;
@@ -204,7 +216,8 @@ export function checkB11Result(r: unknown): string | null {
 
 /**
  * The B11 grid (B11_BUDGET x B11_SEEDS x B11_FAMILIES), loaded from data/runs/b11-<dataset>.json or
- * computed (GENLAB_TRAIN, lib/storage/runs.ts). Runs go family by family, learning rate by learning rate, seed by seed.
+ * computed (GENLAB_TRAIN, lib/storage/runs.ts). Runs go family by family, learning rate by learning
+ * rate, seed by seed.
  */
 export function b11Grid(
   o: { quiet?: boolean } = {},
@@ -255,12 +268,18 @@ export interface B11FamilySummary {
   successRate: number;
   diverged: number;
   modes: Spread;
-  /** Reverse KL over the runs; a run with no HQ sample counts as log(8) (coverageSummary's convention). */
+  /**
+   * Reverse KL over the runs; a run with no HQ sample counts as log(8) (coverageSummary's
+   * convention).
+   */
   rkl: Spread;
   hq: Spread;
 }
 
-/** Per family: the fraction of runs that succeed and the spread of the final scores (optionally for one learning-rate factor). */
+/**
+ * Per family: the fraction of runs that succeed and the spread of the final scores (optionally for
+ * one learning-rate factor).
+ */
 export function b11Summary(
   runs: readonly B11Run[],
   o: { modes?: number; lrFactor?: number } = {},

@@ -72,7 +72,9 @@ export async function trainClassifier(
   data: Features & { y: ArrayLike<number> },
   budget: ClassifierBudget,
   opts: Omit<TrainOptions, "logEvery" | "onLog"> & {
-    /** Transforms each minibatch's rows before the step (data augmentation); gets the step index. */
+    /**
+     * Transforms each minibatch's rows before the step (data augmentation); gets the step index.
+     */
     augment?: (rows: Float32Array, step: number) => Float32Array;
     /** L2 penalty weight on every weight matrix (not the biases); default 0. */
     weightDecay?: number;
@@ -88,7 +90,8 @@ export async function trainClassifier(
     throw new Error(`trainClassifier: ${n} feature rows but ${data.y.length} labels`);
   for (let i = 0; i < n; i++) {
     const c = data.y[i];
-    // tf.oneHot turns an out-of-range label into a row of zeros, which trains on nothing: refuse it.
+    // tf.oneHot turns an out-of-range label into a row of zeros, which trains on nothing: refuse
+    // it.
     if (!Number.isInteger(c) || c < 0 || c >= model.classes) {
       throw new Error(
         `trainClassifier: label ${c} at row ${i} is not a class of this model (0..${model.classes - 1})`,

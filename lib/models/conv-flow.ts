@@ -1,7 +1,8 @@
 /**
  * A convolutional, multi-scale RealNVP for images (Dinh et al. 2016, section 3.6; the layout of
  * UvA's tutorial 11): the same affine coupling as flow.ts, but the networks computing s and t are
- * small convolutional nets, so every pixel is transformed from its neighbourhood with shared weights.
+ * small convolutional nets, so every pixel is transformed from its neighbourhood with shared
+ * weights.
  *
  *   level 1 (1 x 28 x 28):  checkerboard couplings   the mask alternates between the two colours
  *   squeeze (4 x 14 x 14):  every 2 x 2 patch becomes 4 channels (a permutation: log|det| = 0)
@@ -10,7 +11,8 @@
  *   squeeze (8 x 7 x 7), level 3: channel couplings
  *
  * Checkerboard coupling with mask m (1 on the conditioning pixels):
- *   y = x * exp(s) + t,   s = (1 - m) * c tanh(raw_s / c),   t = (1 - m) * raw_t,   (raw_s, raw_t) = NN(m * x, m)
+ *   (raw_s, raw_t) = NN(m * x, m),
+ *   y = x * exp(s) + t,   s = (1 - m) * c tanh(raw_s / c),   t = (1 - m) * raw_t,
  * so the pixels under the mask pass unchanged and log|det dy/dx| = sum s. Channel coupling: the
  * same with (a, b) = channel halves, b' = b * exp(s(a)) + t(a), the roles alternating.
  *
@@ -25,7 +27,10 @@ import { Rng } from "../runtime/random";
 import { changeOfVariablesLogProb, type FlowModel } from "./flow";
 
 export interface ConvFlowLevel {
-  /** "checkerboard": a spatial mask whose colour alternates; "channel": channel halves that alternate. */
+  /**
+   * "checkerboard": a spatial mask whose colour alternates; "channel": channel halves that
+   * alternate.
+   */
   mask: "checkerboard" | "channel";
   couplings: number;
   /** Channels of the hidden layers of each coupling's network. */
@@ -45,7 +50,10 @@ export interface ConvFlowConfig {
   depth?: number;
   /** s = scaleClamp * tanh(raw / scaleClamp) (default 2). */
   scaleClamp?: number;
-  /** A final diagonal scaling z = y * exp(logScale), one learned scale per latent dimension (default true). */
+  /**
+   * A final diagonal scaling z = y * exp(logScale), one learned scale per latent dimension (default
+   * true).
+   */
   scaling?: boolean;
 }
 

@@ -172,7 +172,10 @@ export async function trainEvalClassifier(
 export interface SampleQuality {
   /** Frechet distance of the evaluation classifier's features to the reference digits'. */
   frechet: number;
-  /** Class histogram by the evaluation classifier, its KL from uniform and the largest class's share. */
+  /**
+   * Class histogram by the evaluation classifier, its KL from uniform and the largest class's
+   * share.
+   */
   histogram: number[];
   classKl: number;
   topClassShare: number;
@@ -191,7 +194,8 @@ export interface QualityScorer {
 
 /**
  * Scores generated digits (n x 784 in [0, 1]) against `real` ones, whose feature statistics are
- * computed once: Frechet distance on the evaluation classifier's features, class balance, sharpness.
+ * computed once: Frechet distance on the evaluation classifier's features, class balance,
+ * sharpness.
  */
 export async function qualityScorer(real: Float32Array): Promise<QualityScorer> {
   const ec = await evalClassifier();

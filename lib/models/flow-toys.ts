@@ -97,7 +97,9 @@ export function randomizedFlow(name: string, cfg: FlowConfig, seed: number, scal
   return flow;
 }
 
-/** Notebook 05, section 2: random 6-D flows of 6 couplings, log-det by the layers vs brute force. */
+/**
+ * Notebook 05, section 2: random 6-D flows of 6 couplings, log-det by the layers vs brute force.
+ */
 export function randomFlowLogdetChecks(seed: number) {
   return (["additive", "affine"] as const).map((kind) => {
     const cfg: FlowConfig = { dim: 6, couplings: 6, hidden: [16], kind };

@@ -74,7 +74,10 @@ export function changeOfVariablesLogProb(flow: FlowModel, x: tf.Tensor2D): tf.Te
   });
 }
 
-/** One coupling layer: which columns condition ([0, k) or [k, dim)) and the network computing t (and s). */
+/**
+ * One coupling layer: which columns condition ([0, k) or [k, dim)) and the network computing t (and
+ * s).
+ */
 class Coupling {
   constructor(
     readonly net: MLP,
@@ -269,7 +272,10 @@ export function flowSample(flow: FlowModel, n: number, rng: Rng, temperature = 1
   return flowDecode(flow, rng.normalArray(n * flow.dim, 0, temperature));
 }
 
-/** Straight lines in z between f(xa_i) and f(xb_i) for each row pair, decoded: rows [pair 0 step 0..steps-1, pair 1 ...]. */
+/**
+ * Straight lines in z between f(xa_i) and f(xb_i) for each row pair, decoded: rows [pair 0 step
+ * 0..steps-1, pair 1 ...].
+ */
 export function flowInterpolate(
   flow: FlowModel,
   xa: Float32Array,
@@ -349,7 +355,10 @@ export function logAbsDet(J: Float64Array, d: number): number {
   return 0.5 * logDetFromCholesky(cholesky({ d, a }), d);
 }
 
-/** For each row: log|det J| summed by the layers against the brute-force determinant of the autodiff Jacobian. */
+/**
+ * For each row: log|det J| summed by the layers against the brute-force determinant of the autodiff
+ * Jacobian.
+ */
 export function logDetCheck(
   flow: FlowModel,
   x: Float32Array,
@@ -473,7 +482,10 @@ export class LogitPreprocess {
       for (let j = 0; j < dim; j++) out[i + this.order[j]] = x[i + j];
     return out;
   }
-  /** Flow-space rows -> intensities in [0, 1] (the inverse of the logit, pixels in their original order). */
+  /**
+   * Flow-space rows -> intensities in [0, 1] (the inverse of the logit, pixels in their original
+   * order).
+   */
   decode(x: Float32Array, dim: number): Float32Array {
     const a = this.alpha;
     const y = x.map((v) => Math.min(1, Math.max(0, (1 / (1 + Math.exp(-v)) - a) / (1 - 2 * a))));
@@ -481,7 +493,10 @@ export class LogitPreprocess {
   }
 }
 
-/** Bits per dimension of grey-level data from log p_flow(x) and the preprocessing log-det (nats per row). */
+/**
+ * Bits per dimension of grey-level data from log p_flow(x) and the preprocessing log-det (nats per
+ * row).
+ */
 export function bitsPerDim(
   logpFlow: ArrayLike<number>,
   logdetPre: ArrayLike<number>,
@@ -502,7 +517,9 @@ export function checkerboardOrder(h: number, w: number): Int32Array {
   return Int32Array.from([...even, ...odd]);
 }
 
-/** bits/dim of each row of grey levels under flow + preprocessing, with seeded dequantisation noise. */
+/**
+ * bits/dim of each row of grey levels under flow + preprocessing, with seeded dequantisation noise.
+ */
 export function imageBitsPerDim(
   flow: FlowModel,
   pre: LogitPreprocess,
@@ -520,9 +537,12 @@ export interface FlowBudget extends Record<string, number> {
   steps: number;
   batchSize: number;
   lr: number;
-  // Optional keys (read with defaults, so budgets without them, and weights trained before them, are unchanged):
-  //   lrDecay, decayFrac: the learning rate is multiplied by lrDecay for the last decayFrac of the steps (default 1: no decay).
-  //   clipNorm: the gradient is scaled down to this global norm when longer (default: no clipping); its
+  // Optional keys (read with defaults, so budgets without them, and weights trained before them,
+  // are unchanged):
+  //   lrDecay, decayFrac: the learning rate is multiplied by lrDecay for the last decayFrac of the
+  // steps (default 1: no decay).
+  //   clipNorm: the gradient is scaled down to this global norm when longer (default: no clipping);
+  // its
   //             norm before clipping is then logged as gradNorm.
 }
 
@@ -559,7 +579,8 @@ export async function trainFlow(
       step: (i): Record<string, tf.Tensor> => {
         const decay = budget["lrDecay"] ?? 1;
         if (decay !== 1 && i === Math.round(budget.steps * (1 - (budget["decayFrac"] ?? 0)))) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
+          // tfjs's optimisers read their learning rate at every update; the field is protected in
+          // the typings.
           (opt as unknown as { learningRate: number }).learningRate = budget.lr * decay;
         }
         const rows = gatherRows(data, d, next());
@@ -599,7 +620,9 @@ export async function trainFlow(
 export interface FitFlowOptions<F extends FlowModel = Flow> {
   /** Weights file stem, e.g. "flow-moons-realnvp". */
   model: string;
-  /** An MLP-coupling Flow of this config, unless `build` makes another FlowModel (e.g. a ConvFlow). */
+  /**
+   * An MLP-coupling Flow of this config, unless `build` makes another FlowModel (e.g. a ConvFlow).
+   */
   config?: FlowConfig;
   build?: (name: string, rng: Rng) => F;
   data: ArrayLike<number>;
@@ -615,7 +638,10 @@ export interface FitFlowOptions<F extends FlowModel = Flow> {
   label?: string;
 }
 
-/** Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
+/**
+ * Builds a flow and loads its shipped weights or trains it (GENLAB_TRAIN), see
+ * lib/training/weights.ts.
+ */
 export async function fitFlow<F extends FlowModel = Flow>(
   o: FitFlowOptions<F>,
 ): Promise<{ flow: F; fit: FitResult }> {

@@ -6,9 +6,11 @@
  *   D*(x)   = p_data(x) / (p_data(x) + p_g(x))                     (the best D for a fixed G)
  *   V(D*, G) = -log 4 + 2 JSD(p_data || p_g)
  *
- * The generator's loss is either the minimax ("saturating") log(1 - D(G(z))) or the "non-saturating"
+ * The generator's loss is either the minimax ("saturating") log(1 - D(G(z))) or the
+ * "non-saturating"
  * -log D(G(z)) that the GAN paper recommends in practice. All losses are written on D's logits with
- * softplus, so they stay finite when D is certain. Everything here is seeded (lib/runtime/random.ts).
+ * softplus, so they stay finite when D is certain. Everything here is seeded
+ * (lib/runtime/random.ts).
  *
  * Also here: the 1-D theory helpers (D*, JSD and V(D*, G) by quadrature), the vanishing-gradient
  * experiment (train D against a fixed G, record the norm of G's gradient for both losses), and
@@ -105,7 +107,9 @@ export class GAN implements HasParams {
   generate(z: tf.Tensor2D): tf.Tensor2D {
     return this.G.apply(z) as tf.Tensor2D;
   }
-  /** D's logit, [n, 1]; D(x) = sigmoid(logit). `training` turns on D's dropout (config.dDropout). */
+  /**
+   * D's logit, [n, 1]; D(x) = sigmoid(logit). `training` turns on D's dropout (config.dDropout).
+   */
   logits(x: tf.Tensor2D, training = false): tf.Tensor2D {
     return discriminatorLogits(this.D, x, {
       dropout: training ? (this.config.dDropout ?? 0) : 0,
@@ -186,8 +190,9 @@ export interface AdversarialObjective {
   /** Short name, e.g. "GAN (non-saturating)", shown in progress bars. */
   name: string;
   /**
-   * Called once when training starts, with the budget in use (the objective may read its own constants
-   * from it, e.g. WGAN's clip); returns the optimisers of D (or the critic) and G, which trainGAN disposes.
+   * Called once when training starts, with the budget in use (the objective may read its own
+   * constants from it, e.g. WGAN's clip); returns the optimisers of D (or the critic) and G, which
+   * trainGAN disposes.
    */
   begin(budget: GANBudget): { d: tf.Optimizer; g: tf.Optimizer };
   /**
@@ -207,7 +212,10 @@ export interface AdversarialObjective {
   afterD?(gan: GAN): void;
 }
 
-/** The GAN of Goodfellow et al.: cross-entropy D (real target `realLabel`), Adam(lr, beta1) for both players. */
+/**
+ * The GAN of Goodfellow et al.: cross-entropy D (real target `realLabel`), Adam(lr, beta1) for both
+ * players.
+ */
 export function ganObjective(
   loss: GeneratorLoss = "nonsaturating",
   realLabel = 1,
@@ -274,11 +282,16 @@ export interface GANBudget extends Record<string, number> {
   beta1: number;
   /** D updates per G update. */
   dSteps: number;
-  /** Both learning rates are multiplied by `lrDecay` over the last `decayFrac` of the steps (1: no decay). */
+  /**
+   * Both learning rates are multiplied by `lrDecay` over the last `decayFrac` of the steps (1: no
+   * decay).
+   */
   lrDecay: number;
   decayFrac: number;
-  // Optional key (read with a default, so budgets without it, and weights trained before it, are unchanged):
-  //   realLabel: one-sided label smoothing, D's target for real rows (default 1: none; 0.9 is the usual choice).
+  // Optional key (read with a default, so budgets without it, and weights trained before it, are
+  // unchanged):
+  //   realLabel: one-sided label smoothing, D's target for real rows (default 1: none; 0.9 is the
+  // usual choice).
   //   dEvery: D is trained only on every dEvery-th step (default 1: every step), G on every step.
 }
 
@@ -287,7 +300,10 @@ export interface GANSnapshot {
   step: number;
   /** n x dataDim, row-major. */
   samples: number[];
-  /** sigmoid(D logit) at each grid point (row by row), when a grid was given; the logit itself with snapshots.raw (a critic). */
+  /**
+   * sigmoid(D logit) at each grid point (row by row), when a grid was given; the logit itself with
+   * snapshots.raw (a critic).
+   */
   d?: number[];
 }
 
@@ -295,7 +311,9 @@ export interface TrainGANOptions {
   /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/training/resume.ts). */
   resume?: ResumeTarget;
   seed: number;
-  /** The standard GAN's generator loss (default non-saturating); ignored when `objective` is given. */
+  /**
+   * The standard GAN's generator loss (default non-saturating); ignored when `objective` is given.
+   */
   loss?: GeneratorLoss;
   /** What D and G minimise (default: ganObjective(loss, budget.realLabel)). */
   objective?: AdversarialObjective;
@@ -340,7 +358,10 @@ export function generateSamples(gan: GAN, n: number, rng: Rng): Float32Array {
   return generateFrom(gan, rng.normalArray(n * gan.noiseDim));
 }
 
-/** D(x) = sigmoid(logit) at each row of x (n x dataDim), in batches; `raw`: the logit itself (a WGAN critic's value). */
+/**
+ * D(x) = sigmoid(logit) at each row of x (n x dataDim), in batches; `raw`: the logit itself (a WGAN
+ * critic's value).
+ */
 export function discriminate(gan: GAN, x: Float32Array, batch = 4096, raw = false): Float32Array {
   const d = gan.dataDim;
   const n = x.length / d;
@@ -437,7 +458,8 @@ export async function trainGAN(
         : undefined,
       step: (i) => {
         if (budget.lrDecay !== 1 && i === Math.round(budget.steps * (1 - budget.decayFrac))) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
+          // tfjs's optimisers read their learning rate at every update; the field is protected in
+          // the typings.
           (optD as unknown as { learningRate: number }).learningRate = budget.lrD * budget.lrDecay;
           (optG as unknown as { learningRate: number }).learningRate = budget.lrG * budget.lrDecay;
         }
@@ -509,11 +531,17 @@ export interface FitGANOptions {
 export interface FitGANResult {
   gan: GAN;
   fit: FitResult;
-  /** Snapshots of this run, or the shipped ones (<model>.snapshots.json beside the weights); null if none. */
+  /**
+   * Snapshots of this run, or the shipped ones (<model>.snapshots.json beside the weights); null if
+   * none.
+   */
   snapshots: GANSnapshot[] | null;
 }
 
-/** Builds a GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
+/**
+ * Builds a GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see
+ * lib/training/weights.ts.
+ */
 export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
   const gan = new GAN(o.model, o.config, new Rng(o.seed));
   let snaps: GANSnapshot[] | null = null;
@@ -588,7 +616,9 @@ export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   },
 };
 
-/** Weights file stem of the toy GAN (or `family`, e.g. "wgan-gp") trained on `dataset` with `seed`. */
+/**
+ * Weights file stem of the toy GAN (or `family`, e.g. "wgan-gp") trained on `dataset` with `seed`.
+ */
 export function toyGanModel(dataset: string, seed: number, variant = "", family = "gan"): string {
   return `${family}-${dataset}${variant ? `-${variant}` : ""}-s${seed}`;
 }
@@ -603,7 +633,10 @@ export function toyMixture(dataset: string): Mixture {
   return make();
 }
 
-/** Mode coverage (PacGAN protocol) as history columns: modes, hq and rkl (rkl left out when no sample is HQ). */
+/**
+ * Mode coverage (PacGAN protocol) as history columns: modes, hq and rkl (rkl left out when no
+ * sample is HQ).
+ */
 export function modeColumns(mix: Mixture): (samples: Float32Array) => Record<string, number> {
   return (s) => {
     const m = modeCoverage(s, mix);
@@ -614,15 +647,19 @@ export function modeColumns(mix: Mixture): (samples: Float32Array) => Record<str
 }
 
 /**
- * A toy GAN on one of TOY_DATASETS, loaded or trained (GENLAB_TRAIN), with mode coverage logged over
- * training. `variant` names a changed setup (its budget/loss/config overrides) in the file name.
+ * A toy GAN on one of TOY_DATASETS, loaded or trained (GENLAB_TRAIN), with mode coverage logged
+ * over training. `variant` names a changed setup (its budget/loss/config overrides) in the file
+ * name.
  */
 export async function fitToyGAN(
   dataset: string,
   seed: number,
   o: {
     variant?: string;
-    /** Model family in the file name (default "gan"; lib/models/wgan.ts uses "wgan-clip", "wgan-gp"). */
+    /**
+     * Model family in the file name (default "gan"; lib/models/wgan.ts uses "wgan-clip",
+     * "wgan-gp").
+     */
     family?: string;
     budget?: Partial<Record<keyof GANBudget, number>>;
     config?: Partial<GANConfig>;
@@ -667,7 +704,10 @@ export function scoreToy(gan: GAN, mix: Mixture, seed: number): ModeCoverage {
   return modeCoverage(generateSamples(gan, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
 }
 
-/** Values on a 2-D grid (row by row, as lib/display/grid.ts lays them out) read at each point by nearest grid node. */
+/**
+ * Values on a 2-D grid (row by row, as lib/display/grid.ts lays them out) read at each point by
+ * nearest grid node.
+ */
 export function valuesAt(
   grid: Grid2D,
   values: ArrayLike<number>,
@@ -771,7 +811,9 @@ export function jsd1D(p: Density1D, q: Density1D, lo: number, hi: number, n?: nu
   );
 }
 
-/** V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)] by quadrature, for a given D(x) (default D*). */
+/**
+ * V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)] by quadrature, for a given D(x) (default D*).
+ */
 export function valueFunction1D(
   pData: Density1D,
   pG: Density1D,
@@ -841,8 +883,9 @@ export function discriminatorCurve(D: MLP, xs: ArrayLike<number>): Float32Array 
 }
 
 /**
- * D's curve as a function of x (evaluated once on n points of [lo, hi], linear in between), e.g. for
- * valueFunction1D; clamped to [1e-7, 1 - 1e-7] since float32 sigmoids round to exactly 0 or 1 far out.
+ * D's curve as a function of x (evaluated once on n points of [lo, hi], linear in between), e.g.
+ * for valueFunction1D; clamped to [1e-7, 1 - 1e-7] since float32 sigmoids round to exactly 0 or 1
+ * far out.
  */
 export function discriminatorFunction1D(
   D: MLP,
@@ -1036,7 +1079,10 @@ export async function vanishingGradients(
 // A5: GAN inversion, z* = argmin_z ||G(z) - x||^2, from several starts.
 
 export interface Inversion {
-  /** Solutions, (targets * starts) x noiseDim; target t's starts are rows t*starts .. t*starts+starts-1. */
+  /**
+   * Solutions, (targets * starts) x noiseDim; target t's starts are rows t*starts ..
+   * t*starts+starts-1.
+   */
   z: Float32Array;
   /** Mean squared error per coordinate of G(z) against its target, per row of z. */
   error: Float32Array;
@@ -1047,7 +1093,10 @@ export interface Inversion {
   seconds: number;
 }
 
-/** Inverts G for each row of `targets` (m x dataDim) by Adam on z from `starts` random starts z0 ~ N(0, I). */
+/**
+ * Inverts G for each row of `targets` (m x dataDim) by Adam on z from `starts` random starts z0 ~
+ * N(0, I).
+ */
 export function invertGenerator(
   gan: GAN,
   targets: Float32Array,
@@ -1122,10 +1171,11 @@ export function inversionSummary(
 // The MNIST GAN of notebook 03: an MLP (convolutions train too slowly on one wasm thread).
 
 /**
- * G: 64-D noise, hidden 256, 512 and 1024 (ReLU), 784 sigmoid pixels; D: 784-512-256-1 (leaky ReLU 0.2)
- * with dropout 0.3 while training, seeing pixels centred to [-1, 1]. Chosen by measurement (notebook
- * 03, section 6): with G 64-256-512-784, no dropout and no label smoothing, D wins (loss ~0.02) and every
- * sample is one digit class after 2,000 steps; with a one-layer D (784-256-1) the same.
+ * G: 64-D noise, hidden 256, 512 and 1024 (ReLU), 784 sigmoid pixels; D: 784-512-256-1 (leaky ReLU
+ * 0.2) with dropout 0.3 while training, seeing pixels centred to [-1, 1]. Chosen by measurement
+ * (notebook 03, section 6): with G 64-256-512-784, no dropout and no label smoothing, D wins (loss
+ * ~0.02) and every sample is one digit class after 2,000 steps; with a one-layer D (784-256-1) the
+ * same.
  */
 export const MNIST_GAN_CONFIG: GANConfig = {
   dataDim: 784,
@@ -1137,7 +1187,10 @@ export const MNIST_GAN_CONFIG: GANConfig = {
   dCenter: true,
 };
 
-/** Non-saturating loss, Adam 2e-4 (beta1 0.5), batches of 64, one-sided label smoothing 0.9; ~6 min on 2 cores. */
+/**
+ * Non-saturating loss, Adam 2e-4 (beta1 0.5), batches of 64, one-sided label smoothing 0.9; ~6 min
+ * on 2 cores.
+ */
 export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   full: {
     steps: 7000,
@@ -1163,7 +1216,10 @@ export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   },
 };
 
-/** The MNIST GAN (weights gan-mnist), trained on rows of pixels in [0, 1], with `frames` snapshots of 10 digits. */
+/**
+ * The MNIST GAN (weights gan-mnist), trained on rows of pixels in [0, 1], with `frames` snapshots
+ * of 10 digits.
+ */
 export function fitMnistGAN(x: Float32Array, seed = 303, frames = 8): Promise<FitGANResult> {
   return fitGAN({
     model: "gan-mnist",

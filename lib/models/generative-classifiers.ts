@@ -10,8 +10,9 @@
  * - BernoulliNaiveBayes: p(x | y = c) = prod_j theta_cj^x_j (1 - theta_cj)^(1 - x_j) over binary
  *   pixels, theta estimated with Laplace smoothing alpha.
  *
- * Fitting and the d x d algebra run in Float64 (../runtime/linalg.ts); the n x d x d products of scoring
- * go through tfjs matMul (float32), which keeps scoring thousands of 784-pixel images in seconds.
+ * Fitting and the d x d algebra run in Float64 (../runtime/linalg.ts); the n x d x d products of
+ * scoring go through tfjs matMul (float32), which keeps scoring thousands of 784-pixel images in
+ * seconds.
  */
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -154,7 +155,10 @@ export class GaussianClassifier extends BayesRule {
     super();
   }
 
-  /** Maximum-likelihood means and priors; covariance of the chosen kind plus `ridge` on the diagonal. */
+  /**
+   * Maximum-likelihood means and priors; covariance of the chosen kind plus `ridge` on the
+   * diagonal.
+   */
   static fit(
     data: LabeledRows,
     classes: number,
@@ -319,7 +323,9 @@ export class BernoulliNaiveBayes extends BayesRule {
     super();
   }
 
-  /** Rows must hold 0 and 1 (binarised pixels); alpha is the Laplace smoothing count (default 1). */
+  /**
+   * Rows must hold 0 and 1 (binarised pixels); alpha is the Laplace smoothing count (default 1).
+   */
   static fit(
     data: LabeledRows,
     classes: number,

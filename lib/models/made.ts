@@ -4,7 +4,7 @@
  * binarised MNIST. The chain rule gives an exact likelihood,
  *
  *   p(x) = prod_d p(x_d | x_<d),   p(x_d = 1 | x_<d) = sigmoid(l_d(x_<d)),
- *   -log p(x) = sum_d softplus(l_d) - x_d l_d                 (exact, in nats; no bound, no integral)
+ *   -log p(x) = sum_d softplus(l_d) - x_d l_d      (exact, in nats; no bound, no integral)
  *
  * and one pass of an ordinary autoencoder computes all D logits l_d at once, once its weights are
  * masked so that l_d cannot see x_d, x_d+1, ...: every unit k of hidden layer l gets a degree
@@ -50,7 +50,10 @@ export interface MADEConfig {
   inputDim: number;
   /** Hidden layer sizes (ReLU), one or more; the paper's MNIST model is [500]. */
   hidden: number[];
-  /** Direct input-to-output connections (a masked D x D matrix, strictly autoregressive). Default false. */
+  /**
+   * Direct input-to-output connections (a masked D x D matrix, strictly autoregressive). Default
+   * false.
+   */
   direct?: boolean;
 }
 
@@ -159,7 +162,10 @@ export class MADE {
   readonly direct: MaskedDense | null;
   /** Degrees of each hidden layer's units (JS copies of the int32 variables below). */
   degrees: Int32Array[];
-  /** The degrees as int32, non-trainable variables, so that they are saved and loaded with the weights. */
+  /**
+   * The degrees as int32, non-trainable variables, so that they are saved and loaded with the
+   * weights.
+   */
   private readonly degreeVars: tf.Variable[];
 
   constructor(
@@ -276,7 +282,10 @@ export class MADE {
     return tf.tidy(() => bernoulliLogLik(x, this.logits(x)));
   }
 
-  /** Exact -log p(x) per row (nats): the sum of the D sigmoid cross-entropies softplus(l_d) - x_d l_d. */
+  /**
+   * Exact -log p(x) per row (nats): the sum of the D sigmoid cross-entropies softplus(l_d) - x_d
+   * l_d.
+   */
   nll(x: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => tf.neg(this.logProb(x)) as tf.Tensor1D);
   }
@@ -402,9 +411,14 @@ export interface MADEBudget {
   steps: number;
   batchSize: number;
   lr: number;
-  /** Learning rate at the last step, reached by a cosine decay from `lr` (lrFinal = lr: constant). */
+  /**
+   * Learning rate at the last step, reached by a cosine decay from `lr` (lrFinal = lr: constant).
+   */
   lrFinal: number;
-  /** Decoupled weight decay (AdamW style): w <- w (1 - lr * weightDecay) after each step (default 0). */
+  /**
+   * Decoupled weight decay (AdamW style): w <- w (1 - lr * weightDecay) after each step (default
+   * 0).
+   */
   weightDecay?: number;
 }
 
@@ -457,7 +471,8 @@ export async function trainMADE(
       onLog: held ? evalHeld : undefined,
       step: (i) => {
         if (lrFinal !== budget.lr) {
-          // tfjs's Adam reads its learning rate at every update; the field is protected in the typings.
+          // tfjs's Adam reads its learning rate at every update; the field is protected in the
+          // typings.
           (opt as unknown as { learningRate: number }).learningRate =
             lrFinal +
             0.5 *
@@ -499,7 +514,9 @@ export interface FitMADEOptions {
   direct?: boolean;
   /** Training rows, pixel probabilities in [0,1] (n x inputDim), binarised afresh every batch. */
   data: Float32Array;
-  /** Held-out binary rows: their mean NLL is logged during training and stored in the weights file. */
+  /**
+   * Held-out binary rows: their mean NLL is logged during training and stored in the weights file.
+   */
   heldOut?: Float32Array;
   seed: number;
   /** Full-budget steps (smoke: `smokeSteps`, default 50, about a second). */
@@ -534,9 +551,10 @@ export interface FitMADEOptions {
 export const MADE_MNIST = { model: "made-mnist", hidden: [500], seed: 606, steps: 16000 } as const;
 
 /**
- * Builds a MADE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts.
- * Training starts from output biases set to the data's pixel means and uses dynamic binarisation;
- * the degrees (hence masks) come from the weights file when it is loaded.
+ * Builds a MADE and loads its shipped weights or trains it (GENLAB_TRAIN), see
+ * lib/training/weights.ts. Training starts from output biases set to the data's pixel means and
+ * uses dynamic binarisation; the degrees (hence masks) come from the weights file when it is
+ * loaded.
  */
 export async function fitMADE(o: FitMADEOptions): Promise<{ made: MADE; fit: FitResult }> {
   const inputDim = o.inputDim ?? 784;

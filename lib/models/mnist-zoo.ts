@@ -33,7 +33,10 @@ import { VAE, fitVAE } from "./vae";
 export { fitMnistGAN } from "./gan";
 export { fitMnistWGAN } from "./wgan";
 
-/** Notebook 02's main VAE: latent 20, MLP 784-200-200-(2x20), Bernoulli decoder, 8,000 steps of batch 128. */
+/**
+ * Notebook 02's main VAE: latent 20, MLP 784-200-200-(2x20), Bernoulli decoder, 8,000 steps of
+ * batch 128.
+ */
 export const MNIST_VAE = {
   model: "vae-mnist-z20",
   latent: 20,
@@ -47,9 +50,10 @@ export function fitMnistVAE(xTrain: Float32Array): Promise<{ vae: VAE; fit: FitR
 }
 
 /**
- * Notebook 06's VAE with an adversarial term (B9, lib/models/vaegan.ts): notebook 02's VAE (784-200-200,
- * z = 20, Adam 1e-3, batches of 128, 8,000 steps, dynamic binarisation) and notebook 03's MNIST
- * discriminator (784-512-256-1, leaky ReLU, dropout 0.3, Adam 2e-4 with beta1 0.5, real label 0.9).
+ * Notebook 06's VAE with an adversarial term (B9, lib/models/vaegan.ts): notebook 02's VAE
+ * (784-200-200, z = 20, Adam 1e-3, batches of 128, 8,000 steps, dynamic binarisation) and notebook
+ * 03's MNIST discriminator (784-512-256-1, leaky ReLU, dropout 0.3, Adam 2e-4 with beta1 0.5, real
+ * label 0.9).
  */
 export const MNIST_VAEGAN_CONFIG: VAEGANConfig = {
   vae: { inputDim: 784, hidden: [200, 200], latent: 20 },
@@ -85,7 +89,10 @@ export function fitMnistVAEGAN(
   });
 }
 
-/** Notebook 05's RealNVP: 8 affine couplings on the 784 logit pixels, checkerboard halves, s/t MLPs 392-256-256-784. */
+/**
+ * Notebook 05's RealNVP: 8 affine couplings on the 784 logit pixels, checkerboard halves, s/t MLPs
+ * 392-256-256-784.
+ */
 export const MNIST_FLOW_CONFIG: FlowConfig = {
   dim: 784,
   couplings: 8,
@@ -98,7 +105,9 @@ export function mnistFlowPreprocess(): LogitPreprocess {
   return new LogitPreprocess(1e-6, checkerboardOrder(28, 28));
 }
 
-/** Notebook 05's MNIST RealNVP on uint8 pixels (weights flow-mnist-realnvp), with its preprocessing. */
+/**
+ * Notebook 05's MNIST RealNVP on uint8 pixels (weights flow-mnist-realnvp), with its preprocessing.
+ */
 export async function fitMnistFlow(
   pixels: Uint8Array,
 ): Promise<{ flow: Flow; fit: FitResult; pre: LogitPreprocess }> {
@@ -114,7 +123,10 @@ export async function fitMnistFlow(
   return { ...r, pre };
 }
 
-/** Mean held-out and training bits/dim of an MNIST flow: one seeded dequantisation draw per digit (seeds 60 and 61, notebook 05's). */
+/**
+ * Mean held-out and training bits/dim of an MNIST flow: one seeded dequantisation draw per digit
+ * (seeds 60 and 61, notebook 05's).
+ */
 export function mnistFlowBitsPerDim(
   flow: FlowModel,
   pre: LogitPreprocess,
@@ -147,9 +159,10 @@ export interface MlpFlowRun {
 
 /**
  * Notebook 05's first MNIST flow, the MLP-coupling RealNVP (fitMnistFlow), as a shipped run record
- * (data/runs/flow-mnist-mlp.json) rather than shipped weights: its 2.9M parameters would take 11.8 MB
- * of data/, and notebook 05 needs only its numbers and training curve next to the convolutional
- * flow. GENLAB_TRAIN=full (or a missing record) trains it again (about 14 minutes) and re-evaluates it.
+ * (data/runs/flow-mnist-mlp.json) rather than shipped weights: its 2.9M parameters would take 11.8
+ * MB of data/, and notebook 05 needs only its numbers and training curve next to the convolutional
+ * flow. GENLAB_TRAIN=full (or a missing record) trains it again (about 14 minutes) and re-evaluates
+ * it.
  */
 export async function mnistMlpFlowRun(
   mnist: Dataset,
@@ -226,7 +239,10 @@ export const MNIST_CONV_FLOW_CONFIG: ConvFlowConfig = {
   ],
 };
 
-/** The MLP flow's dequantisation + logit (alpha 1e-6), with the pixels in image order (the convolutions need the grid). */
+/**
+ * The MLP flow's dequantisation + logit (alpha 1e-6), with the pixels in image order (the
+ * convolutions need the grid).
+ */
 export function mnistConvFlowPreprocess(): LogitPreprocess {
   return new LogitPreprocess(1e-6);
 }
@@ -240,7 +256,9 @@ export const MNIST_CONV_FLOW = {
   decay: { factor: 0.1, frac: 0.25 },
 } as const;
 
-/** The convolutional RealNVP on uint8 pixels (weights flow-mnist-convnvp), with its preprocessing. */
+/**
+ * The convolutional RealNVP on uint8 pixels (weights flow-mnist-convnvp), with its preprocessing.
+ */
 export async function fitMnistConvFlow(
   pixels: Uint8Array,
 ): Promise<{ flow: ConvFlow; fit: FitResult; pre: LogitPreprocess }> {
@@ -255,7 +273,10 @@ export async function fitMnistConvFlow(
   return { ...r, pre };
 }
 
-/** Notebook 06's MADE (weights made-mnist): MADE_MNIST of lib/models/made.ts (one hidden layer of 500, the paper's MNIST model). */
+/**
+ * Notebook 06's MADE (weights made-mnist): MADE_MNIST of lib/models/made.ts (one hidden layer of
+ * 500, the paper's MNIST model).
+ */
 export function fitMnistMADE(
   xTrain: Float32Array,
   heldOut?: Float32Array,

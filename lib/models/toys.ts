@@ -5,20 +5,21 @@
  * the grid, VAE and flow too").
  *
  * The data are PacGAN's mixtures unchanged (ring radius 1, sigma 0.01; grid spacing 2, sigma 0.05;
- * unbalanced 0.45/0.45/0.10, sigma 0.1). The GANs draw a fresh batch from the mixture at every step;
- * the VAE and the flow train on TOY_TRAIN_POINTS (50,000) points drawn once from it with
+ * unbalanced 0.45/0.45/0.10, sigma 0.1). The GANs draw a fresh batch from the mixture at every
+ * step; the VAE and the flow train on TOY_TRAIN_POINTS (50,000) points drawn once from it with
  * `new Rng(seed).fork("data")` (a few thousand steps of 256 see each point a dozen times at most).
  *
- * Scoring (scoreToyVAE, scoreToyFlow), as scoreToy does for a GAN: 2,500 samples from the model with
- * the noise seeded `new Rng(1000 + seed)`, each sample of the FULL generative model:
- *  - VAE: z ~ N(0, I), x = m(z) + sigma * eps (the decoder's mean plus its learned noise), not the
- *    decoder's mean alone (that is `{ meanOnly: true }`, shown beside it, and is not a sample of p(x));
+ * Scoring (scoreToyVAE, scoreToyFlow), as scoreToy does for a GAN: 2,500 samples from the model
+ * with the noise seeded `new Rng(1000 + seed)`, each sample of the FULL generative model:
+ *  - VAE: z ~ N(0, I), x = m(z) + sigma * eps (the decoder's mean plus its learned noise), not
+ *    the decoder's mean alone (that is `{ meanOnly: true }`, shown beside it, and is not a sample
+ *    of p(x));
  *  - flow: z ~ N(0, I), x = f^-1(z) (temperature 1).
  * Mode coverage (modes, HQ fraction, reverse KL) is logged over training as the GANs log it
  * (modeColumns of lib/models/gan.ts on 2,500 samples of fixed noise).
  *
- * Weights: data/weights/vae-<dataset>-s<seed> and flow-pacgan-<dataset>-s<seed> (the flow-ring-* and
- * flow-grid-* files of notebook 05 are flows on WIDER mixtures, sigma 0.15 and 0.2).
+ * Weights: data/weights/vae-<dataset>-s<seed> and flow-pacgan-<dataset>-s<seed> (the flow-ring-*
+ * and flow-grid-* files of notebook 05 are flows on WIDER mixtures, sigma 0.15 and 0.2).
  */
 import * as tf from "@tensorflow/tfjs";
 import { sampleMixture, type Mixture } from "../data/toys";
@@ -45,7 +46,10 @@ export const TOY_TRAIN_POINTS = 50_000;
 /** One of TOY_DATASETS (lib/models/gan.ts) by name: the same lookup as the GANs'. */
 export { toyMixture };
 
-/** The training set of a toy VAE or flow: TOY_TRAIN_POINTS points of `mix`, seeded `new Rng(seed).fork("data")`. */
+/**
+ * The training set of a toy VAE or flow: TOY_TRAIN_POINTS points of `mix`, seeded `new
+ * Rng(seed).fork("data")`.
+ */
 export function toyTrainingSet(mix: Mixture, seed: number, n = TOY_TRAIN_POINTS): Float32Array {
   return sampleMixture(mix, n, new Rng(seed).fork("data")).x;
 }
@@ -55,12 +59,12 @@ export function toyTrainingSet(mix: Mixture, seed: number, n = TOY_TRAIN_POINTS)
 
 /**
  * Latent 2 (as the GAN's noise), decoder 2-128-128-128-2 (the toy GAN's generator, TOY_GAN_CONFIG),
- * encoder 2-128-128-4 (the size of the toy GAN's discriminator), ReLU; 51,080 parameters against the
- * toy GAN's 50,691. Gaussian decoder with a learned log-variance per coordinate (shared over z), not a
- * fixed one: a fixed sigma sets the balance between the reconstruction and the KL term by hand (and
- * the data's own sigma, 0.01 on the ring, would be the answer given in advance), while a learned one is
- * the maximum-likelihood choice the ELBO itself makes, so the noise the model adds to its samples is
- * what it learned the residual spread to be.
+ * encoder 2-128-128-4 (the size of the toy GAN's discriminator), ReLU; 51,080 parameters against
+ * the toy GAN's 50,691. Gaussian decoder with a learned log-variance per coordinate (shared over
+ * z), not a fixed one: a fixed sigma sets the balance between the reconstruction and the KL term by
+ * hand (and the data's own sigma, 0.01 on the ring, would be the answer given in advance), while a
+ * learned one is the maximum-likelihood choice the ELBO itself makes, so the noise the model adds
+ * to its samples is what it learned the residual spread to be.
  */
 export const TOY_VAE_CONFIG: VAEConfig = {
   inputDim: 2,
@@ -72,11 +76,12 @@ export const TOY_VAE_CONFIG: VAEConfig = {
 
 /**
  * 6,000 steps of Adam 1e-3 on batches of 256, the learning rate x0.1 for the last 40% (as the toy
- * GANs), the ELBO (beta 1) with the KL weight warmed up linearly over the first 1,000 steps. Chosen by
- * measurement on seed 0 (ring8 / grid25, modes and HQ fraction of the full generative model at the end):
- * 4,000 steps at a constant rate without warm-up: 8 / 0.44 and 22 / 0.02 (the grid's x coordinate
- * collapsed to the prior: decoder sigma 2.8); warm-up 2,000 of 8,000: grid 25 / 0.10; warm-up 1,000 of
- * 6,000 without decay: 8 / 0.15 and 22 / 0.04 (the last steps swing); with the decay: 8 / 0.50 and 24 / 0.15.
+ * GANs), the ELBO (beta 1) with the KL weight warmed up linearly over the first 1,000 steps. Chosen
+ * by measurement on seed 0 (ring8 / grid25, modes and HQ fraction of the full generative model at
+ * the end): 4,000 steps at a constant rate without warm-up: 8 / 0.44 and 22 / 0.02 (the grid's x
+ * coordinate collapsed to the prior: decoder sigma 2.8); warm-up 2,000 of 8,000: grid 25 / 0.10;
+ * warm-up 1,000 of 6,000 without decay: 8 / 0.15 and 22 / 0.04 (the last steps swing); with the
+ * decay: 8 / 0.50 and 24 / 0.15.
  */
 export const TOY_VAE_BUDGET: { full: VAEBudget & Budget; smoke: VAEBudget & Budget } = {
   full: {
@@ -114,7 +119,9 @@ export function sampleToyVAE(
   return o.meanOnly ? samplePrior(vae, n, rng) : sampleVAE(vae, n, rng);
 }
 
-/** PacGAN's score of a toy VAE: 2,500 samples, noise seeded 1000 + `seed` (as scoreToy for a GAN). */
+/**
+ * PacGAN's score of a toy VAE: 2,500 samples, noise seeded 1000 + `seed` (as scoreToy for a GAN).
+ */
 export function scoreToyVAE(
   vae: VAE,
   mix: Mixture,
@@ -133,7 +140,10 @@ export function decoderSigma(vae: VAE): number[] {
 export interface ToyTrainOptions {
   label?: string;
   quiet?: boolean;
-  /** Log mode coverage with the history (default true): every steps / 100 steps, 2,500 samples of fixed noise. */
+  /**
+   * Log mode coverage with the history (default true): every steps / 100 steps, 2,500 samples of
+   * fixed noise.
+   */
   coverage?: boolean;
   /** Where to keep a resume checkpoint (fitOrLoad passes it; see lib/training/resume.ts). */
   resume?: ResumeTarget;
@@ -141,8 +151,8 @@ export interface ToyTrainOptions {
 
 /**
  * The trainer options of a toy model: training noise seeded seed + 1 (as fitToyGAN), and unless
- * `o.coverage` is false mode coverage of `sample`'s points added to every history row (every steps / 100
- * steps, 2,500 samples of fixed noise `new Rng(seed).fork("eval")`).
+ * `o.coverage` is false mode coverage of `sample`'s points added to every history row (every steps
+ * / 100 steps, 2,500 samples of fixed noise `new Rng(seed).fork("eval")`).
  */
 function toyTrainerOptions(
   name: string,
@@ -164,7 +174,10 @@ function toyTrainerOptions(
   return { seed: seed + 1, label: o.label ?? name, quiet: o.quiet, resume: o.resume, ...log };
 }
 
-/** Trains a toy VAE (in place) on `mix`'s training set for `seed`; the history logs loss, recon, kl and mode coverage. */
+/**
+ * Trains a toy VAE (in place) on `mix`'s training set for `seed`; the history logs loss, recon, kl
+ * and mode coverage.
+ */
 export function trainToyVAE(
   vae: VAE,
   mix: Mixture,
@@ -181,8 +194,9 @@ export function trainToyVAE(
 }
 
 /**
- * Builds a toy model (initialised from `new Rng(seed)`) and loads or trains it (fitOrLoad) on `dataset`;
- * stores its PacGAN score (2,500 samples, noise seeded 1000 + seed) and parameter count as the metrics.
+ * Builds a toy model (initialised from `new Rng(seed)`) and loads or trains it (fitOrLoad) on
+ * `dataset`; stores its PacGAN score (2,500 samples, noise seeded 1000 + seed) and parameter count
+ * as the metrics.
  */
 async function fitToy<M extends HasParams, B extends Budget>(
   dataset: string,
@@ -219,15 +233,17 @@ async function fitToy<M extends HasParams, B extends Budget>(
 }
 
 /**
- * The toy VAE on one of TOY_DATASETS (ring8, grid25, unbalanced), loaded from data/weights/vae-<dataset>-s<seed>
- * or trained (GENLAB_TRAIN, lib/training/weights.ts), with mode coverage logged over training.
+ * The toy VAE on one of TOY_DATASETS (ring8, grid25, unbalanced), loaded from
+ * data/weights/vae-<dataset>-s<seed> or trained (GENLAB_TRAIN, lib/training/weights.ts), with mode
+ * coverage logged over training.
  */
 export async function fitToyVAE(
   dataset: string,
   seed: number,
   o: { quiet?: boolean } = {},
 ): Promise<{ vae: VAE; fit: FitResult; mix: Mixture }> {
-  // Explicit type arguments: tslab's TypeScript (5.0) infers B as Budget here and rejects trainToyVAE.
+  // Explicit type arguments: tslab's TypeScript (5.0) infers B as Budget here and rejects
+  // trainToyVAE.
   const r = await fitToy<VAE, VAEBudget & Budget>(dataset, seed, {
     model: toyVaeModel(dataset, seed),
     build: newToyVAE,
@@ -243,8 +259,9 @@ export async function fitToyVAE(
 // The toy flow.
 
 /**
- * RealNVP as notebook 05's toys: 8 affine couplings, each a 1-64-64-2 ReLU network, scales soft-clamped
- * to [-2, 2], a final diagonal scaling: 35,346 parameters against the toy GAN generator's 33,666.
+ * RealNVP as notebook 05's toys: 8 affine couplings, each a 1-64-64-2 ReLU network, scales
+ * soft-clamped to [-2, 2], a final diagonal scaling: 35,346 parameters against the toy GAN
+ * generator's 33,666.
  */
 export const TOY_FLOW_CONFIG: FlowConfig = {
   dim: 2,
@@ -254,15 +271,15 @@ export const TOY_FLOW_CONFIG: FlowConfig = {
 };
 
 /**
- * 4,000 steps of Adam 1e-3 on batches of 256, the learning rate x0.1 for the last 40% (the toy GANs'
- * schedule), the gradient clipped to global norm 10. PacGAN's ring (sigma 0.01) is narrow for a flow,
- * and maximum likelihood on it is unstable (measured on ring8; the mixture's own entropy, the best
- * possible NLL, is -4.29 nats):
+ * 4,000 steps of Adam 1e-3 on batches of 256, the learning rate x0.1 for the last 40% (the toy
+ * GANs' schedule), the gradient clipped to global norm 10. PacGAN's ring (sigma 0.01) is narrow for
+ * a flow, and maximum likelihood on it is unstable (measured on ring8; the mixture's own entropy,
+ * the best possible NLL, is -4.29 nats):
  * - constant 1e-3, seed 0: the NLL fell to -1.53 by step 2,800 and jumped to +1.45 by step 3,200;
  *   constant 5e-4: spikes at steps 1,200, 2,000 and 2,800, NLL 0.00 at 4,000 (HQ 0.03);
- * - with the decay from step 2,400 but no clipping (seeds 0-2): spikes before the decay (seed 1: NLL
- *   -1.25 at step 1,640, +23.7 at 1,960; gradient norms up to 4,300 against a typical 50), ending at
- *   HQ 0.20 / 0.04 / 0.26;
+ * - with the decay from step 2,400 but no clipping (seeds 0-2): spikes before the decay (seed 1:
+ *   NLL -1.25 at step 1,640, +23.7 at 1,960; gradient norms up to 4,300 against a typical 50),
+ *   ending at HQ 0.20 / 0.04 / 0.26;
  * - seed 1 with clipping at norm 10: NLL -1.86 at step 2,400 (unclipped: +0.52), dips of at most
  *   1.8 nats instead of 45.
  * With this budget (the shipped flow-pacgan-ring8-s0..2) the spikes are damped, not gone: the NLL
@@ -287,7 +304,10 @@ export function scoreToyFlow(flow: Flow, mix: Mixture, seed: number): ModeCovera
   return modeCoverage(flowSample(flow, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
 }
 
-/** Trains a toy flow (in place) by maximum likelihood on `mix`'s training set for `seed`, mode coverage logged. */
+/**
+ * Trains a toy flow (in place) by maximum likelihood on `mix`'s training set for `seed`, mode
+ * coverage logged.
+ */
 export function trainToyFlow(
   flow: Flow,
   mix: Mixture,
@@ -303,7 +323,10 @@ export function trainToyFlow(
   );
 }
 
-/** The toy RealNVP on one of TOY_DATASETS, loaded from data/weights/flow-pacgan-<dataset>-s<seed> or trained. */
+/**
+ * The toy RealNVP on one of TOY_DATASETS, loaded from data/weights/flow-pacgan-<dataset>-s<seed> or
+ * trained.
+ */
 export async function fitToyFlow(
   dataset: string,
   seed: number,

@@ -3,20 +3,21 @@
  * q(z|x) = N(mu(x), diag(exp(logvar(x)))), a standard normal prior p(z) = N(0, I) and a Bernoulli
  * decoder p(x|z) whose logits an MLP computes. Everything a notebook needs to measure it:
  *
- *   ELBO(x)   = E_q[log p(x|z)] - KL(q(z|x) || p(z))                      (one reparameterised sample)
+ *   ELBO(x)   = E_q[log p(x|z)] - KL(q(z|x) || p(z))             (one reparameterised sample)
  *   IWAE_k(x) = E[log (1/k) sum_i p(x, z_i) / q(z_i|x)],  z_i ~ q(z|x)     (Burda et al., 2015)
  *   ELBO <= IWAE_k <= IWAE_{k+1} <= log p(x), and IWAE_k -> log p(x) as k grows.
  *
- * For real-valued data (the 2-D toys of notebook 06, lib/models/toys.ts) the decoder can be Gaussian
- * instead (config `likelihood: "gaussian"`): p(x|z) = N(m(z), diag(exp(logvarX))), the MLP computing
- * the mean m(z), with one variance per data dimension (shared by all z) set to its maximum-likelihood
- * value rather than trained by gradient steps: while training, the batch's mean squared residual per
- * coordinate (the "optimal sigma-VAE" of Rybkin, Daniilidis & Levine, 2021, "Simple and effective VAE
- * training with calibrated decoders"); between steps, logvarX is set from the residuals of up to 5,000
- * training rows (calibrateDecoderVariance) and stored with the weights. Measured on PacGAN's ring
- * (sigma 0.01): a log-variance trained by Adam from 0 collapsed to one Gaussian blob (KL 0.001 nats,
- * sigma 0.71 after 4,000 steps), since Adam moves a log-variance by about its learning rate per step.
- * Bernoulli stays the default, and a Bernoulli VAE has exactly the parameters and numbers it always had.
+ * For real-valued data (the 2-D toys of notebook 06, lib/models/toys.ts) the decoder can be
+ * Gaussian instead (config `likelihood: "gaussian"`): p(x|z) = N(m(z), diag(exp(logvarX))), the MLP
+ * computing the mean m(z), with one variance per data dimension (shared by all z) set to its
+ * maximum-likelihood value rather than trained by gradient steps: while training, the batch's mean
+ * squared residual per coordinate (the "optimal sigma-VAE" of Rybkin, Daniilidis & Levine, 2021,
+ * "Simple and effective VAE training with calibrated decoders"); between steps, logvarX is set from
+ * the residuals of up to 5,000 training rows (calibrateDecoderVariance) and stored with the
+ * weights. Measured on PacGAN's ring (sigma 0.01): a log-variance trained by Adam from 0 collapsed
+ * to one Gaussian blob (KL 0.001 nats, sigma 0.71 after 4,000 steps), since Adam moves a
+ * log-variance by about its learning rate per step. Bernoulli stays the default, and a Bernoulli
+ * VAE has exactly the parameters and numbers it always had.
  *
  * All noise comes from a seeded Rng, so the same seed gives the same numbers.
  */
@@ -62,15 +63,17 @@ export function logNormalDiag(z: tf.Tensor2D, mu?: tf.Tensor2D, logvar?: tf.Tens
 
 export interface VAEConfig {
   inputDim: number;
-  /** Hidden layer sizes of the encoder; the decoder mirrors them unless `decoderHidden` is given. */
+  /**
+   * Hidden layer sizes of the encoder; the decoder mirrors them unless `decoderHidden` is given.
+   */
   hidden: number[];
   latent: number;
   /** Hidden layer sizes of the decoder (default: `hidden` reversed). */
   decoderHidden?: number[];
   /**
-   * p(x|z): "bernoulli" (default; the decoder's outputs are logits) or "gaussian" (the outputs are the
-   * mean; the log-variance per dimension `<name>.dec.logvar`, initially 0, is set by maximum likelihood,
-   * see the file comment, not trained by the optimiser).
+   * p(x|z): "bernoulli" (default; the decoder's outputs are logits) or "gaussian" (the outputs are
+   * the mean; the log-variance per dimension `<name>.dec.logvar`, initially 0, is set by maximum
+   * likelihood, see the file comment, not trained by the optimiser).
    */
   likelihood?: "bernoulli" | "gaussian";
 }
@@ -78,7 +81,10 @@ export interface VAEConfig {
 export class VAE implements HasParams {
   readonly enc: MLP;
   readonly dec: MLP;
-  /** The Gaussian decoder's log-variance per data dimension, [inputDim] (not trainable); null for a Bernoulli decoder. */
+  /**
+   * The Gaussian decoder's log-variance per data dimension, [inputDim] (not trainable); null for a
+   * Bernoulli decoder.
+   */
   readonly logvarX: tf.Variable | null;
   constructor(
     readonly name: string,
@@ -122,18 +128,25 @@ export class VAE implements HasParams {
     h.dispose();
     return { mu, logvar };
   }
-  /** The decoder's output, [n, inputDim]: Bernoulli logits of p(x|z), or the Gaussian decoder's mean. */
+  /**
+   * The decoder's output, [n, inputDim]: Bernoulli logits of p(x|z), or the Gaussian decoder's
+   * mean.
+   */
   decodeLogits(z: tf.Tensor2D): tf.Tensor2D {
     return this.dec.apply(z) as tf.Tensor2D;
   }
-  /** Means of p(x|z) (what "decoding" shows: pixel probabilities, or the Gaussian's mean), [n, inputDim]. */
+  /**
+   * Means of p(x|z) (what "decoding" shows: pixel probabilities, or the Gaussian's mean), [n,
+   * inputDim].
+   */
   decodeMean(z: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => (this.logvarX ? this.decodeLogits(z) : tf.sigmoid(this.decodeLogits(z))));
   }
   /**
-   * log p(x|z) per row from the decoder's output `out` (decodeLogits(z)): Bernoulli, or Gaussian with
-   * the stored logvarX or, with `batchVariance`, the variance that maximises this batch's likelihood
-   * (each coordinate's mean squared residual over the rows, floored at 1e-6; used while training).
+   * log p(x|z) per row from the decoder's output `out` (decodeLogits(z)): Bernoulli, or Gaussian
+   * with the stored logvarX or, with `batchVariance`, the variance that maximises this batch's
+   * likelihood (each coordinate's mean squared residual over the rows, floored at 1e-6; used while
+   * training).
    */
   reconLogLik(x: tf.Tensor2D, out: tf.Tensor2D, batchVariance = false): tf.Tensor1D {
     if (!this.logvarX) return bernoulliLogLik(x, out);
@@ -145,9 +158,10 @@ export class VAE implements HasParams {
     });
   }
   /**
-   * Per-example ELBO terms with the reparameterised sample z = mu + exp(logvar/2) * eps:
-   * the reconstruction log-likelihood log p(x|z) and the closed-form KL(q(z|x) || p(z)).
-   * `batchVariance`: a Gaussian decoder uses the batch's maximum-likelihood variance (see reconLogLik).
+   * Per-example ELBO terms with the reparameterised sample z = mu + exp(logvar/2) * eps: the
+   * reconstruction log-likelihood log p(x|z) and the closed-form KL(q(z|x) || p(z)).
+   * `batchVariance`: a Gaussian decoder uses the batch's maximum-likelihood variance (see
+   * reconLogLik).
    */
   elboTerms(
     x: tf.Tensor2D,
@@ -162,7 +176,9 @@ export class VAE implements HasParams {
       };
     });
   }
-  /** q(z|x)'s mean and log-variance, and the reparameterised sample z = mu + exp(logvar / 2) * eps. */
+  /**
+   * q(z|x)'s mean and log-variance, and the reparameterised sample z = mu + exp(logvar / 2) * eps.
+   */
   posteriorSample(
     x: tf.Tensor2D,
     eps: tf.Tensor2D,
@@ -172,7 +188,10 @@ export class VAE implements HasParams {
       return { mu, logvar, z: tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D };
     });
   }
-  /** The training loss: mean over the batch of -(recon - beta * KL). beta = 0 is the blog post's loss. */
+  /**
+   * The training loss: mean over the batch of -(recon - beta * KL). beta = 0 is the blog post's
+   * loss.
+   */
   loss(x: tf.Tensor2D, eps: tf.Tensor2D, beta = 1): tf.Scalar {
     return tf.tidy(() => {
       const { recon, kl } = this.elboTerms(x, eps);
@@ -187,19 +206,26 @@ export interface VAEBudget {
   lr: number;
   /** Weight of the KL term (1 = the ELBO). */
   beta: number;
-  /** KL warm-up: the KL weight grows linearly from beta / warmup to beta over the first `warmup` steps (default 0: none). */
+  /**
+   * KL warm-up: the KL weight grows linearly from beta / warmup to beta over the first `warmup`
+   * steps (default 0: none).
+   */
   warmup?: number;
-  /** The learning rate is multiplied by `lrDecay` for the last `decayFrac` of the steps (default 1: no decay), as the toy GANs'. */
+  /**
+   * The learning rate is multiplied by `lrDecay` for the last `decayFrac` of the steps (default 1:
+   * no decay), as the toy GANs'.
+   */
   lrDecay?: number;
   decayFrac?: number;
 }
 
 /**
  * Trains on rows of pixel probabilities in [0,1] (n x inputDim). With `binarize: "dynamic"` every
- * batch is a fresh Bernoulli draw of its pixels (the IWAE paper's protocol); "none" feeds them as is.
- * The default is "dynamic" for a Bernoulli decoder and "none" for a Gaussian one (real-valued rows).
- * A Gaussian decoder trains with each batch's maximum-likelihood variance, and its stored logvarX is
- * set by calibrateDecoderVariance on the first 5,000 rows at every history row (so also at the end).
+ * batch is a fresh Bernoulli draw of its pixels (the IWAE paper's protocol); "none" feeds them as
+ * is. The default is "dynamic" for a Bernoulli decoder and "none" for a Gaussian one (real-valued
+ * rows). A Gaussian decoder trains with each batch's maximum-likelihood variance, and its stored
+ * logvarX is set by calibrateDecoderVariance on the first 5,000 rows at every history row (so also
+ * at the end).
  * `logEvery` and `onLog` go to trainLoop (e.g. to add mode coverage to the history rows).
  */
 export async function trainVAE(
@@ -249,7 +275,8 @@ export async function trainVAE(
           budget.lrDecay !== 1 &&
           i === Math.round(budget.steps * (1 - (budget.decayFrac ?? 0)))
         ) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in the typings.
+          // tfjs's optimisers read their learning rate at every update; the field is protected in
+          // the typings.
           (opt as unknown as { learningRate: number }).learningRate = budget.lr * budget.lrDecay;
         }
         const beta = budget.warmup
@@ -280,9 +307,10 @@ export async function trainVAE(
 }
 
 /**
- * Sets a Gaussian decoder's logvarX to the log of each coordinate's mean squared residual
- * (x - m(z))^2 over the rows of x, z ~ q(z|x) drawn with `rng`: the variance that maximises the
- * likelihood of those rows given the encoder and the decoder's mean (floored at 1e-6). Returns sigma.
+ * Sets a Gaussian decoder's logvarX to the log of each coordinate's mean squared residual (x -
+ * m(z))^2 over the rows of x, z ~ q(z|x) drawn with `rng`: the variance that maximises the
+ * likelihood of those rows given the encoder and the decoder's mean (floored at 1e-6). Returns
+ * sigma.
  */
 export function calibrateDecoderVariance(vae: VAE, x: Float32Array, rng: Rng): number[] {
   if (!vae.logvarX)
@@ -458,7 +486,10 @@ export function aggregatePosterior(
   return { mean, cov, klToPrior: 0.5 * (tr + mm - L - logDet) };
 }
 
-/** Mean binary cross-entropy (nats per image) of pixel means `rec` against targets `x` (both n x dim). */
+/**
+ * Mean binary cross-entropy (nats per image) of pixel means `rec` against targets `x` (both n x
+ * dim).
+ */
 export function reconError(x: Float32Array, rec: Float32Array, dim: number): number {
   if (x.length !== rec.length)
     throw new Error(`reconError: ${x.length} targets vs ${rec.length} reconstructions`);
@@ -506,7 +537,10 @@ function gh(): { nodes: Float64Array; weights: Float64Array } {
   return GH;
 }
 
-/** log p(x, z) tabulated on a coarse grid and on a fine grid over where it has mass; linear interpolation. */
+/**
+ * log p(x, z) tabulated on a coarse grid and on a fine grid over where it has mass; linear
+ * interpolation.
+ */
 class Joint1D {
   constructor(
     readonly coarseZ: Float32Array,
@@ -537,16 +571,15 @@ class Joint1D {
 }
 
 /**
- * For a VAE with a 1-D latent: log p(x) = log integral p(x|z) p(z) dz and the ELBO
- * E_q[log p(x, z) - log q(z|x)], for each row of x, without sampling: log p(x, z) is tabulated on a
- * coarse grid over [lo, hi] and again, finely, over the window where it is within 40 nats of its
- * maximum (posteriors can be far narrower than a fixed grid); log p(x) is the sum over the fine
- * window (its grid doubled until the sum moves by < 1e-4 nats), E_q by 40-point Gauss-Hermite on
- * the interpolated table.
- * `elboOptimal` is the ELBO of the best Gaussian q for each x on its own (coarse-to-fine search over
- * mean and log-variance): log p(x) - elboOptimal is the approximation gap (a Gaussian cannot match
- * the true posterior), elboOptimal - elbo the amortisation gap (one encoder network for all x
- * instead of a q per x; Cremer et al., 2018).
+ * For a VAE with a 1-D latent: log p(x) = log integral p(x|z) p(z) dz and the ELBO E_q[log p(x, z)
+ * - log q(z|x)], for each row of x, without sampling: log p(x, z) is tabulated on a coarse grid
+ * over [lo, hi] and again, finely, over the window where it is within 40 nats of its maximum
+ * (posteriors can be far narrower than a fixed grid); log p(x) is the sum over the fine window (its
+ * grid doubled until the sum moves by < 1e-4 nats), E_q by 40-point Gauss-Hermite on the
+ * interpolated table. `elboOptimal` is the ELBO of the best Gaussian q for each x on its own
+ * (coarse-to-fine search over mean and log-variance): log p(x) - elboOptimal is the approximation
+ * gap (a Gaussian cannot match the true posterior), elboOptimal - elbo the amortisation gap (one
+ * encoder network for all x instead of a q per x; Cremer et al., 2018).
  */
 export function exactBounds1D(
   vae: VAE,
@@ -665,7 +698,8 @@ function bestGaussianElbo(joint: Joint1D, m0: number, lv0: number): number {
 /**
  * Two unbiased estimators of d/dmu E_{z ~ N(mu, sigma^2)}[log p(x|z)] for one x and a 1-D latent:
  * reparameterisation, d/dmu log p(x | mu + sigma eps) = f'(z), and the score function (REINFORCE),
- * f(z) (z - mu) / sigma^2. Returns n draws of each (same z for both), for their means and variances.
+ * f(z) (z - mu) / sigma^2. Returns n draws of each (same z for both), for their means and
+ * variances.
  */
 export function gradientEstimators(
   vae: VAE,
@@ -699,7 +733,9 @@ export function gradientEstimators(
   return { reparam, reinforce };
 }
 
-/** Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)) next to a Monte Carlo estimate with n samples. */
+/**
+ * Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)) next to a Monte Carlo estimate with n samples.
+ */
 export function klCheck(
   mu: number[],
   logvar: number[],
@@ -724,7 +760,10 @@ export function klCheck(
   return { closedForm, monteCarlo, standardError: Math.sqrt((sq / n - monteCarlo ** 2) / n) };
 }
 
-/** n draws from q(z|x_i) for each chosen row i (for pictures of the posterior), with the row index as label. */
+/**
+ * n draws from q(z|x_i) for each chosen row i (for pictures of the posterior), with the row index
+ * as label.
+ */
 export function posteriorSamples(
   mu: Float32Array,
   logvar: Float32Array,
@@ -795,7 +834,10 @@ export interface FitVAEOptions {
   label?: string;
 }
 
-/** Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts. */
+/**
+ * Builds a VAE and loads its shipped weights or trains it (GENLAB_TRAIN), see
+ * lib/training/weights.ts.
+ */
 export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResult }> {
   const inputDim = 784;
   const vae = new VAE(

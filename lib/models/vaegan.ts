@@ -1,15 +1,15 @@
 /**
- * A VAE with an adversarial term (claim B9: "GAN + VAE" hybrids; after Larsen et al. 2016's VAE-GAN,
- * in its simplest form): notebook 02's VAE, plus a discriminator D that tells real digits from the
- * VAE's decoded means, of reconstructions and of prior samples alike. The VAE minimises
+ * A VAE with an adversarial term (claim B9: "GAN + VAE" hybrids; after Larsen et al. 2016's
+ * VAE-GAN, in its simplest form): notebook 02's VAE, plus a discriminator D that tells real digits
+ * from the VAE's decoded means, of reconstructions and of prior samples alike. The VAE minimises
  *
  *   -E_q[log p(x|z)] + KL(q(z|x) || p(z))  +  gamma * ( -log D(dec(z_q)) - log D(dec(z_p)) ) / 2,
  *
  * with z_q ~ q(z|x) (reparameterised) and z_p ~ N(0, I); D minimises the GAN's cross-entropy
- * (lib/models/gan.ts, one-sided label smoothing) on real digits (grey levels) against those decodes.
- * The pointwise ELBO keeps every digit reconstructable (no mode is dropped: each x pulls its own
- * decode), the adversarial term pulls the decoded means towards what real digits look like (sharper
- * than the ELBO's pixel averages). gamma = 0 is the plain VAE.
+ * (lib/models/gan.ts, one-sided label smoothing) on real digits (grey levels) against those
+ * decodes. The pointwise ELBO keeps every digit reconstructable (no mode is dropped: each x pulls
+ * its own decode), the adversarial term pulls the decoded means towards what real digits look like
+ * (sharper than the ELBO's pixel averages). gamma = 0 is the plain VAE.
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../runtime/optim";
@@ -83,8 +83,8 @@ export class VAEGAN implements HasParams {
   }
   /**
    * The VAE's loss terms on a binarised batch `xb` with reparameterisation noise `eps` and prior
-   * draws `zp`: mean -log p(x|z), mean KL, the adversarial term (mean of the non-saturating losses of
-   * the decoded reconstructions and prior samples), and the total -ELBO + gamma * adversarial.
+   * draws `zp`: mean -log p(x|z), mean KL, the adversarial term (mean of the non-saturating losses
+   * of the decoded reconstructions and prior samples), and the total -ELBO + gamma * adversarial.
    */
   vaeLoss(
     xb: tf.Tensor2D,
@@ -149,7 +149,8 @@ export async function trainVAEGAN(
         const [xg, xbT] = [tf.tensor2d(grey, [b, dim]), tf.tensor2d(xb, [b, dim])];
         const eps = randn(noise, [b, L]) as tf.Tensor2D;
         const zp = randn(noise, [b, L]) as tf.Tensor2D;
-        // D: real grey digits against this batch's decodes (no gradient into the VAE: D's variables only).
+        // D: real grey digits against this batch's decodes (no gradient into the VAE: D's variables
+        // only).
         const fakes = tf.tidy(() => {
           return tf.concat(
             [m.vae.decodeMean(m.vae.posteriorSample(xbT, eps).z), m.vae.decodeMean(zp)],
@@ -195,9 +196,10 @@ export interface FitVAEGANOptions {
 }
 
 /**
- * Builds a VAE-GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see lib/training/weights.ts.
- * The weights file holds the VAE only: D is a training device nothing reads afterwards (on MNIST it
- * would add 2.1 MB to data/); a loaded model's D keeps its initial weights.
+ * Builds a VAE-GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see
+ * lib/training/weights.ts. The weights file holds the VAE only: D is a training device nothing
+ * reads afterwards (on MNIST it would add 2.1 MB to data/); a loaded model's D keeps its initial
+ * weights.
  */
 export async function fitVAEGAN(o: FitVAEGANOptions): Promise<{ model: VAEGAN; fit: FitResult }> {
   const model = new VAEGAN(o.model, o.config, new Rng(o.seed));

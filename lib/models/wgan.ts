@@ -11,9 +11,9 @@
  * The Lipschitz constraint is approximated by clipping every critic weight to [-c, c] (WGAN) or by
  * the gradient penalty on points x^ between real and fake samples (WGAN-GP). The penalty needs a
  * gradient of a gradient: the critic's activations must have correct second derivatives in tfjs
- * (relu, and leaky ReLU as lib/runtime/nn.ts applies it: genlab's LeakyReluGrad kernel on wasm, else
- * relu(x) - a relu(-x); not tanh, sigmoid, elu:
- * PLATFORM.md), checked against finite differences in test/wgan.test.ts.
+ * (relu, and leaky ReLU as lib/runtime/nn.ts applies it: genlab's LeakyReluGrad kernel on wasm,
+ * else relu(x) - a relu(-x); not tanh, sigmoid, elu: PLATFORM.md), checked against finite
+ * differences in test/wgan.test.ts.
  *
  * Also here: the parallel-lines example of the WGAN paper (JS, KL and W1 in closed form and from
  * samples) and the B5 experiment for a critic (G's gradient while the critic trains to optimum).
@@ -57,8 +57,8 @@ export function w1Estimate(realOut: tf.Tensor, fakeOut: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The gradient penalty E[(||grad_x f(x^)||_2 - 1)^2] at x^ = eps x_real + (1 - eps) x_fake, one
- * eps ~ U[0, 1] per row (`eps`: [n, 1]). Differentiable in f's parameters (a second-order gradient).
+ * The gradient penalty E[(||grad_x f(x^)||_2 - 1)^2] at x^ = eps x_real + (1 - eps) x_fake, one eps
+ * ~ U[0, 1] per row (`eps`: [n, 1]). Differentiable in f's parameters (a second-order gradient).
  */
 export function gradientPenalty(
   critic: (x: tf.Tensor2D) => tf.Tensor,
@@ -75,7 +75,10 @@ export function gradientPenalty(
   });
 }
 
-/** The critic's loss -(mean f(real) - mean f(fake)) [+ lambda GP]; logs w1 (the dual estimate) and gp. */
+/**
+ * The critic's loss -(mean f(real) - mean f(fake)) [+ lambda GP]; logs w1 (the dual estimate) and
+ * gp.
+ */
 export function criticLoss(
   critic: (x: tf.Tensor2D) => tf.Tensor,
   real: tf.Tensor2D,
@@ -160,7 +163,10 @@ export function wganObjective(method: WGANMethod): AdversarialObjective {
 // ---------------------------------------------------------------------------------------------
 // The 2-D toys: notebook 03's architecture (TOY_GAN_CONFIG) and data, the WGAN objectives.
 
-/** The WGAN paper's settings: RMSProp 5e-5, c = 0.01, 5 critic updates per G update, batch 256 as notebook 03. */
+/**
+ * The WGAN paper's settings: RMSProp 5e-5, c = 0.01, 5 critic updates per G update, batch 256 as
+ * notebook 03.
+ */
 export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   full: {
     steps: 5000,
@@ -187,8 +193,9 @@ export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
 };
 
 /**
- * The WGAN-GP toy settings of the authors' code (gan_toy.py: Adam 1e-4, beta1 0.5, beta2 0.9, 5 critic
- * iterations, batch 256, lambda 0.1 "for toy tasks"), with notebook 03's smaller networks and step count.
+ * The WGAN-GP toy settings of the authors' code (gan_toy.py: Adam 1e-4, beta1 0.5, beta2 0.9, 5
+ * critic iterations, batch 256, lambda 0.1 "for toy tasks"), with notebook 03's smaller networks
+ * and step count.
  */
 export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   full: {
@@ -237,10 +244,11 @@ export function wganFamily(method: WGANMethod): string {
 }
 
 /**
- * A toy WGAN (`method`) on one of notebook 03's mixtures, loaded or trained (GENLAB_TRAIN), with mode
- * coverage and the critic's W1 estimate logged over training. Weights: <family>-<dataset>-s<seed>.
- * WGAN-GP's seed 0 on the ring keeps snapshots (wganToySnapshots, the animation of notebook 04; 0.8 MB)
- * unless `snapshots` says otherwise, so every caller trains and loads the same files.
+ * A toy WGAN (`method`) on one of notebook 03's mixtures, loaded or trained (GENLAB_TRAIN), with
+ * mode coverage and the critic's W1 estimate logged over training. Weights:
+ * <family>-<dataset>-s<seed>. WGAN-GP's seed 0 on the ring keeps snapshots (wganToySnapshots, the
+ * animation of notebook 04; 0.8 MB) unless `snapshots` says otherwise, so every caller trains and
+ * loads the same files.
  */
 export async function fitToyWGAN(
   method: WGANMethod,
@@ -274,8 +282,9 @@ export async function fitToyWGAN(
 
 /**
  * The networks of the WGAN-GP authors' toy script (gan_toy.py): 3 hidden layers of 512 ReLU units
- * for G and the critic (notebook 03's are 128 wide, the critic leaky ReLU), 5,000 generator steps of
- * 256 with the toy budget above (lambda 0.1). The variant name is part of the weights' file name.
+ * for G and the critic (notebook 03's are 128 wide, the critic leaky ReLU), 5,000 generator steps
+ * of 256 with the toy budget above (lambda 0.1). The variant name is part of the weights' file
+ * name.
  */
 export const WGAN_GP_WIDE = {
   variant: "w512x5000",
@@ -288,7 +297,10 @@ export const WGAN_GP_WIDE = {
   } as Partial<GANConfig>,
 } as const;
 
-/** One seed of the wide grid run: PacGAN's score (scoreToy), the log over training, the weights' provenance. */
+/**
+ * One seed of the wide grid run: PacGAN's score (scoreToy), the log over training, the weights'
+ * provenance.
+ */
 export interface WideGridSeed {
   seed: number;
   modesCaptured: number;
@@ -310,7 +322,10 @@ export interface WideGridRun {
   samples: number[];
 }
 
-/** The wide run's per-seed score as the ModeCoverage that coverageSummary reads (null KL back to NaN). */
+/**
+ * The wide run's per-seed score as the ModeCoverage that coverageSummary reads (null KL back to
+ * NaN).
+ */
 export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
   return {
     modesCaptured: s.modesCaptured,
@@ -325,9 +340,9 @@ export function wideSeedCoverage(s: WideGridSeed): ModeCoverage {
 
 /**
  * WGAN-GP with the authors' 512-unit networks on PacGAN's 5 x 5 grid, five seeds (notebook 04's
- * target of >= 24/25 modes). 4.1 MB of weights a seed is too much to ship five, so the scores ship as
- * a run record (data/runs/wgan-gp-grid25-w512.json, lib/storage/runs.ts); GENLAB_TRAIN=full retrains the
- * five models (about 30 min each on one core) and rescores them.
+ * target of >= 24/25 modes). 4.1 MB of weights a seed is too much to ship five, so the scores ship
+ * as a run record (data/runs/wgan-gp-grid25-w512.json, lib/storage/runs.ts); GENLAB_TRAIN=full
+ * retrains the five models (about 30 min each on one core) and rescores them.
  */
 export async function wganGpWideGridRun(): Promise<
   RunOutcome<{ steps: number; width: number }, WideGridRun>
@@ -418,7 +433,10 @@ export const MNIST_WGAN_CONFIG: GANConfig = {
   dCenter: true,
 };
 
-/** WGAN-GP on MNIST: the paper's image settings (lambda 10, Adam 1e-4, betas 0.5/0.9, 5 critic steps), batch 64. */
+/**
+ * WGAN-GP on MNIST: the paper's image settings (lambda 10, Adam 1e-4, betas 0.5/0.9, 5 critic
+ * steps), batch 64.
+ */
 export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
   full: {
     steps: 2500,
@@ -447,9 +465,9 @@ export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
 };
 
 /**
- * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1] (`xTrain`), with the Frechet
- * distance of 1,000 samples of fixed noise to the first 1,000 of `xReal` (the evaluation classifier's
- * features) logged at each history row as column fd, for B6; 8 snapshots of 10 digits.
+ * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1] (`xTrain`), with the
+ * Frechet distance of 1,000 samples of fixed noise to the first 1,000 of `xReal` (the evaluation
+ * classifier's features) logged at each history row as column fd, for B6; 8 snapshots of 10 digits.
  */
 export async function fitMnistWGAN(
   xTrain: Float32Array,
@@ -474,7 +492,10 @@ export async function fitMnistWGAN(
 // ---------------------------------------------------------------------------------------------
 // The parallel lines of the WGAN paper (Example 1): P0 = (0, U[0,1]), P_theta = (theta, U[0,1]).
 
-/** JS, KL(P_theta || P0) and W1 between the two lines in closed form (nats; KL infinite for theta != 0). */
+/**
+ * JS, KL(P_theta || P0) and W1 between the two lines in closed form (nats; KL infinite for theta !=
+ * 0).
+ */
 export function parallelLinesExact(theta: number): { js: number; kl: number; w1: number } {
   return theta === 0
     ? { js: 0, kl: 0, w1: 0 }
@@ -492,8 +513,8 @@ export function linePoints(theta: number, n: number, rng: Rng): Float32Array {
 }
 
 /**
- * The exact W1 between two equal-size point sets on vertical lines (x constant in each set): the cost
- * sqrt(dx^2 + dy^2) is convex in dy, so matching the sorted y's is an optimal transport plan.
+ * The exact W1 between two equal-size point sets on vertical lines (x constant in each set): the
+ * cost sqrt(dx^2 + dy^2) is convex in dy, so matching the sorted y's is an optimal transport plan.
  */
 export function w1VerticalLines(a: Float32Array, b: Float32Array): number {
   const n = a.length / 2;
@@ -515,7 +536,10 @@ export function w1VerticalLines(a: Float32Array, b: Float32Array): number {
   return s / n;
 }
 
-/** Histogram (bins x bins on [lo, hi]^2) estimates of JS(a || b) and KL(a || b) between two 2-D samples. */
+/**
+ * Histogram (bins x bins on [lo, hi]^2) estimates of JS(a || b) and KL(a || b) between two 2-D
+ * samples.
+ */
 export function histogramDivergences(
   a: Float32Array,
   b: Float32Array,
@@ -537,8 +561,8 @@ export function histogramDivergences(
 }
 
 /**
- * The critic's estimate of W1(P, Q): trains a WGAN-GP critic (MLP, lambda 10) on samples of `p` and `q`,
- * then returns mean f(p) - mean f(q) on `evalN` fresh samples of each.
+ * The critic's estimate of W1(P, Q): trains a WGAN-GP critic (MLP, lambda 10) on samples of `p` and
+ * `q`, then returns mean f(p) - mean f(q) on `evalN` fresh samples of each.
  */
 export async function criticW1(
   p: Sampler,
@@ -685,7 +709,9 @@ export async function criticGradients(
 export interface ParallelLinesRow {
   theta: number;
   jsExact: number;
-  /** JS and KL(P_theta || P0) from 2-D histograms of the samples (bins of 0.05 on [-1.5, 1.5]^2). */
+  /**
+   * JS and KL(P_theta || P0) from 2-D histograms of the samples (bins of 0.05 on [-1.5, 1.5]^2).
+   */
   jsSamples: number;
   klExact: number;
   klSamples: number;
@@ -743,8 +769,8 @@ export async function parallelLinesExperiment(
 }
 
 /**
- * ||grad_x f(x^)|| of the critic (D's raw output) at n points x^ between real samples and G's samples,
- * the quantity the gradient penalty pushes towards 1 and clipping bounds only loosely.
+ * ||grad_x f(x^)|| of the critic (D's raw output) at n points x^ between real samples and G's
+ * samples, the quantity the gradient penalty pushes towards 1 and clipping bounds only loosely.
  */
 export function criticGradNorms(gan: GAN, real: Sampler, n: number, rng: Rng): Float32Array {
   const d = gan.dataDim;

@@ -25,7 +25,9 @@ export interface BackendInfo {
   reason: string;
   threads: number;
   tfjsVersion: string;
-  /** wasm only: whether matmuls run on the optional native BLAS addon (genlab-blas), and why not. */
+  /**
+   * wasm only: whether matmuls run on the optional native BLAS addon (genlab-blas), and why not.
+   */
   accelerator?: string;
 }
 
@@ -121,7 +123,9 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
   return i;
 }
 
-/** The backend line; on wasm a second, indented line says whether the native BLAS accelerator runs. */
+/**
+ * The backend line; on wasm a second, indented line says whether the native BLAS accelerator runs.
+ */
 export function describeBackend(i: BackendInfo): string {
   const line = `backend: ${i.choice} (tfjs ${i.tfjsVersion}, ${i.tfBackend}${i.threads ? `, ${i.threads} thread` : ""}) - ${i.reason}`;
   return i.accelerator ? `${line}\n  accelerator: ${i.accelerator}` : line;

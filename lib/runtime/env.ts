@@ -2,8 +2,10 @@
  * Where things are and how this run was asked to behave: the project root, the data and output
  * folders, and the run mode chosen by GENLAB_TRAIN. One home for every environment variable:
  *
- * - GENLAB_ROOT: where to start looking for the project root (default: this file's folder, then the cwd).
- * - GENLAB_DATA: the data folder (shipped weights, run times), absolute or relative to the root; default data/.
+ * - GENLAB_ROOT: where to start looking for the project root (default: this file's folder, then the
+ *   cwd).
+ * - GENLAB_DATA: the data folder (shipped weights, run times), absolute or relative to the root;
+ *   default data/.
  * - GENLAB_OUT: the output folder, absolute or relative to the root; default out/.
  * - GENLAB_TRAIN: the run mode, see trainMode().
  * - GENLAB_BACKEND: the tfjs backend, see lib/runtime/backend.ts.
@@ -14,7 +16,9 @@ import * as path from "path";
 
 let cachedRoot: string | undefined;
 
-/** The project root: the nearest folder above this file (or the cwd) whose package.json is genlab's. */
+/**
+ * The project root: the nearest folder above this file (or the cwd) whose package.json is genlab's.
+ */
 export function projectRoot(): string {
   if (cachedRoot !== undefined) return cachedRoot;
   const starts = [process.env.GENLAB_ROOT, __dirname, process.cwd()].filter(
@@ -44,7 +48,10 @@ export function projectRoot(): string {
   );
 }
 
-/** data/ under the root (shipped weights and data files); GENLAB_DATA (relative to the root) overrides. */
+/**
+ * data/ under the root (shipped weights and data files); GENLAB_DATA (relative to the root)
+ * overrides.
+ */
 export function dataDir(...parts: string[]): string {
   const base = process.env.GENLAB_DATA
     ? path.resolve(projectRoot(), process.env.GENLAB_DATA)
@@ -52,7 +59,10 @@ export function dataDir(...parts: string[]): string {
   return path.join(base, ...parts);
 }
 
-/** out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT (relative to the root) overrides. */
+/**
+ * out/ under the root (executed notebooks, results, smoke-mode weights); GENLAB_OUT (relative to
+ * the root) overrides.
+ */
 export function outDir(...parts: string[]): string {
   const base = process.env.GENLAB_OUT
     ? path.resolve(projectRoot(), process.env.GENLAB_OUT)

@@ -12,10 +12,10 @@ export type Activation = "linear" | "relu" | "leakyRelu" | "tanh" | "sigmoid" | 
 
 /**
  * Applies an activation. leakyRelu is one LeakyRelu kernel where the backend has genlab's
- * LeakyReluGrad kernel (wasm, lib/runtime/wasm-kernels.ts), which gives it a correct second derivative;
- * elsewhere it is written as relu(x) - a*relu(-x), because tfjs's own leakyRelu gradient has no
- * second derivative through x (PLATFORM.md) and the gradient penalty of WGAN-GP needs one. Both
- * forms give the same values and gradients (test/nn.test.ts).
+ * LeakyReluGrad kernel (wasm, lib/runtime/wasm-kernels.ts), which gives it a correct second
+ * derivative; elsewhere it is written as relu(x) - a*relu(-x), because tfjs's own leakyRelu
+ * gradient has no second derivative through x (PLATFORM.md) and the gradient penalty of WGAN-GP
+ * needs one. Both forms give the same values and gradients (test/nn.test.ts).
  */
 export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor {
   switch (act) {
@@ -87,7 +87,10 @@ function weightAndBias(
   };
 }
 
-/** A fully connected layer y = act(x W + b) with variables `<name>.w` [in, out] and `<name>.b` [out]. */
+/**
+ * A fully connected layer y = act(x W + b) with variables `<name>.w` [in, out] and `<name>.b`
+ * [out].
+ */
 export class Dense implements HasParams {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
@@ -168,7 +171,10 @@ export class Conv2D implements HasParams {
   }
 }
 
-/** A multilayer perceptron: sizes [in, h1, ..., out], `hidden` activation between, `output` at the end. */
+/**
+ * A multilayer perceptron: sizes [in, h1, ..., out], `hidden` activation between, `output` at the
+ * end.
+ */
 export class MLP implements HasParams {
   readonly layers: Dense[];
   constructor(

@@ -8,14 +8,14 @@
  * 1 - beta1^t and 1 - beta2^t kept as float32 products like tfjs's accBeta1/accBeta2, and
  * x' = x - lr * mHat / (sqrt(vHat) + epsilon), epsilon outside the square root.
  *
- * Why: tf.train.adam issues 14 kernel calls per variable per step (mul, add, square, div,
- * sqrt, ...), each with 10-30 us of tfjs overhead on wasm. On wasm with genlab's kernels
- * registered (lib/runtime/wasm-kernels.ts, FusedAdam) each variable costs one call, computed op for op in
+ * Why: tf.train.adam issues 14 kernel calls per variable per step (mul, add, square, div, sqrt,
+ * ...), each with 10-30 us of tfjs overhead on wasm. On wasm with genlab's kernels registered
+ * (lib/runtime/wasm-kernels.ts, FusedAdam) each variable costs one call, computed op for op in
  * float32 as tfjs does, so parameters come out bit-identical to tf.train.adam's
  * (test/optim.test.ts). Measured (bench/RESULTS.md, `npm run bench -- --adam both`): 10-18% off a
- * toy-gan step, 5-9% off wgan-gp, 27-29% off vae-mlp (CPU time). Elsewhere (cpu, tfjs-node,
- * wasm without genlab's kernels, or a variable that is not float32) the update runs as tfjs's
- * own sequence of ops.
+ * toy-gan step, 5-9% off wgan-gp, 27-29% off vae-mlp (CPU time). Elsewhere (cpu, tfjs-node, wasm
+ * without genlab's kernels, or a variable that is not float32) the update runs as tfjs's own
+ * sequence of ops.
  *
  * Differences from tf.train.adam: the moments are kept per variable (by name) rather than by
  * position in the list of gradients, so calling minimize with another variable list does not mix
@@ -135,7 +135,10 @@ export class FusedAdam extends tf.Optimizer {
     super.dispose();
   }
 
-  /** The state as named tensors: "iter", "accBeta1", "accBeta2", then "<variable>/m" and "<variable>/v". */
+  /**
+   * The state as named tensors: "iter", "accBeta1", "accBeta2", then "<variable>/m" and
+   * "<variable>/v".
+   */
   override async getWeights(): Promise<NamedTensor[]> {
     const out: NamedTensor[] = [
       { name: "iter", tensor: tf.scalar(this.iterations, "int32") },

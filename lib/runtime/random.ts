@@ -65,7 +65,9 @@ export class Rng {
     this.s3 = (sm() ^ sh()) >>> 0;
   }
 
-  /** An independent generator derived from this one's seed and a label (does not advance this one). */
+  /**
+   * An independent generator derived from this one's seed and a label (does not advance this one).
+   */
   fork(label: string | number): Rng {
     // The label mixes into the low 32 bits; the high bits of the seed carry over unchanged, so
     // parents that differ only there (0 and 2^32, 0 and -2^32) still have different children.

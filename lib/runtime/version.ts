@@ -1,10 +1,11 @@
 /**
- * Which code produced a result or a checkpoint: `<package version>+<git short commit>[-dirty] lib:<hash>`,
- * e.g. "0.1.0+c25e6a3 lib:3f9a0c1d2e4b". Without git (not installed, or no repository) the commit
- * reads "nogit". "-dirty" means `git status --porcelain -- lib` lists something. The lib hash is the
- * first 12 hex digits of a sha256 over the sorted relative paths and contents of lib/**\/*.ts, so two
- * runs with the same lib hash ran the same library code even when git cannot tell.
- * Computed once per process (a kernel restart picks up edits, as it must for the code anyway).
+ * Which code produced a result or a checkpoint: `<package version>+<git short commit>[-dirty]
+ * lib:<hash>`, e.g. "0.1.0+c25e6a3 lib:3f9a0c1d2e4b". Without git (not installed, or no repository)
+ * the commit reads "nogit". "-dirty" means `git status --porcelain -- lib` lists something. The lib
+ * hash is the first 12 hex digits of a sha256 over the sorted relative paths and contents of
+ * lib/**\/*.ts, so two runs with the same lib hash ran the same library code even when git cannot
+ * tell. Computed once per process (a kernel restart picks up edits, as it must for the code
+ * anyway).
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";

@@ -1,7 +1,7 @@
 /**
  * Kernels genlab adds to or wraps on tfjs's wasm backend, all in one place, registered by
- * `registerWasmKernels()` when the backend starts (lib/runtime/backend.ts). Each is checked against the
- * cpu backend in test/wasm-kernels.test.ts; bench/RESULTS.md has what each one bought.
+ * `registerWasmKernels()` when the backend starts (lib/runtime/backend.ts). Each is checked against
+ * the cpu backend in test/wasm-kernels.test.ts; bench/RESULTS.md has what each one bought.
  *
  * - BatchMatMul (wrapped): the wasm kernel takes a slow scalar path whenever transposeA or
  *   transposeB is set (about 2 GFLOP/s against 25 untransposed; see PLATFORM.md), and every dense
@@ -28,8 +28,9 @@
  *   bit for bit against tfjs's ops and tf.train.adam in test/optim.test.ts.
  * - LeakyReluGrad (added; not a tfjs kernel): LeakyRelu's gradient in one SIMD pass instead of
  *   tfjs's Greater + Multiply + Select, registered as LeakyRelu's gradient with a gradient of its
- *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/runtime/nn.ts then uses it for the
- *   critics of WGAN-GP). Checked bit for bit against tfjs's gradient in test/wasm-kernels.test.ts.
+ *   own, so tf.leakyRelu has a correct second derivative on wasm (lib/runtime/nn.ts then uses it
+ *   for the critics of WGAN-GP). Checked bit for bit against tfjs's gradient in
+ *   test/wasm-kernels.test.ts.
  */
 import { nativeBlasSetting, projectRoot } from "./env";
 import * as tf from "@tensorflow/tfjs";
@@ -109,7 +110,9 @@ export function restoreWasmKernels(): void {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** Runs the wasm kernel registered now under `name` (so wrapped kernels call each other's wrappers). */
+/**
+ * Runs the wasm kernel registered now under `name` (so wrapped kernels call each other's wrappers).
+ */
 function run(
   name: string,
   backend: unknown,
@@ -225,7 +228,8 @@ function loadNative(): { blas: NativeBlas | null; reason: string } {
   const why: string[] = [];
   // The installed optionalDependency, then the package in the repository (a checkout whose
   // node_modules predates the dependency, or a notebook kernel resolving lib/ through a symlink).
-  // (__dirname is notebooks/lib/runtime in a kernel, so the repository's native/ is found from the root.)
+  // (__dirname is notebooks/lib/runtime in a kernel, so the repository's native/ is found from the
+  // root.)
   for (const spec of ["genlab-blas", path.join(projectRoot(), "native")]) {
     try {
       const blas = require(spec) as NativeBlas;
@@ -761,7 +765,8 @@ function conv2DBackpropFilter(): KernelFunc {
       pb = Math.max(pb, 0);
       pr = Math.max(pr, 0);
     }
-    const dyT = run("Transpose", backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, batch, outC]
+    // [oh, ow, batch, outC]
+    const dyT = run("Transpose", backend, { x: dy }, { perm: [1, 2, 0, 3] });
     temps.push(dyT);
     const explicit = [
       [0, 0],
@@ -1019,7 +1024,8 @@ function tileKernel(original: tf.KernelConfig | null): KernelFunc {
       a *= x.shape[i];
       b *= outShape[i];
     }
-    // Writes the tile of x's sub-block at dim `dim` (x offset xo) to out offset oo, then repeats it.
+    // Writes the tile of x's sub-block at dim `dim` (x offset xo) to out offset oo, then repeats
+    // it.
     const fill = (dim: number, xo: number, oo: number): void => {
       const n = x.shape[dim];
       if (dim === r - 1) dst.set(src.subarray(xo, xo + n), oo);
@@ -1157,7 +1163,10 @@ const loopWhile = (counter: number, end: number, body: number[]) => [
   0x0b,
 ];
 
-/** A module exporting one function `name` (no result) with these parameter types, locals ([count, type]) and body. */
+/**
+ * A module exporting one function `name` (no result) with these parameter types, locals ([count,
+ * type]) and body.
+ */
 function wasmModule(
   name: string,
   params: number[],
@@ -1193,7 +1202,10 @@ const WA = (
     };
   }
 ).WebAssembly;
-/** Each function's bytes (SIMD when this engine validates it, else scalar), and its instance on each backend's memory. */
+/**
+ * Each function's bytes (SIMD when this engine validates it, else scalar), and its instance on each
+ * backend's memory.
+ */
 const wasmBytes = new Map<string, Uint8Array>();
 const wasmFns = new WeakMap<object, Map<string, unknown>>();
 
@@ -1231,7 +1243,8 @@ export const LEAKY_RELU_GRAD = "LeakyReluGrad";
 
 /** lrg(dy, x, out, n: i32 (byte offsets, count); alpha: f32). */
 function leakyReluGradModule(simd: boolean): Uint8Array {
-  // params 0 dy, 1 x, 2 out, 3 n, 4 alpha; locals 5 offset, 6 simd end, 7 end; 8 alpha x4, 9 zero x4, 10 dy x4 (v128; f32 unused without SIMD); 11 dy (f32)
+  // params 0 dy, 1 x, 2 out, 3 n, 4 alpha; locals 5 offset, 6 simd end, 7 end; 8 alpha x4, 9 zero
+  // x4, 10 dy x4 (v128; f32 unused without SIMD); 11 dy (f32)
   const at = (base: number) => [...get(base), ...get(5), 0x6a];
   const v = {
     load: [...SIMD(0x00), 2, 0],
@@ -1416,7 +1429,8 @@ export function leakyReluGradReady(): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// FusedAdam: one variable's Adam step (lib/runtime/optim.ts) in one call instead of tf.train.adam's 14
+// FusedAdam: one variable's Adam step (lib/runtime/optim.ts) in one call instead of tf.train.adam's
+// 14
 // kernel calls per variable (each 10-30 us of tfjs overhead on the toy GANs' small variables).
 // The arithmetic is tfjs's AdamOptimizer, op for op, each op in float32 as the wasm (and cpu)
 // kernels do it, so the results are the same bits. It runs as one pass over the wasm heap in a
@@ -1437,14 +1451,16 @@ export interface FusedAdamAttrs {
 }
 
 /**
- * adam(x, m, v, g, x1, m1, v1, n: i32 (byte offsets, count); b1, c1, b2, c2, d1, d2, eps, nlr: f32):
- * for each i, m1 = m*b1 + g*c1; v1 = v*b2 + (g*g)*c2; x1 = x + ((m1/d1) / (sqrt(v1/d2) + eps))*nlr,
- * where c = 1 - beta (rounded to float32 after the subtraction, as tfjs's scalar is), d = 1 - beta^t
- * and nlr = -lr. With `simd`, groups of four elements first (f32x4 lanes round exactly as f32).
+ * adam(x, m, v, g, x1, m1, v1, n: i32 (byte offsets, count); b1, c1, b2, c2, d1, d2, eps, nlr:
+ * f32): for each i, m1 = m*b1 + g*c1; v1 = v*b2 + (g*g)*c2; x1 = x + ((m1/d1) / (sqrt(v1/d2) +
+ * eps))*nlr, where c = 1 - beta (rounded to float32 after the subtraction, as tfjs's scalar is), d
+ * = 1 - beta^t and nlr = -lr. With `simd`, groups of four elements first (f32x4 lanes round exactly
+ * as f32).
  */
 function adamModule(simd: boolean): Uint8Array {
   // params 0-7: x m v g x1 m1 v1 n; 8-15: b1 c1 b2 c2 d1 d2 eps nlr
-  // locals 16 offset, 17 simd end, 18 end; 19-26 the eight scalars splatted; 27-29 g m v (v128); 30-32 g m v (f32)
+  // locals 16 offset, 17 simd end, 18 end; 19-26 the eight scalars splatted; 27-29 g m v (v128);
+  // 30-32 g m v (f32)
   const at = (base: number) => [...get(base), ...get(16), 0x6a]; // base + offset
   const v = {
     load: [...SIMD(0x00), 2, 0],

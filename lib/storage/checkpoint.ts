@@ -4,7 +4,8 @@
  *
  *   8 bytes   N, the header length, unsigned little-endian
  *   N bytes   UTF-8 JSON: {"__metadata__": {"genlab": "<CheckpointMeta as JSON>"},
- *                          "<name>": {"dtype": "F32" | "I32", "shape": [...], "data_offsets": [begin, end]}, ...}
+ *                          "<name>": {"dtype": "F32" | "I32", "shape": [...],
+ *                                     "data_offsets": [begin, end]}, ...}
  *             padded with spaces so the data starts on an 8-byte boundary
  *   rest      raw little-endian tensor data; offsets are relative to the start of this region
  *
@@ -92,9 +93,10 @@ export function checkpointMeta(m: {
 }
 
 /**
- * Writes `tensors` and `meta` to `file` atomically (a temporary file, then a rename), so an existing
- * checkpoint is either kept whole or replaced whole. Refuses, before writing anything, tensors with
- * NaN or infinite values, dtypes other than float32/int32, and malformed meta. Returns the bytes written.
+ * Writes `tensors` and `meta` to `file` atomically (a temporary file, then a rename), so an
+ * existing checkpoint is either kept whole or replaced whole. Refuses, before writing anything,
+ * tensors with NaN or infinite values, dtypes other than float32/int32, and malformed meta. Returns
+ * the bytes written.
  */
 export function saveCheckpoint(
   file: string,
@@ -171,9 +173,10 @@ export function readCheckpoint(file: string): Checkpoint {
 }
 
 /**
- * Loads `file` into `vars`. Checks first, assigns after: if any variable has no tensor, any tensor no
- * variable, or any shape or dtype differs, or a value is NaN/infinite, throws one error listing all of
- * them (with the file and the model name) and assigns nothing. Returns the checkpoint's meta.
+ * Loads `file` into `vars`. Checks first, assigns after: if any variable has no tensor, any tensor
+ * no variable, or any shape or dtype differs, or a value is NaN/infinite, throws one error listing
+ * all of them (with the file and the model name) and assigns nothing. Returns the checkpoint's
+ * meta.
  */
 export function loadInto(file: string, vars: Record<string, tf.Variable>): CheckpointMeta {
   const ckpt = readCheckpoint(file);

@@ -2,9 +2,9 @@
  * Damage detection for the files genlab writes and reads back: weights, histories and run records.
  * Each folder of them holds a manifest, SHA256SUMS, in the format of coreutils' sha256sum (so
  * `cd data/weights && sha256sum -c SHA256SUMS` checks the shipped files by hand). Saving a file
- * (writeRecorded) records its hash; reading a file that the manifest lists checks it, so a truncated or bit-flipped
- * file is an error naming it instead of silently wrong numbers. Files the manifest does not list
- * (made by hand, or by an older genlab) load unchecked.
+ * (writeRecorded) records its hash; reading a file that the manifest lists checks it, so a
+ * truncated or bit-flipped file is an error naming it instead of silently wrong numbers. Files the
+ * manifest does not list (made by hand, or by an older genlab) load unchecked.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -50,7 +50,10 @@ function setHashes(file: string, hashes: string[]): void {
   writeManifest(file, m);
 }
 
-/** Why `data` is not what the manifest beside `file` recorded for it; null when it is, or is unlisted. */
+/**
+ * Why `data` is not what the manifest beside `file` recorded for it; null when it is, or is
+ * unlisted.
+ */
 export function hashProblem(file: string, data: Uint8Array): string | null {
   const want = readManifest(file).get(path.basename(file));
   if (want === undefined) return null;
@@ -63,9 +66,9 @@ export function hashProblem(file: string, data: Uint8Array): string | null {
 }
 
 /**
- * Writes `data` atomically (lib/storage/io.ts) and records its hash in the manifest beside it, so that a
- * kill at any moment leaves a file the manifest accepts: first the new hash is added beside the
- * old one, then the file is replaced, then the old hash goes. A failed write puts the old back.
+ * Writes `data` atomically (lib/storage/io.ts) and records its hash in the manifest beside it, so
+ * that a kill at any moment leaves a file the manifest accepts: first the new hash is added beside
+ * the old one, then the file is replaced, then the old hash goes. A failed write puts the old back.
  */
 export function writeRecorded(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;

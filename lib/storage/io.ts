@@ -1,4 +1,6 @@
-/** File writes that never leave a half-written file behind: write to a temporary name, then rename. */
+/**
+ * File writes that never leave a half-written file behind: write to a temporary name, then rename.
+ */
 import * as fs from "fs";
 import * as path from "path";
 

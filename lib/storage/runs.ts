@@ -1,18 +1,20 @@
 /**
- * Load a shipped run result, or compute it: the conventions of fitOrLoad (lib/training/weights.ts) for results
- * that are numbers rather than weights, e.g. a grid of training runs too many to ship as weight files
- * (B11's learning rates x seeds, lib/models/b11.ts).
+ * Load a shipped run result, or compute it: the conventions of fitOrLoad (lib/training/weights.ts)
+ * for results that are numbers rather than weights, e.g. a grid of training runs too many to ship
+ * as weight files (B11's learning rates x seeds, lib/models/b11.ts).
  *
- * | GENLAB_TRAIN | what happens                                                         | writes to            |
- * | (unset)      | load data/runs/<name>.json; if absent, compute it (full budget)      | data/runs/ if computed |
- * | full         | compute from scratch with the full budget, refresh the shipped file  | data/runs/           |
- * | smoke        | compute with the tiny smoke budget, write, and read back             | out/runs/            |
+ * | GENLAB_TRAIN | what happens                                                 | writes to       |
+ * | (unset)      | load data/runs/<name>.json; if absent, compute (full budget) | data/runs/ (if  |
+ * |              |                                                              | computed)       |
+ * | full         | compute from scratch with the full budget, refresh the file  | data/runs/      |
+ * | smoke        | compute with the tiny smoke budget, write, and read back     | out/runs/       |
  *
- * The file (JSON, written atomically through lib/storage/io.ts) records what produced it: format, name,
- * codeVersion (lib/runtime/version.ts), seeds, budget, mode, backend, createdAt, the wall-clock seconds of the
- * computation, and the result. Loading checks all of it: a file that is not JSON, not this format, for
- * another name, or computed for other seeds or another budget than the code asks for now is an error
- * that names the file and says how to recompute (GENLAB_TRAIN=full, which overwrites it).
+ * The file (JSON, written atomically through lib/storage/io.ts) records what produced it: format,
+ * name, codeVersion (lib/runtime/version.ts), seeds, budget, mode, backend, createdAt, the
+ * wall-clock seconds of the computation, and the result. Loading checks all of it: a file that is
+ * not JSON, not this format, for another name, or computed for other seeds or another budget than
+ * the code asks for now is an error that names the file and says how to recompute
+ * (GENLAB_TRAIN=full, which overwrites it).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -72,7 +74,10 @@ export function runFile(name: string, mode: TrainMode): string {
   return path.join(mode === "smoke" ? outDir("runs") : dataDir("runs"), `${name}.json`);
 }
 
-/** JSON text of a value; a non-finite number (which JSON would turn into null) is an error naming where it is. */
+/**
+ * JSON text of a value; a non-finite number (which JSON would turn into null) is an error naming
+ * where it is.
+ */
 function strictJson(value: unknown, who: string): string {
   return JSON.stringify(
     value,
@@ -91,7 +96,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
  * Reads and checks a run file against what the code asks for now (name, seeds, budget, and the
- * result's shape by `check`). Every problem is an error naming the file and saying how to recompute.
+ * result's shape by `check`). Every problem is an error naming the file and saying how to
+ * recompute.
  */
 export function readRun<B extends RunBudget, T>(
   file: string,
@@ -149,7 +155,9 @@ export function readRun<B extends RunBudget, T>(
   return rec as unknown as RunRecord<B, T>;
 }
 
-/** Loads the shipped result of a run, or computes it, following GENLAB_TRAIN (see the file comment). */
+/**
+ * Loads the shipped result of a run, or computes it, following GENLAB_TRAIN (see the file comment).
+ */
 export async function runOrLoad<B extends RunBudget, T>(
   spec: RunSpec<B, T>,
 ): Promise<RunOutcome<B, T>> {

@@ -3,13 +3,14 @@
  * continues from its last checkpoint when it is started again, and ends with the same weights as a
  * run that was never interrupted.
  *
- * trainLoop (lib/training/train.ts) writes a resume checkpoint to out/resume/<model>.safetensors every
+ * trainLoop (lib/training/train.ts) writes a resume checkpoint to out/resume/<model>.safetensors
+ * every
  * `everySeconds` (default 60, GENLAB_CHECKPOINT_SECONDS overrides; 0 = at every history row): the
  * weights, every optimiser's state (moments, step count), every random generator and batch stream
  * the step function draws from, and the history so far, written atomically like every checkpoint.
- * fitOrLoad (lib/training/weights.ts) deletes it once the finished weights are saved. On a new start with
- * the same model, seed, budget, mode and code, the loop loads it and goes on from its step; a
- * checkpoint of another run (other seed, budget or code) is set aside with a message.
+ * fitOrLoad (lib/training/weights.ts) deletes it once the finished weights are saved. On a new
+ * start with the same model, seed, budget, mode and code, the loop loads it and goes on from its
+ * step; a checkpoint of another run (other seed, budget or code) is set aside with a message.
  *
  * Every model fitOrLoad trains is resumable: the GANs and WGANs (trainGAN), the VAEs, the flows,
  * MADE, the VAE-GAN, the evaluation classifier (three phases, resumePhases) and the toys of
@@ -143,7 +144,9 @@ function optimizerNames(params: Record<string, tf.Variable>) {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Saves the resume checkpoint after `step` steps (atomic: a kill leaves the previous one whole). */
+/**
+ * Saves the resume checkpoint after `step` steps (atomic: a kill leaves the previous one whole).
+ */
 export async function saveResume(
   spec: ResumeSpec,
   step: number,
@@ -193,7 +196,8 @@ export async function loadResume(
   params: Record<string, tf.Variable>,
 ): Promise<{ step: number; history: unknown } | null> {
   if (!fs.existsSync(spec.file)) return null;
-  const ck = readCheckpoint(spec.file); // a damaged file is an error naming it (lib/storage/integrity.ts)
+  // a damaged file is an error naming it (lib/storage/integrity.ts)
+  const ck = readCheckpoint(spec.file);
   const json = JSON.parse(ck.meta.notes ?? "{}") as Saved;
   if (!same(json.identity, spec.identity)) {
     const aside = `${spec.file}.other-run`;

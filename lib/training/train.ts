@@ -2,7 +2,8 @@
  * The training loop every model in genlab uses: seeded by its caller, one optimisation step per
  * call of `step`, losses read every step, a progress bar, a history of losses, and a guard that
  * stops on a NaN or infinite loss with a clear error and puts back the last good weights. With
- * `resume`, a resume checkpoint every minute or so, and a restart goes on from it (lib/training/resume.ts).
+ * `resume`, a resume checkpoint every minute or so, and a restart goes on from it
+ * (lib/training/resume.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { ProgressBar } from "../display/progress";
@@ -105,7 +106,9 @@ export interface LoopOptions {
   /** Label of the progress bar. */
   label: string;
   steps: number;
-  /** One optimisation step. Returns the losses to log as scalars; the loop reads and disposes them. */
+  /**
+   * One optimisation step. Returns the losses to log as scalars; the loop reads and disposes them.
+   */
   step: (i: number) => Record<string, tf.Scalar | tf.Tensor>;
   /** Weights to guard: on a non-finite loss they are restored to the last good snapshot. */
   params?: Record<string, tf.Variable>;
@@ -119,7 +122,9 @@ export interface LoopOptions {
   history?: History;
   /** No progress bar (tests, inner loops). */
   quiet?: boolean;
-  /** Save resume checkpoints and go on from one if this run left it (needs `params`, no `history`). */
+  /**
+   * Save resume checkpoints and go on from one if this run left it (needs `params`, no `history`).
+   */
   resume?: ResumeSpec;
 }
 

@@ -2,10 +2,11 @@
  * Load if shipped, else train: the one place that decides, for every model in every notebook,
  * whether to load the weights shipped in data/weights/ or to train, following GENLAB_TRAIN.
  *
- * | GENLAB_TRAIN | what happens                                                           | writes to           |
- * | (unset)      | load data/weights/<model>.safetensors; if absent, train (full budget)  | data/weights/ if trained |
- * | full         | train from scratch with the full budget, refresh the shipped weights   | data/weights/       |
- * | smoke        | train with the tiny smoke budget, save and re-load to test that path   | out/weights/        |
+ * | GENLAB_TRAIN | what happens                                                 | writes to      |
+ * | (unset)      | load data/weights/<model>.safetensors; if absent, train      | data/weights/  |
+ * |              | (full budget)                                                | (if trained)   |
+ * | full         | train from scratch with the full budget, refresh the weights | data/weights/  |
+ * | smoke        | train with the tiny smoke budget, save and re-load it        | out/weights/   |
  *
  * Each weights file records the code version, seed, budget, mode, backend and metrics; the
  * training history sits beside it as <model>.history.json so loss curves show without training.
@@ -42,7 +43,10 @@ export interface FitSpec<B extends Budget> {
   metrics?: () => Record<string, number>;
   /** Override the mode (default: GENLAB_TRAIN). */
   mode?: TrainMode;
-  /** Say nothing when shipped weights load (for callers that load many and print one summary); a stale-budget note still prints. */
+  /**
+   * Say nothing when shipped weights load (for callers that load many and print one summary); a
+   * stale-budget note still prints.
+   */
   quietLoad?: boolean;
 }
 
@@ -115,7 +119,9 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
     console.log(
       `${spec.model}: GENLAB_TRAIN=${mode}: training from scratch (${fmtBudget(budget)}, seed ${spec.seed})`,
     );
-  codeVersion(); // fixes the version of the code that trains (cached): edits made while it trains do not relabel it
+  // fixes the version of the code that trains (cached): edits made while it trains do not relabel
+  // it
+  codeVersion();
   const resume: ResumeTarget = {
     file: resumeFile(spec.model),
     identity: { model: spec.model, seed: spec.seed, budget, mode, code: codeVersion() },
@@ -135,7 +141,9 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   return { source: "trained", file, meta, history };
 }
 
-/** A path for messages: relative to the project root when inside it (data/weights/x.safetensors). */
+/**
+ * A path for messages: relative to the project root when inside it (data/weights/x.safetensors).
+ */
 function shown(file: string): string {
   const rel = path.relative(projectRoot(), file);
   return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;

@@ -23,7 +23,9 @@ export async function on(
   return res;
 }
 
-/** Asserts equal shapes and values within tol relative to the largest reference value (at least 1). */
+/**
+ * Asserts equal shapes and values within tol relative to the largest reference value (at least 1).
+ */
 export function close(a: Out[], b: Out[], tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: number of outputs`);
   a.forEach((x, k) => {

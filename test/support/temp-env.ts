@@ -32,7 +32,9 @@ export function tempEnv(
   return state;
 }
 
-/** tempEnv with GENLAB_DATA and GENLAB_OUT inside the folder and GENLAB_TRAIN unset (shipped mode). */
+/**
+ * tempEnv with GENLAB_DATA and GENLAB_OUT inside the folder and GENLAB_TRAIN unset (shipped mode).
+ */
 export function tempGenlabDirs(prefix: string): { dir: string } {
   return tempEnv(prefix, (dir) => ({
     GENLAB_DATA: path.join(dir, "data"),
