@@ -192,7 +192,9 @@ export function toyNllMetric(rows: readonly ToyNllRow[]): Record<string, number>
   );
 }
 
-/** A12's numbers: on how many toys RealNVP has the lower NLL, and the mean NLL gap NICE - RealNVP. */
+/**
+ * A12's numbers: on how many toys RealNVP has the lower NLL, and the mean NLL gap NICE - RealNVP.
+ */
 export function a12Numbers(rows: readonly ToyNllRow[]): { toysWon: number; meanNllGap: number } {
   return {
     toysWon: rows.filter((r) => r["RealNVP -log p"] < r["NICE -log p"]).length,
@@ -476,7 +478,9 @@ export function temperatureSamples(
 // ---------------------------------------------------------------------------------------------
 // 8 · The likelihood as an outlier score
 
-/** Bits/dim of the first n Fashion-MNIST images (Rng(80)) and of n uniform-noise images (81, 82). */
+/**
+ * Bits/dim of the first n Fashion-MNIST images (Rng(80)) and of n uniform-noise images (81, 82).
+ */
 export function outlierBitsPerDim(
   flow: FlowModel,
   pre: LogitPreprocess,
