@@ -8,7 +8,7 @@ import { readCheckpoint } from "../lib/storage/checkpoint";
 import { MLP, disposeParams } from "../lib/runtime/nn";
 import { Rng } from "../lib/runtime/random";
 import { History } from "../lib/training/train";
-import { fitOrLoad, weightsFile, type FitSpec } from "../lib/training/weights";
+import { budgets, fitOrLoad, weightsFile, type FitSpec } from "../lib/training/weights";
 import { tempGenlabDirs } from "./support/temp-env";
 
 type B = { steps: number };
@@ -302,4 +302,11 @@ test("the stale-budget note appears when the shipped budget differs from the cod
     changed.lines.join("\n"),
   );
   a.dispose();
+});
+
+test("budgets: smoke mode's budget is the full one with only the given keys changed", () => {
+  const b = budgets({ steps: 5000, batchSize: 256, lr: 1e-3 }, { steps: 60 });
+  assert.deepEqual(b.smoke, { steps: 60, batchSize: 256, lr: 1e-3 });
+  assert.deepEqual(b.full, { steps: 5000, batchSize: 256, lr: 1e-3 });
+  assert.deepEqual(Object.keys(b.smoke), Object.keys(b.full), "same keys, same order");
 });

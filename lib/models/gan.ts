@@ -29,7 +29,7 @@ import { MLP, collectParams, type Activation, type HasParams } from "../runtime/
 import { Rng, randn, type RngState, type Stateful } from "../runtime/random";
 import { resumeSpec, type ResumeTarget } from "../training/resume";
 import { trainLoop, type History, type HistoryRow } from "../training/train";
-import { fitOrLoad, weightsFile, type FitResult } from "../training/weights";
+import { budgets, fitOrLoad, weightsFile, type FitResult } from "../training/weights";
 
 // ---------------------------------------------------------------------------------------------
 // Model and losses.
@@ -593,8 +593,8 @@ export const TOY_GAN_CONFIG: GANConfig = {
   dHidden: [128, 128],
 };
 
-export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: {
+export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
+  {
     steps: 5000,
     batchSize: 256,
     lrG: 1e-3,
@@ -604,17 +604,8 @@ export const TOY_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
     lrDecay: 0.1,
     decayFrac: 0.4,
   },
-  smoke: {
-    steps: 60,
-    batchSize: 64,
-    lrG: 1e-3,
-    lrD: 1e-3,
-    beta1: 0.5,
-    dSteps: 1,
-    lrDecay: 0.1,
-    decayFrac: 0.4,
-  },
-};
+  { steps: 60, batchSize: 64 },
+);
 
 /**
  * Weights file stem of the toy GAN (or `family`, e.g. "wgan-gp") trained on `dataset` with `seed`.
@@ -1191,8 +1182,8 @@ export const MNIST_GAN_CONFIG: GANConfig = {
  * Non-saturating loss, Adam 2e-4 (beta1 0.5), batches of 64, one-sided label smoothing 0.9; ~6 min
  * on 2 cores.
  */
-export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: {
+export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
+  {
     steps: 7000,
     batchSize: 64,
     lrG: 2e-4,
@@ -1203,18 +1194,8 @@ export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
     decayFrac: 0,
     realLabel: 0.9,
   },
-  smoke: {
-    steps: 30,
-    batchSize: 64,
-    lrG: 2e-4,
-    lrD: 2e-4,
-    beta1: 0.5,
-    dSteps: 1,
-    lrDecay: 1,
-    decayFrac: 0,
-    realLabel: 0.9,
-  },
-};
+  { steps: 30 },
+);
 
 /**
  * The MNIST GAN (weights gan-mnist), trained on rows of pixels in [0, 1], with `frames` snapshots

@@ -46,6 +46,7 @@ import {
 } from "./gan";
 import { type HistoryRow } from "../training/train";
 import { type ModeCoverage } from "../eval/modes";
+import { budgets } from "../training/weights";
 import { runOrLoad, type RunOutcome } from "../storage/runs";
 
 // ---------------------------------------------------------------------------------------------
@@ -167,8 +168,8 @@ export function wganObjective(method: WGANMethod): AdversarialObjective {
  * The WGAN paper's settings: RMSProp 5e-5, c = 0.01, 5 critic updates per G update, batch 256 as
  * notebook 03.
  */
-export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: {
+export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
+  {
     steps: 5000,
     batchSize: 256,
     lrG: 5e-5,
@@ -179,26 +180,16 @@ export const WGAN_CLIP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
     decayFrac: 0,
     clip: 0.01,
   },
-  smoke: {
-    steps: 60,
-    batchSize: 64,
-    lrG: 5e-5,
-    lrD: 5e-5,
-    beta1: 0,
-    dSteps: 5,
-    lrDecay: 1,
-    decayFrac: 0,
-    clip: 0.01,
-  },
-};
+  { steps: 60, batchSize: 64 },
+);
 
 /**
  * The WGAN-GP toy settings of the authors' code (gan_toy.py: Adam 1e-4, beta1 0.5, beta2 0.9, 5
  * critic iterations, batch 256, lambda 0.1 "for toy tasks"), with notebook 03's smaller networks
  * and step count.
  */
-export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: {
+export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
+  {
     steps: 5000,
     batchSize: 256,
     lrG: 1e-4,
@@ -210,19 +201,8 @@ export const WGAN_GP_TOY_BUDGET: { full: GANBudget; smoke: GANBudget } = {
     decayFrac: 0,
     lambda: 0.1,
   },
-  smoke: {
-    steps: 60,
-    batchSize: 64,
-    lrG: 1e-4,
-    lrD: 1e-4,
-    beta1: 0.5,
-    beta2: 0.9,
-    dSteps: 5,
-    lrDecay: 1,
-    decayFrac: 0,
-    lambda: 0.1,
-  },
-};
+  { steps: 60, batchSize: 64 },
+);
 
 export const WGAN_TOY_BUDGET: Record<WGANMethod, { full: GANBudget; smoke: GANBudget }> = {
   clip: WGAN_CLIP_TOY_BUDGET,
@@ -437,8 +417,8 @@ export const MNIST_WGAN_CONFIG: GANConfig = {
  * WGAN-GP on MNIST: the paper's image settings (lambda 10, Adam 1e-4, betas 0.5/0.9, 5 critic
  * steps), batch 64.
  */
-export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
-  full: {
+export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
+  {
     steps: 2500,
     batchSize: 64,
     lrG: 1e-4,
@@ -450,19 +430,8 @@ export const MNIST_WGAN_BUDGET: { full: GANBudget; smoke: GANBudget } = {
     decayFrac: 0,
     lambda: 10,
   },
-  smoke: {
-    steps: 20,
-    batchSize: 64,
-    lrG: 1e-4,
-    lrD: 1e-4,
-    beta1: 0.5,
-    beta2: 0.9,
-    dSteps: 5,
-    lrDecay: 1,
-    decayFrac: 0,
-    lambda: 10,
-  },
-};
+  { steps: 20 },
+);
 
 /**
  * The MNIST WGAN-GP (weights wgan-gp-mnist) on rows of pixels in [0, 1] (`xTrain`), with the

@@ -154,3 +154,14 @@ function fmtBudget(b: Record<string, number | string>): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
 }
+
+/**
+ * A model's two budgets: `full`, and smoke mode's, which is `full` with the keys of `smoke`
+ * changed (fewer steps, a smaller batch), so the two cannot drift apart by accident.
+ */
+export function budgets<B extends Record<string, number>>(
+  full: B,
+  smoke: Partial<B>,
+): { full: B; smoke: B } {
+  return { full, smoke: { ...full, ...smoke } };
+}
