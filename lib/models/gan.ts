@@ -59,7 +59,28 @@ export interface GANConfig {
   dCenter?: boolean;
 }
 
-export class GAN implements HasParams {
+/**
+ * What trainGAN, the samplers and the scores need of a generator and discriminator pair: the MLP
+ * GAN below, and PacGAN's (lib/models/pacgan.ts: a batch-normalised G and a maxout D that sees m
+ * samples at once).
+ */
+export interface Adversary extends HasParams {
+  readonly name: string;
+  readonly noiseDim: number;
+  readonly dataDim: number;
+  /** D's dropout masks while training; a resume checkpoint keeps its state. */
+  readonly dropRng: Rng;
+  gParams(): Record<string, tf.Variable>;
+  dParams(): Record<string, tf.Variable>;
+  /** G(z), [n, dataDim]; `training` (inside trainGAN's losses) may switch layers such as BN. */
+  generate(z: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** D's logit per input; D(x) = sigmoid(logit). `training` turns on D's dropout, if any. */
+  logits(x: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** n noise vectors z ~ N(0, I) from `rng`. */
+  noise(n: number, rng: Rng): tf.Tensor2D;
+}
+
+export class GAN implements Adversary {
   readonly G: MLP;
   readonly D: MLP;
   /** D's dropout masks while training (config.dDropout); a resume checkpoint keeps its state. */
@@ -200,16 +221,16 @@ export interface AdversarialObjective {
    * needs, e.g. WGAN-GP's interpolation weights). `logs`: extra scalars logged with the loss.
    */
   dLoss(
-    gan: GAN,
+    gan: Adversary,
     real: tf.Tensor2D,
     fake: tf.Tensor2D,
     training: boolean,
     rng: Rng,
   ): { loss: tf.Scalar; logs?: Record<string, tf.Scalar> };
   /** G's loss on G's samples of fresh noise. */
-  gLoss(gan: GAN, fake: tf.Tensor2D, training: boolean): tf.Scalar;
+  gLoss(gan: Adversary, fake: tf.Tensor2D, training: boolean): tf.Scalar;
   /** Runs after each D update (e.g. weight clipping). */
-  afterD?(gan: GAN): void;
+  afterD?(gan: Adversary): void;
 }
 
 /**
@@ -337,7 +358,7 @@ const round = (v: ArrayLike<number>, digits: number): number[] => {
 };
 
 /** Runs G on rows of noise in batches; returns n x dataDim. */
-export function generateFrom(gan: GAN, z: Float32Array, batch = 2048): Float32Array {
+export function generateFrom(gan: Adversary, z: Float32Array, batch = 2048): Float32Array {
   const n = z.length / gan.noiseDim;
   const out = new Float32Array(n * gan.dataDim);
   for (let s = 0; s < n; s += batch) {
@@ -354,7 +375,7 @@ export function generateFrom(gan: GAN, z: Float32Array, batch = 2048): Float32Ar
 }
 
 /** n samples G(z), z ~ N(0, I) from `rng`. */
-export function generateSamples(gan: GAN, n: number, rng: Rng): Float32Array {
+export function generateSamples(gan: Adversary, n: number, rng: Rng): Float32Array {
   return generateFrom(gan, rng.normalArray(n * gan.noiseDim));
 }
 
@@ -362,7 +383,12 @@ export function generateSamples(gan: GAN, n: number, rng: Rng): Float32Array {
  * D(x) = sigmoid(logit) at each row of x (n x dataDim), in batches; `raw`: the logit itself (a WGAN
  * critic's value).
  */
-export function discriminate(gan: GAN, x: Float32Array, batch = 4096, raw = false): Float32Array {
+export function discriminate(
+  gan: Adversary,
+  x: Float32Array,
+  batch = 4096,
+  raw = false,
+): Float32Array {
   const d = gan.dataDim;
   const n = x.length / d;
   const out = new Float32Array(n);
@@ -379,7 +405,7 @@ export function discriminate(gan: GAN, x: Float32Array, batch = 4096, raw = fals
 }
 
 function snapshot(
-  gan: GAN,
+  gan: Adversary,
   step: number,
   z: Float32Array,
   grid: Grid2D | undefined,
@@ -398,7 +424,7 @@ function snapshot(
  * `evaluate` returns) and the snapshots asked for.
  */
 export async function trainGAN(
-  gan: GAN,
+  gan: Adversary,
   data: Sampler,
   budget: GANBudget,
   opts: TrainGANOptions,
@@ -473,7 +499,7 @@ export async function trainGAN(
           logs = {};
           dLoss = optD.minimize(
             () => {
-              const r = obj.dLoss(gan, real, gan.generate(z), true, lossRng);
+              const r = obj.dLoss(gan, real, gan.generate(z, true), true, lossRng);
               for (const [key, v] of Object.entries(r.logs ?? {})) logs[key] = tf.keep(v);
               return r.loss;
             },
@@ -484,7 +510,11 @@ export async function trainGAN(
           tf.dispose([real, z]);
         }
         const z2 = gan.noise(b, noise);
-        const gLoss = optG.minimize(() => obj.gLoss(gan, gan.generate(z2), true), true, gVars)!;
+        const gLoss = optG.minimize(
+          () => obj.gLoss(gan, gan.generate(z2, true), true),
+          true,
+          gVars,
+        )!;
         take(i + 1);
         // On steps without a D update, D's loss is logged on the batch G just saw (no update).
         if (!dLoss) {
@@ -507,10 +537,12 @@ export async function trainGAN(
   }
 }
 
-export interface FitGANOptions {
+export interface FitGANOptions<A extends Adversary = GAN> {
   /** Weights file stem, e.g. "gan-ring8-s0". */
   model: string;
-  config: GANConfig;
+  /** The MLP GAN's architecture (seeded by `seed`); or `build`, for another Adversary. */
+  config?: GANConfig;
+  build?: () => A;
   /** Training data; created by the caller with its own seeded Rng. */
   data: Sampler;
   seed: number;
@@ -521,15 +553,15 @@ export interface FitGANOptions {
   evalSamples?: number;
   snapshots?: TrainGANOptions["snapshots"];
   /** Numbers stored with the weights (computed after training). */
-  metrics?: (gan: GAN) => Record<string, number>;
+  metrics?: (gan: A) => Record<string, number>;
   label?: string;
   quiet?: boolean;
   /** No line per loaded shipped model (see FitSpec.quietLoad). */
   quietLoad?: boolean;
 }
 
-export interface FitGANResult {
-  gan: GAN;
+export interface FitGANResult<A extends Adversary = GAN> {
+  gan: A;
   fit: FitResult;
   /**
    * Snapshots of this run, or the shipped ones (<model>.snapshots.json beside the weights); null if
@@ -542,8 +574,12 @@ export interface FitGANResult {
  * Builds a GAN and loads its shipped weights or trains it (GENLAB_TRAIN), see
  * lib/training/weights.ts.
  */
-export async function fitGAN(o: FitGANOptions): Promise<FitGANResult> {
-  const gan = new GAN(o.model, o.config, new Rng(o.seed));
+export async function fitGAN<A extends Adversary = GAN>(
+  o: FitGANOptions<A>,
+): Promise<FitGANResult<A>> {
+  if (!o.build && !o.config)
+    throw new Error(`fitGAN ${o.model}: give a config or a build function`);
+  const gan = o.build ? o.build() : (new GAN(o.model, o.config!, new Rng(o.seed)) as unknown as A);
   let snaps: GANSnapshot[] | null = null;
   const fit = await fitOrLoad({
     model: o.model,
@@ -691,7 +727,7 @@ export async function fitToyGAN(
  * PacGAN's score of a toy generator: 2,500 samples of noise seeded 1000 + `seed` (notebooks 03, 04
  * and 06 score every toy model this way, so their tables compare).
  */
-export function scoreToy(gan: GAN, mix: Mixture, seed: number): ModeCoverage {
+export function scoreToy(gan: Adversary, mix: Mixture, seed: number): ModeCoverage {
   return modeCoverage(generateSamples(gan, PACGAN_SAMPLES, new Rng(1000 + seed)), mix);
 }
 

@@ -43,6 +43,7 @@ import {
   type GANConfig,
   type Sampler,
   type TrainGANOptions,
+  type Adversary,
 } from "./gan";
 import { type HistoryRow } from "../training/train";
 import { type ModeCoverage } from "../eval/modes";
@@ -103,7 +104,7 @@ export function criticLoss(
 export type WGANMethod = "clip" | "gp";
 
 /** Clips every parameter of D to [-c, c] (WGAN's Lipschitz constraint). */
-export function clipWeights(gan: GAN, c: number): void {
+export function clipWeights(gan: Adversary, c: number): void {
   tf.tidy(() => {
     for (const v of Object.values(gan.dParams())) v.assign(tf.clipByValue(v, -c, c));
   });
@@ -125,7 +126,7 @@ const need = (b: GANBudget, key: string, who: string): number => {
 export function wganObjective(method: WGANMethod): AdversarialObjective {
   let c = 0;
   let lambda = 0;
-  const gLoss = (gan: GAN, fake: tf.Tensor2D, training: boolean) =>
+  const gLoss = (gan: Adversary, fake: tf.Tensor2D, training: boolean) =>
     tf.neg(tf.mean(gan.logits(fake, training))) as tf.Scalar;
   if (method === "clip") {
     return {

@@ -172,6 +172,83 @@ export class Conv2D implements HasParams {
 }
 
 /**
+ * A maxout layer (Goodfellow et al., 2013): `units` outputs, each the maximum of `pieces` affine
+ * pieces, y_j = max_k (x W_{j,k} + b_{j,k}). Variables `<name>.w` [in, units * pieces] and
+ * `<name>.b` [units * pieces], the pieces of unit j in columns j * pieces ... (j + 1) * pieces - 1.
+ */
+export class Maxout implements HasParams {
+  readonly linear: Dense;
+  constructor(
+    readonly name: string,
+    readonly inDim: number,
+    readonly units: number,
+    readonly pieces: number,
+    rng: Rng,
+    init: Init = "glorot",
+  ) {
+    if (!Number.isInteger(pieces) || pieces < 1)
+      throw new Error(`Maxout ${name}: pieces must be a positive integer, got ${pieces}`);
+    this.linear = new Dense(name, inDim, units * pieces, rng, "linear", init);
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const h = this.linear.apply(x);
+      return tf.max(tf.reshape(h, [-1, this.units, this.pieces]), 2);
+    });
+  }
+  params(): Record<string, tf.Variable> {
+    return this.linear.params();
+  }
+}
+
+/**
+ * Batch normalisation of features [n, dim] (Ioffe & Szegedy, 2015): y = gamma (x - mu) /
+ * sqrt(var + eps) + beta. In training, mu and var are the batch's (biased variance) and the
+ * running averages move towards them by `momentum` (running = (1 - momentum) running + momentum
+ * batch); otherwise the running averages are used. Variables `<name>.gamma`, `<name>.beta` and the
+ * running `<name>.mean`, `<name>.var` (not trained, but saved with the weights).
+ */
+export class BatchNorm implements HasParams {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runMean: tf.Variable;
+  readonly runVar: tf.Variable;
+  constructor(
+    readonly name: string,
+    readonly dim: number,
+    readonly momentum = 0.05,
+    readonly eps = 1e-5,
+  ) {
+    this.gamma = tf.variable(tf.ones([dim]));
+    this.beta = tf.variable(tf.zeros([dim]));
+    this.runMean = tf.variable(tf.zeros([dim]), false);
+    this.runVar = tf.variable(tf.ones([dim]), false);
+  }
+  apply(x: tf.Tensor, training = false): tf.Tensor {
+    if (!training)
+      return tf.batchNorm(x, this.runMean, this.runVar, this.beta, this.gamma, this.eps);
+    const { mean, variance } = tf.moments(x, 0);
+    tf.tidy(() => {
+      const m = this.momentum;
+      this.runMean.assign(tf.add(tf.mul(this.runMean, 1 - m), tf.mul(mean, m)));
+      this.runVar.assign(tf.add(tf.mul(this.runVar, 1 - m), tf.mul(variance, m)));
+    });
+    return tf.batchNorm(x, mean, variance, this.beta, this.gamma, this.eps);
+  }
+  /** The trained variables (gamma, beta). */
+  trainable(): Record<string, tf.Variable> {
+    return { [`${this.name}.gamma`]: this.gamma, [`${this.name}.beta`]: this.beta };
+  }
+  params(): Record<string, tf.Variable> {
+    return {
+      ...this.trainable(),
+      [`${this.name}.mean`]: this.runMean,
+      [`${this.name}.var`]: this.runVar,
+    };
+  }
+}
+
+/**
  * A multilayer perceptron: sizes [in, h1, ..., out], `hidden` activation between, `output` at the
  * end.
  */
