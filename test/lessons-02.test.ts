@@ -2,6 +2,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { initBackend } from "../lib/runtime/backend";
 import { Rng } from "../lib/runtime/random";
+import { sampleVariance } from "../lib/runtime/stats";
 import { VAE, iwaeLogLik, reconError, reconstruct } from "../lib/models/vae";
 import type { FitResult } from "../lib/training/weights";
 import {
@@ -15,7 +16,6 @@ import {
   keyed,
   meanPosteriorStd,
   nonDecreasing,
-  sampleVariance,
   sweepRows,
   trainingBudget,
   type SharpnessRow,

@@ -13,7 +13,7 @@
  *                      b10Numbers
  *   §10 B7             sharpnessRows, showSharpnessTable
  *   §11 A6             outlierScores, showOutlierTable
- *   shared             keyed, sampleVariance, meanPosteriorStd
+ *   shared             keyed, meanPosteriorStd
  */
 import type { FitResult } from "../training/weights";
 import {
@@ -32,7 +32,7 @@ import { frechetDistance } from "../eval/frechet";
 import { classHistogram, klFromUniform } from "../eval/classes";
 import { sharpness } from "../eval/sharpness";
 import { Rng } from "../runtime/random";
-import { mean } from "../runtime/stats";
+import { mean, sampleVariance } from "../runtime/stats";
 import { lineChart, scatter2d, show, subplots, type Figure } from "../display/plot";
 import { showTable, type Row } from "../display/table";
 import { showDigits } from "./common";
@@ -49,14 +49,6 @@ export function keyed(
   values: readonly number[],
 ): Record<string, number> {
   return Object.fromEntries(keys.map((k, i) => [`${prefix}${k}`, values[i]]));
-}
-
-/** Mean and unbiased variance (divides by n - 1) of a sample. */
-export function sampleVariance(v: ArrayLike<number>): { mean: number; variance: number } {
-  const m = mean(v);
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += (v[i] - m) ** 2;
-  return { mean: m, variance: s / (v.length - 1) };
 }
 
 /** Mean posterior standard deviation exp(logvar / 2) over all digits and latent axes. */

@@ -18,6 +18,14 @@ export function sd(v: ArrayLike<number>): number {
   return v.length ? Math.sqrt(s / v.length) : NaN;
 }
 
+/** Mean and unbiased variance (divides by n - 1) of a sample. */
+export function sampleVariance(v: ArrayLike<number>): { mean: number; variance: number } {
+  const m = mean(v);
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] - m) ** 2;
+  return { mean: m, variance: s / (v.length - 1) };
+}
+
 /** Median (the mean of the two middle values for an even count); NaN for an empty array. */
 export function median(v: ArrayLike<number>): number {
   const s = Float64Array.from(v).sort();
