@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { inNotebook } from "../lib/display/display";
-import { ProgressBar, yieldToEventLoop } from "../lib/display/progress";
+import { fmtSeconds, ProgressBar, yieldToEventLoop } from "../lib/display/progress";
 
 /**
  * Runs `fn` with a fake clock (Date.now returns `clock.t`), stderr reported as a TTY or not, and
@@ -127,7 +127,7 @@ test("ETA text: seconds below a minute, minutes and seconds above, ? before any 
   assert.equal(log[1], "b: 2/4 (50%) 1 min 30 s elapsed, ~1 min 30 s left");
   assert.equal(
     log[2],
-    "c: 1/3 (33%) 30.0 s elapsed, ~1 min 0 s left big=1.235e+5 small=1.200e-4 zero=0.000 neg=-2.500",
+    "c: 1/3 (33%) 30.0 s elapsed, ~1 min 00 s left big=1.235e+5 small=1.200e-4 zero=0.000 neg=-2.500",
   );
 });
 
@@ -179,4 +179,13 @@ test("yieldToEventLoop lets a pending timer run", async () => {
   await yieldToEventLoop();
   await yieldToEventLoop();
   assert.equal(ran, true);
+});
+
+test("fmtSeconds rounds before it splits: never '60 s', hours past an hour", () => {
+  assert.equal(fmtSeconds(12.34), "12.3 s");
+  assert.equal(fmtSeconds(59.97), "1 min 00 s");
+  assert.equal(fmtSeconds(12839.7), "3 h 34 min");
+  assert.equal(fmtSeconds(125.6), "2 min 06 s");
+  assert.equal(fmtSeconds(3599.6), "1 h 00 min");
+  assert.equal(fmtSeconds(NaN), "?");
 });

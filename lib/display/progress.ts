@@ -4,11 +4,14 @@
  */
 import { escapeHtml, inNotebook, newLiveDisplay, type LiveDisplay } from "./display";
 
-function fmtSeconds(s: number): string {
+/** A duration for a progress line: "12.3 s", "4 min 05 s", "2 h 07 min" (rounded, never "60 s"). */
+export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - 60 * m)} s`;
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  const t = Math.round(s);
+  if (t < 3600) return `${Math.floor(t / 60)} min ${String(t % 60).padStart(2, "0")} s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
 function fmtInfo(info: Record<string, number>): string {
