@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend";
 import { twoMoons } from "../lib/data/toys";
-import { MLPClassifier, accuracy, trainClassifier } from "../lib/models/classifier";
-import { disposeParams } from "../lib/runtime/nn";
+import { ConvClassifier, MLPClassifier, accuracy, trainClassifier } from "../lib/models/classifier";
+import { countParams, disposeParams, maxOfPieces, maxPool2x2 } from "../lib/runtime/nn";
 import { Rng } from "../lib/runtime/random";
 
 /** n points in [-2, 2]^2, label 1 above the line x + 2y = 0.5, none within 0.3 of it. */
@@ -150,4 +150,83 @@ test("bad features and labels are refused before any training", async () => {
   assert.throws(() => model.predict({ x, dim: 1 }), /features have dim 1 but the model takes 2/);
   assert.throws(() => model.proba({ x, dim: 2 }, 0), /batch must be a positive integer, got 0/);
   disposeParams(model.params());
+});
+
+test("maxPool2x2: tf.maxPool's values; its gradient equals tf.maxPool's and finite differences", async () => {
+  await initBackend({ quiet: true });
+  const x = tf.tensor4d(new Rng(4).normalArray(2 * 4 * 6 * 3), [2, 4, 6, 3]);
+  const ref = tf.maxPool(x, 2, 2, "valid");
+  assert.deepEqual(Array.from(maxPool2x2(x).dataSync()), Array.from(ref.dataSync()));
+  const wts = tf.tensor4d(new Rng(5).normalArray(ref.size), ref.shape);
+  const f = (pool: (t: tf.Tensor4D) => tf.Tensor) => (t: tf.Tensor) =>
+    tf.sum(tf.mul(tf.square(pool(t as tf.Tensor4D)), wts));
+  const ours = tf.grad(f(maxPool2x2))(x).dataSync();
+  // tfjs's cpu backend as the reference: tfjs-backend-wasm 4.22's MaxPoolGrad drops the gradient
+  // of some windows (4 of these 48; finite differences side with cpu and with maxPool2x2).
+  const backend = tf.getBackend();
+  await tf.setBackend("cpu");
+  const theirs = tf
+    .grad(f((t) => tf.maxPool(t, 2, 2, "valid")))(x)
+    .dataSync();
+  await tf.setBackend(backend);
+  for (let i = 0; i < ours.length; i++)
+    assert.ok(Math.abs(ours[i] - theirs[i]) < 1e-5, `x[${i}]: ${ours[i]} vs cpu ${theirs[i]}`);
+  const xs = x.dataSync();
+  const at = (i: number, d: number) => {
+    const v = Float32Array.from(xs);
+    v[i] += d;
+    return f(maxPool2x2)(tf.tensor4d(v, x.shape)).dataSync()[0];
+  };
+  for (const i of [0, 7, 40, 100, 143]) {
+    const fd = (at(i, 1e-3) - at(i, -1e-3)) / 2e-3;
+    assert.ok(
+      Math.abs(ours[i] - fd) < 1e-2 * Math.max(1, Math.abs(fd)),
+      `x[${i}]: ${ours[i]} vs ${fd}`,
+    );
+  }
+  assert.throws(() => maxPool2x2(tf.zeros([1, 3, 4, 1]) as tf.Tensor4D), /must be even, got 3x4/);
+});
+
+test("maxOfPieces: tf.max's values and gradient over the last axis, without its broadcast mask", async () => {
+  await initBackend({ quiet: true });
+  const h = tf.tensor3d(new Rng(6).normalArray(5 * 4 * 3), [5, 4, 3]);
+  const wts = tf.tensor2d(new Rng(7).normalArray(20), [5, 4]);
+  const f = (mx: (t: tf.Tensor3D) => tf.Tensor) => (t: tf.Tensor) =>
+    tf.sum(tf.mul(mx(t as tf.Tensor3D), wts));
+  assert.deepEqual(Array.from(maxOfPieces(h).dataSync()), Array.from(tf.max(h, 2).dataSync()));
+  const ours = tf.grad(f(maxOfPieces))(h).dataSync();
+  const theirs = tf
+    .grad(f((t) => tf.max(t, 2)))(h)
+    .dataSync();
+  assert.deepEqual(Array.from(ours), Array.from(theirs));
+});
+
+test("ConvClassifier: shapes, features, and it learns to tell bright-left from bright-right", async () => {
+  await initBackend({ quiet: true });
+  const config = { height: 8, width: 8, channels: [4, 8], kernel: 3, dense: 16, classes: 2 };
+  const model = new ConvClassifier("cnn", config, new Rng(8));
+  assert.equal(model.inputDim, 64);
+  assert.equal(model.featureDim, 16);
+  // conv 3*3*1*4 + 4, conv 3*3*4*8 + 8, dense (2*2*8)*16 + 16, out 16*2 + 2
+  assert.equal(countParams(model.params()), 40 + 296 + 528 + 34);
+  const rng = new Rng(9);
+  const n = 256;
+  const x = new Float32Array(n * 64);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    for (let p = 0; p < 64; p++) {
+      const left = p % 8 < 4;
+      x[i * 64 + p] = 0.3 * rng.uniform() + (left === (y[i] === 1) ? 0.5 : 0);
+    }
+  }
+  await trainClassifier(
+    model,
+    { x, dim: 64, y },
+    { steps: 60, batchSize: 32, lr: 3e-3 },
+    { seed: 1, quiet: true },
+  );
+  assert.ok(accuracy(model.predict({ x, dim: 64 }), y) > 0.95);
+  assert.equal(model.features({ x, dim: 64 }).length, n * 16);
+  assert.equal(model.proba({ x, dim: 64 }, 100).length, n * 2, "in batches of 100");
 });

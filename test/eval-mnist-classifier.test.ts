@@ -15,7 +15,7 @@ import { weightsFile } from "../lib/training/weights";
 const shipped = weightsFile(EVAL_CLASSIFIER_MODEL, "shipped");
 
 test(
-  "the shipped evaluation classifier reaches 98% held-out and gives 256 features per image",
+  "the shipped evaluation classifier (a CNN) reaches 99.3% on the official test set, 128 features per image",
   { skip: !fs.existsSync(shipped) && `no ${shipped}` },
   async () => {
     await initBackend({ quiet: true });
@@ -24,11 +24,12 @@ test(
     try {
       const clf = await evalClassifier();
       assert.equal(clf.fit.source, "shipped");
-      assert.ok(clf.testAccuracy >= 0.98, `held-out accuracy ${clf.testAccuracy}`);
+      assert.ok(clf.testAccuracy >= 0.993, `held-out accuracy ${clf.testAccuracy}`);
+      assert.equal(loadMnist().test.n, 10000, "scored on all 10,000 official test digits");
       const x = toFloat(loadMnist().test).subarray(0, 5 * 784);
       const f = clf.features(x);
       assert.equal(f.length, 5 * clf.featureDim);
-      assert.equal(clf.featureDim, 256);
+      assert.equal(clf.featureDim, 128);
       assert.ok(
         f.every((v) => v >= 0),
         "ReLU features are non-negative",

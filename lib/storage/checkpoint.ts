@@ -32,6 +32,8 @@ export interface CheckpointMeta {
   backend: string;
   metrics?: Record<string, number>;
   notes?: string;
+  /** What the model was trained on, e.g. "mnist train: 60000 images (official ...)". */
+  data?: string;
 }
 
 export type CheckpointDtype = "F32" | "I32";
@@ -77,6 +79,7 @@ export function checkpointMeta(m: {
   budget: Record<string, number | string>;
   metrics?: Record<string, number>;
   notes?: string;
+  data?: string;
 }): CheckpointMeta {
   const meta: CheckpointMeta = {
     model: m.model,
@@ -89,6 +92,7 @@ export function checkpointMeta(m: {
   };
   if (m.metrics !== undefined) meta.metrics = { ...m.metrics };
   if (m.notes !== undefined) meta.notes = m.notes;
+  if (m.data !== undefined) meta.data = m.data;
   return meta;
 }
 
@@ -293,6 +297,7 @@ export function checkpointInfo(file: string): CheckpointInfo {
         ]
       : []),
     ...(m.notes ? [`  notes ${m.notes}`] : []),
+    ...(m.data ? [`  data ${m.data}`] : []),
   ].join("\n");
   return {
     file,
@@ -485,6 +490,8 @@ function validateMeta(meta: unknown): string[] {
   }
   if (m.notes !== undefined && typeof m.notes !== "string")
     p.push(`notes must be a string, got ${describe(m.notes)}`);
+  if (m.data !== undefined && typeof m.data !== "string")
+    p.push(`data must be a string, got ${describe(m.data)}`);
   return p;
 }
 

@@ -41,6 +41,11 @@ export interface FitSpec<B extends Budget> {
   train: (budget: B, ctx: { resume: ResumeTarget }) => Promise<History>;
   /** Numbers to store with the weights (computed after training). */
   metrics?: () => Record<string, number>;
+  /**
+   * What the model trains on (e.g. trainingData(mnist.train)), stored with the weights; shipped
+   * weights recorded with other data, or before the data was recorded, get a note when loaded.
+   */
+  data?: string;
   /** Override the mode (default: GENLAB_TRAIN). */
   mode?: TrainMode;
   /**
@@ -108,6 +113,12 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
         `${spec.model}: note: the shipped weights were trained with ${stale.map(([k]) => `${k}=${meta.budget[k]}`).join(", ")}, the code's full budget says ${stale.map(([k, v]) => `${k}=${v}`).join(", ")}; GENLAB_TRAIN=full retrains`,
       );
     }
+    if (spec.data !== undefined && meta.data !== spec.data) {
+      const was = meta.data ?? "data not recorded (MNIST models: the 8,000-digit embedded split)";
+      console.log(
+        `${spec.model}: note: the shipped weights were trained on ${was}; the code trains on ${spec.data}; GENLAB_TRAIN=full retrains`,
+      );
+    }
     return { source: "shipped", file, meta, history: readHistory(historyFile(file)) };
   }
   const budget = mode === "smoke" ? spec.budget.smoke : spec.budget.full;
@@ -129,7 +140,13 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   const history = await spec.train(budget, { resume });
   // The mode of this run (spec.mode may override GENLAB_TRAIN, which checkpointMeta reads).
   const meta: CheckpointMeta = {
-    ...checkpointMeta({ model: spec.model, seed: spec.seed, budget, metrics: spec.metrics?.() }),
+    ...checkpointMeta({
+      model: spec.model,
+      seed: spec.seed,
+      budget,
+      metrics: spec.metrics?.(),
+      data: spec.data,
+    }),
     mode,
   };
   const bytes = saveCheckpoint(file, spec.params, meta);
