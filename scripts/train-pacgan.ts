@@ -1,14 +1,15 @@
 /**
  * npm run train:pacgan -- --pack 1,4 --dataset ring8,grid25 --seeds 0-4 [--steps N]
  *
- * Trains the PacGAN trials of issue 18 one after another (each resumable: an interrupted run
- * picks up at its last checkpoint when the command is repeated), skipping those whose weights
- * already exist (whatever their budget: delete a file to retrain it). Mode coverage is logged 100
- * times over each run (the history beside the weights), which is how the budget at which the
- * scores stop moving is found.
- * Weights go to data/weights/ (GENLAB_DATA moves them), one line per finished trial to stdout.
+ * Trains the PacGAN trials of issue 18 on every core (GENLAB_JOBS workers,
+ * lib/training/parallel.ts), each resumable (an interrupted run picks up at its last checkpoint
+ * when the command is repeated), skipping those whose weights already exist (whatever their
+ * budget: delete a file to retrain it). Mode coverage is logged 100 times over each run (the
+ * history beside the weights), which is how the budget at which the scores stop moving is found.
+ * Weights go to data/weights/ (GENLAB_DATA moves them), one line per trial to stdout at the end.
  */
 import { initBackend } from "../lib/runtime/backend";
+import { runOf, trainInParallel } from "../lib/training/parallel";
 import { fitPacGAN, PACGAN_STEPS } from "../lib/models/pacgan";
 import { TOY_DATASETS } from "../lib/models/gan";
 
@@ -51,16 +52,18 @@ async function main(): Promise<void> {
   const steps = a.steps ? Number(a.steps) : PACGAN_STEPS.full;
   if (!(Number.isInteger(steps) && steps > 0))
     throw new Error(`--steps ${a.steps}: give a positive integer\n${USAGE}`);
+  const runs = seeds.flatMap((seed) =>
+    datasets.flatMap((dataset) =>
+      packs.map((pack) => runOf("lib/models/pacgan", fitPacGAN, [pack, dataset, seed, { steps }])),
+    ),
+  );
   await initBackend();
-  for (const seed of seeds)
-    for (const dataset of datasets)
-      for (const pack of packs) {
-        const t0 = Date.now();
-        const r = await fitPacGAN(pack, dataset, seed, { steps });
-        const m = r.fit.meta.metrics ?? {};
-        const line = { pack, dataset, seed, steps, source: r.fit.source, ...m };
-        console.log(JSON.stringify({ ...line, seconds: (Date.now() - t0) / 1000 }));
-      }
+  const t0 = Date.now();
+  const out = await trainInParallel(runs, { label: `${runs.length} PacGAN trials` });
+  for (const o of out) console.log(JSON.stringify(o));
+  console.log(
+    `train:pacgan: ${runs.length} trials in ${((Date.now() - t0) / 60000).toFixed(1)} min`,
+  );
 }
 
 if (require.main === module)

@@ -3,6 +3,7 @@
  * display API), a single rewritten line on a terminal, and a few plain lines in a log (CI).
  */
 import { escapeHtml, inNotebook, newLiveDisplay, type LiveDisplay } from "./display";
+import { notifyRunner } from "../runtime/ipc";
 
 /** A duration for a progress line: "12.3 s", "4 min 05 s", "2 h 07 min" (rounded, never "60 s"). */
 export function fmtSeconds(s: number): string {
@@ -68,6 +69,8 @@ export class ProgressBar {
   }
 
   private render(done: number, info: Record<string, number>, final: boolean): void {
+    // In a training worker, the runner draws one bar for all runs from these messages.
+    if (notifyRunner({ kind: "progress", label: this.label, done, total: this.total })) return;
     const frac = Math.min(1, Math.max(0, done / this.total));
     const el = this.elapsed();
     const eta = frac > 0 ? (el / frac) * (1 - frac) : NaN;
@@ -75,7 +78,7 @@ export class ProgressBar {
       ? `${fmtSeconds(el)}`
       : `${fmtSeconds(el)} elapsed, ~${fmtSeconds(eta)} left`;
     const text =
-      `${this.label}: ${done}/${this.total} (${(100 * frac).toFixed(0)}%) ${time} ${fmtInfo(info)}`.trimEnd();
+      `${this.label}: ${Number.isInteger(done) ? done : done.toFixed(1)}/${this.total} (${(100 * frac).toFixed(0)}%) ${time} ${fmtInfo(info)}`.trimEnd();
     if (this.live) {
       const pct = (100 * frac).toFixed(1);
       const color = final && done < this.total ? "#d62728" : "#1f77b4";

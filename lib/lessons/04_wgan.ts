@@ -5,6 +5,7 @@
  * authors' wide networks on the grid (4), how the loss curve tracks sample quality (5), MNIST (6)
  * and the verdicts' numbers (7).
  */
+import { prefit, runOf, type RunSpec } from "../training/parallel";
 import {
   GAN,
   TOY_GAN_CONFIG,
@@ -286,24 +287,33 @@ export type ToyRuns = Record<string, Record<string, ToyRun[]>>;
 const quietLoad = { quietLoad: true };
 
 /** How section 4 fits each family: notebook 03's GAN, the clipped WGAN, WGAN-GP. */
-const TOY_FITTERS: Record<string, (d: string, s: number) => ReturnType<typeof fitToyGAN>> = {
-  GAN: (d, s) => fitToyGAN(d, s, quietLoad),
-  "WGAN (clipping)": (d, s) => fitToyWGAN("clip", d, s, quietLoad),
-  "WGAN-GP": (d, s) => fitToyWGAN("gp", d, s, quietLoad),
+const TOY_RUNS: Record<string, (d: string, s: number) => RunSpec> = {
+  GAN: (d, s) => runOf("lib/models/gan", fitToyGAN, [d, s, quietLoad]),
+  "WGAN (clipping)": (d, s) => runOf("lib/models/wgan", fitToyWGAN, ["clip", d, s, quietLoad]),
+  "WGAN-GP": (d, s) => runOf("lib/models/wgan", fitToyWGAN, ["gp", d, s, quietLoad]),
 };
+type ToyFit = (...args: unknown[]) => ReturnType<typeof fitToyGAN>;
 
-/** Loads (or trains) every family on every data set and seed, in that order, and scores each. */
+/**
+ * Loads (or trains: on every core, lib/training/parallel.ts) every family on every data set and
+ * seed, in that order, and scores each.
+ */
 export async function fitToyFamilies(
   seeds: readonly number[],
   data: readonly string[],
 ): Promise<ToyRuns> {
+  const runs = Object.entries(TOY_RUNS).flatMap(([fam, run]) =>
+    data.flatMap((d) => seeds.map((s) => ({ fam, d, s, spec: run(d, s) }))),
+  );
+  await prefit(
+    runs.map((r) => r.spec),
+    { label: `${runs.length} toy GANs and WGANs` },
+  );
   const toy: ToyRuns = {};
-  for (const [fam, fit] of Object.entries(TOY_FITTERS))
-    for (const d of data)
-      for (const s of seeds) {
-        const r = await fit(d, s);
-        ((toy[fam] ??= {})[d] ??= []).push({ ...r, cov: scoreToy(r.gan, r.mix, s), seed: s });
-      }
+  for (const { fam, d, s, spec } of runs) {
+    const r = await (spec.call as ToyFit)(...spec.args);
+    ((toy[fam] ??= {})[d] ??= []).push({ ...r, cov: scoreToy(r.gan, r.mix, s), seed: s });
+  }
   return toy;
 }
 

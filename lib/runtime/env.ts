@@ -10,7 +10,9 @@
  * - GENLAB_TRAIN: the run mode, see trainMode().
  * - GENLAB_BACKEND: the tfjs backend, see lib/runtime/backend.ts.
  * - GENLAB_NATIVE_BLAS: the optional OpenBLAS accelerator, see nativeBlasSetting().
+ * - GENLAB_JOBS: worker processes for independent training runs, see jobCount().
  */
+import * as os from "os";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -101,4 +103,16 @@ export function nativeBlasSetting(env: NodeJS.ProcessEnv = process.env): boolean
     `GENLAB_NATIVE_BLAS=${JSON.stringify(env.GENLAB_NATIVE_BLAS)} is not a setting: use 0 to run ` +
       "without the OpenBLAS accelerator, 1 (or leave it unset) to use it when it is built",
   );
+}
+
+/** GENLAB_JOBS: the number of worker processes (default: the machine's cores). */
+export function jobCount(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = (env.GENLAB_JOBS ?? "").trim();
+  if (raw === "") return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `GENLAB_JOBS=${JSON.stringify(env.GENLAB_JOBS)} is not a number of workers: use a positive integer (1 runs everything in this process)`,
+    );
+  return n;
 }

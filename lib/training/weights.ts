@@ -25,6 +25,8 @@ import { codeVersion } from "../runtime/version";
 import { readChecked, writeRecorded } from "../storage/integrity";
 import { clearResume, resumeFile, type ResumeTarget } from "./resume";
 import { History } from "./train";
+import { trainedElsewhere } from "./parallel";
+import { notifyRunner } from "../runtime/ipc";
 
 export type Budget = Record<string, number>;
 
@@ -94,6 +96,13 @@ function readHistory(file: string): History | null {
 export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<FitResult> {
   const mode = spec.mode ?? trainMode();
   const file = weightsFile(spec.model, mode);
+  // A file a worker of trainInParallel trained in this run loads, whatever the mode.
+  if (trainedElsewhere(file) && fs.existsSync(file)) {
+    const meta = loadInto(file, spec.params);
+    if (!spec.quietLoad)
+      console.log(`${spec.model}: loaded ${shown(file)}, trained by a worker in this run`);
+    return { source: "trained", file, meta, history: readHistory(historyFile(file)) };
+  }
   if (mode === "shipped" && fs.existsSync(file)) {
     let meta: CheckpointMeta;
     try {
@@ -154,6 +163,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
   // Read back what was written: the load path runs in every mode, and a bad write shows at once.
   loadInto(file, spec.params);
   clearResume(resume); // the finished weights are saved: nothing to resume
+  notifyRunner({ kind: "saved", file });
   console.log(`${spec.model}: saved ${shown(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
   return { source: "trained", file, meta, history };
 }
