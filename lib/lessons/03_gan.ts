@@ -5,6 +5,7 @@
  * seeds and settings (B4), the small mode (B8), the MNIST GAN's training pictures, and GAN
  * inversion beside the VAE's encoder (A5).
  */
+import { prefit, runOf } from "../training/parallel";
 import { mean } from "../runtime/stats";
 import { Rng } from "../runtime/random";
 import {
@@ -298,6 +299,26 @@ export function dGapMetric(rows: readonly SnapshotRow[]): Record<string, number>
 /** A toy GAN as fitToyGAN returns it. */
 export type ToyRun = FitGANResult & { mix: Mixture };
 
+/**
+ * The toy GAN on the ring and the grid for every seed, the ring's seed 0 being `ring0` (fitted
+ * above with snapshots); trained on every core when the mode trains (lib/training/parallel.ts).
+ */
+export async function fitToySeeds(
+  ring0: ToyRun,
+  seeds: readonly number[],
+): Promise<Record<"ring8" | "grid25", ToyRun[]>> {
+  const rest = seeds.filter((s) => s !== 0);
+  const specs = [
+    ...rest.map((s) => runOf("lib/models/gan", fitToyGAN, ["ring8", s])),
+    ...seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["grid25", s])),
+  ];
+  await prefit(specs, { label: `${specs.length} toy GANs` });
+  const runs = { ring8: [ring0], grid25: [] as ToyRun[] };
+  for (const s of rest) runs.ring8.push(await fitToyGAN("ring8", s));
+  for (const s of seeds) runs.grid25.push(await fitToyGAN("grid25", s));
+  return runs;
+}
+
 /** Scores every run by PacGAN's protocol (scoreToy: noise seeded 1000 + the run's seed). */
 export function scoreRuns(
   runs: Record<string, ToyRun[]>,
@@ -503,6 +524,7 @@ export function smallModeShare(c: ModeCoverage): number {
  * seed.
  */
 export async function smallModeRuns(seeds: readonly number[]): Promise<SmallModeRun[]> {
+  await prefit(seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["unbalanced", s])));
   const out: SmallModeRun[] = [];
   for (const s of seeds) {
     const r = await fitToyGAN("unbalanced", s);

@@ -49,12 +49,16 @@ export function runOf<A extends unknown[], R>(
 }
 
 /**
- * Trains `runs` on the workers when this mode trains (full, smoke), so that the caller's own calls
- * that follow load the results; in shipped mode nothing (the calls load the shipped weights, or
- * train the few that are missing).
+ * Trains `runs` on the workers when this mode trains, so that the caller's own calls that follow
+ * load the results: always in full mode; in smoke mode only when there are at least two runs per
+ * worker (a worker's start, a few seconds, costs more than a handful of smoke runs). In shipped
+ * mode nothing (the calls load the shipped weights, or train the few that are missing).
  */
 export async function prefit(runs: RunSpec[], o: { label?: string } = {}): Promise<void> {
-  if (trainMode() !== "shipped") await trainInParallel(runs, o);
+  const mode = trainMode();
+  const jobs = jobCount();
+  if (jobs === 1 || mode === "shipped" || (mode === "smoke" && runs.length < 2 * jobs)) return;
+  await trainInParallel(runs, { ...o, jobs });
 }
 
 const written = new Set<string>();
