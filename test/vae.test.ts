@@ -185,6 +185,44 @@ test("trainVAE lowers the loss on toy binary data without leaking tensors", asyn
   for (const v of Object.values(vae.params())) v.dispose();
 });
 
+test("iwaeTerms: the IWAE bound of one row is iwaeLogLik's for the same draws, above its ELBO terms", async () => {
+  await initBackend({ quiet: true });
+  const vae = new VAE("iw", { inputDim: 12, hidden: [8], latent: 3 }, new Rng(5));
+  const xRow = new Rng(6).uniformArray(12).map((u) => (u < 0.5 ? 1 : 0));
+  const k = 7;
+  const direct = iwaeLogLik(vae, xRow, k, new Rng(8))[0];
+  const x = tf.tensor2d(xRow, [1, 12]);
+  const eps = randn(new Rng(8), [k, 3]) as tf.Tensor2D;
+  const t = vae.iwaeTerms(x, eps, k);
+  const bound = t.bound.dataSync()[0];
+  assert.ok(Math.abs(bound - direct) < 1e-4, `iwaeTerms ${bound} vs iwaeLogLik ${direct}`);
+  // Jensen: log of the mean weight >= mean of the log weights = recon - kl.
+  const elbo = t.recon.dataSync()[0] - t.kl.dataSync()[0];
+  assert.ok(bound >= elbo - 1e-5, `bound ${bound} < ELBO estimate ${elbo}`);
+  assert.throws(() => vae.iwaeTerms(x, eps, 2), /expected k \* n = 2/);
+  tf.dispose([x, eps, t.bound, t.recon, t.kl]);
+  for (const v of Object.values(vae.params())) v.dispose();
+});
+
+test("trainVAE with k = 5 trains the IWAE bound (loss falls) and refuses beta != 1", async () => {
+  await initBackend({ quiet: true });
+  const data = new Float32Array(200 * 10);
+  for (let r = 0; r < 200; r++) for (let j = 0; j < 10; j++) data[r * 10 + j] = (r + j) % 2;
+  const vae = new VAE("iwk", { inputDim: 10, hidden: [16], latent: 2 }, new Rng(1));
+  const before = tf.memory().numTensors;
+  const budget = { steps: 200, batchSize: 32, lr: 5e-3, beta: 1, k: 5 };
+  const h = await trainVAE(vae, data, budget, { seed: 2, quiet: true });
+  assert.equal(tf.memory().numTensors, before, "tensors leaked during IWAE training");
+  const first = h.rows[0].loss;
+  const last = h.tailMean("loss", 20);
+  assert.ok(last < 0.5 * first, `IWAE loss ${first} -> ${last}`);
+  await assert.rejects(
+    trainVAE(vae, data, { ...budget, beta: 0.5 }, { seed: 2, quiet: true }),
+    /beta 1 and no warm-up/,
+  );
+  for (const v of Object.values(vae.params())) v.dispose();
+});
+
 test("aggregatePosterior: KL to the prior is ~0 when q(z) is the prior, and positive otherwise", () => {
   const rng = new Rng(4);
   const n = 20000,

@@ -189,6 +189,38 @@ export class VAE implements HasParams {
     });
   }
   /**
+   * The IWAE bound per row (Burda et al., 2015) with k reparameterised samples:
+   * log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x), z_i = mu + exp(logvar / 2) * eps_i. `eps` is
+   * [k * n, latent], sample i of row r in row i * n + r. Also the k-sample means of log p(x|z)
+   * and of log q(z|x) - log p(z) (the ELBO's two terms, estimated by Monte Carlo), for the training
+   * history. Bernoulli decoder only. With k = 1 the bound is the one-sample ELBO estimate.
+   */
+  iwaeTerms(
+    x: tf.Tensor2D,
+    eps: tf.Tensor2D,
+    k: number,
+  ): { bound: tf.Tensor1D; recon: tf.Tensor1D; kl: tf.Tensor1D } {
+    if (this.logvarX)
+      throw new Error(`VAE ${this.name}: the IWAE objective needs a Bernoulli decoder`);
+    const n = x.shape[0];
+    if (eps.shape[0] !== k * n)
+      throw new Error(`iwaeTerms: eps has ${eps.shape[0]} rows, expected k * n = ${k * n}`);
+    return tf.tidy(() => {
+      const { mu, logvar } = this.encode(x);
+      const mus = tf.tile(mu, [k, 1]) as tf.Tensor2D;
+      const lvs = tf.tile(logvar, [k, 1]) as tf.Tensor2D;
+      const z = tf.add(mus, tf.mul(tf.exp(tf.mul(0.5, lvs)), eps)) as tf.Tensor2D;
+      const logPx = bernoulliLogLik(tf.tile(x, [k, 1]) as tf.Tensor2D, this.decodeLogits(z));
+      const logQoverP = tf.sub(logNormalDiag(z, mus, lvs), logNormalDiag(z));
+      const logW = tf.reshape(tf.sub(logPx, logQoverP), [k, n]);
+      return {
+        bound: tf.sub(tf.logSumExp(logW, 0), Math.log(k)) as tf.Tensor1D,
+        recon: tf.mean(tf.reshape(logPx, [k, n]), 0) as tf.Tensor1D,
+        kl: tf.mean(tf.reshape(logQoverP, [k, n]), 0) as tf.Tensor1D,
+      };
+    });
+  }
+  /**
    * The training loss: mean over the batch of -(recon - beta * KL). beta = 0 is the blog post's
    * loss.
    */
@@ -217,6 +249,11 @@ export interface VAEBudget {
    */
   lrDecay?: number;
   decayFrac?: number;
+  /**
+   * Samples per example of the training objective: 1 (default) trains the ELBO; k > 1 trains the
+   * IWAE bound with k importance samples (Burda et al., 2015; beta and warmup must stay 1 and 0).
+   */
+  k?: number;
 }
 
 /**
@@ -244,6 +281,11 @@ export async function trainVAE(
   const bin = rng.fork("binarize");
   const opt = adam(budget.lr);
   const binarize = opts.binarize ?? (vae.logvarX ? "none" : "dynamic");
+  const k = budget.k ?? 1;
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`trainVAE: k must be a positive integer, got ${k}`);
+  if (k > 1 && (budget.beta !== 1 || budget.warmup))
+    throw new Error(`trainVAE: the IWAE objective (k = ${k}) takes beta 1 and no warm-up`);
   const calibration = vae.logvarX
     ? { x: data.subarray(0, Math.min(n, 5000) * dim), rng: rng.fork("calibrate") }
     : null;
@@ -286,10 +328,16 @@ export async function trainVAE(
         const rows = binarize === "dynamic" ? binarizeDynamic(picked, bin) : picked;
         const b = rows.length / dim;
         const x = tf.tensor2d(rows, [b, dim]);
-        const eps = randn(noise, [b, vae.latent]) as tf.Tensor2D;
+        const eps = randn(noise, [k * b, vae.latent]) as tf.Tensor2D;
         let recon = 0;
         let kl = 0;
         const loss = opt.minimize(() => {
+          if (k > 1) {
+            const w = vae.iwaeTerms(x, eps, k);
+            recon = -tf.mean(w.recon).dataSync()[0];
+            kl = tf.mean(w.kl).dataSync()[0];
+            return tf.neg(tf.mean(w.bound)) as tf.Scalar;
+          }
           const t = vae.elboTerms(x, eps, true);
           const l = tf.neg(tf.mean(tf.sub(t.recon, tf.mul(beta, t.kl)))) as tf.Scalar;
           recon = -tf.mean(t.recon).dataSync()[0];
@@ -831,7 +879,16 @@ export interface FitVAEOptions {
   steps: number;
   batchSize?: number;
   lr?: number;
+  /** Samples of the training objective: 1 (default) the ELBO, k > 1 the IWAE bound. */
+  k?: number;
+  /** The learning rate times `lrDecay` for the last `decayFrac` of the steps (default none). */
+  lrDecay?: number;
+  decayFrac?: number;
   label?: string;
+  /** What `data` is, stored with the weights (trainingData(ds), lib/data/mnist.ts). */
+  dataName?: string;
+  /** Numbers to store with the weights, computed once after training (fitOrLoad's metrics). */
+  metrics?: (vae: VAE) => Record<string, number>;
 }
 
 /**
@@ -845,11 +902,19 @@ export async function fitVAE(o: FitVAEOptions): Promise<{ vae: VAE; fit: FitResu
     { inputDim, hidden: o.hidden ?? [400], latent: o.latent },
     new Rng(o.seed),
   );
-  const base = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3, beta: o.beta ?? 1 };
+  const base = {
+    batchSize: o.batchSize ?? 128,
+    lr: o.lr ?? 1e-3,
+    beta: o.beta ?? 1,
+    ...(o.k !== undefined && o.k !== 1 ? { k: o.k } : {}),
+    ...(o.lrDecay !== undefined ? { lrDecay: o.lrDecay, decayFrac: o.decayFrac ?? 0 } : {}),
+  };
   const fit = await fitOrLoad({
     model: o.model,
     params: vae.params(),
     seed: o.seed,
+    data: o.dataName,
+    metrics: o.metrics ? () => o.metrics!(vae) : undefined,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: 20 } },
     train: (b, ctx) =>
       trainVAE(vae, o.data, b, { seed: o.seed + 1, label: o.label ?? o.model, resume: ctx.resume }),
