@@ -5,7 +5,20 @@ import * as path from "path";
 import { initBackend } from "../lib/runtime/backend";
 import { projectRoot } from "../lib/runtime/env";
 import { loadMnist } from "../lib/data/mnist";
-import { mnistMlpFlowRun, MNIST_CONV_FLOW_CONFIG } from "../lib/models/mnist-zoo";
+import {
+  MNIST_CONV_FLOW_CONFIG,
+  fitLessonVAE,
+  fitMnistIWAE,
+  fitZooModel,
+  mnistMlpFlowRun,
+  vaeNllMetrics,
+  vaeTestDigits,
+  zooModelNames,
+} from "../lib/models/mnist-zoo";
+import { VAE, iwaeLogLik } from "../lib/models/vae";
+import { Rng } from "../lib/runtime/random";
+import { disposeParams } from "../lib/runtime/nn";
+import { pickModels } from "../scripts/train";
 import { convFlowParamCount } from "../lib/models/conv-flow";
 import { tempGenlabDirs } from "./support/temp-env";
 
@@ -45,4 +58,39 @@ test("a damaged MLP-flow run record is an error that names the file and the prob
 
 test("the convolutional MNIST flow keeps its size: 784 latent values, about 0.27M parameters", () => {
   assert.equal(convFlowParamCount(MNIST_CONV_FLOW_CONFIG), 265024);
+});
+
+test("the zoo's VAEs: names npm run train knows, clear errors for a name or k it does not", async () => {
+  const names = zooModelNames();
+  for (const n of ["vae-mnist-z20", "iwae-mnist-z20-k1", "iwae-mnist-z20-k5", "vae-sweep-z50"])
+    assert.ok(names.includes(n), `${n} missing from ${names.join(", ")}`);
+  assert.equal(new Set(names).size, names.length, "a model is listed twice");
+  const x = new Float32Array(784);
+  await assert.rejects(
+    () => fitLessonVAE(x, "vae-mnist-z3"),
+    /no VAE "vae-mnist-z3".*vae-mnist-z1/,
+  );
+  await assert.rejects(() => fitMnistIWAE(x, 7), /k = 7 has no shipped model; use one of 1, 5/);
+  await assert.rejects(() => fitZooModel("nope"), /no zoo model "nope"; npm run train knows/);
+  assert.deepEqual(pickModels(["vae-mnist-z1", "vae-mnist-z1"], names), ["vae-mnist-z1"]);
+  assert.deepEqual(pickModels(["all"], names), names);
+  assert.throws(() => pickModels(["vae-mnist-z3"], names), /unknown model vae-mnist-z3\nusage/);
+  assert.throws(() => pickModels([], names), /name the models to train/);
+});
+
+test("vaeNllMetrics stores IWAE-5000 over the test digits it names (smoke mode: 2)", async () => {
+  await initBackend({ quiet: true });
+  const prev = process.env.GENLAB_TRAIN;
+  process.env.GENLAB_TRAIN = "smoke";
+  try {
+    const vae = new VAE("m", { inputDim: 784, hidden: [8], latent: 2 }, new Rng(1));
+    const m = vaeNllMetrics(vae);
+    assert.equal(m.nllTestDigits, 2);
+    const ll = iwaeLogLik(vae, vaeTestDigits().subarray(0, 2 * 784), 5000, new Rng(5100));
+    assert.ok(Math.abs(m.nllIwae5000 + (ll[0] + ll[1]) / 2) < 1e-9, `${m.nllIwae5000} vs ${ll}`);
+    disposeParams(vae.params());
+  } finally {
+    if (prev === undefined) delete process.env.GENLAB_TRAIN;
+    else process.env.GENLAB_TRAIN = prev;
+  }
 });

@@ -5,6 +5,7 @@ import { initBackend } from "../lib/runtime/backend";
 import { Rng, randn } from "../lib/runtime/random";
 import {
   VAE,
+  activeUnits,
   aggregatePosterior,
   bernoulliLogLik,
   exactBounds1D,
@@ -221,6 +222,19 @@ test("trainVAE with k = 5 trains the IWAE bound (loss falls) and refuses beta !=
     /beta 1 and no warm-up/,
   );
   for (const v of Object.values(vae.params())) v.dispose();
+});
+
+test("activeUnits counts the latent axes whose posterior mean varies over the data", () => {
+  const rng = new Rng(3);
+  const n = 2000;
+  const mu = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    mu[i * 3] = rng.normal(); // variance 1: active
+    mu[i * 3 + 1] = 0.05 * rng.normal() + 2; // variance 0.0025: inactive, whatever its mean
+    mu[i * 3 + 2] = 0.2 * rng.normal(); // variance 0.04: active
+  }
+  assert.equal(activeUnits(mu, 3), 2);
+  assert.equal(activeUnits(mu, 3, 0.05), 1);
 });
 
 test("aggregatePosterior: KL to the prior is ~0 when q(z) is the prior, and positive otherwise", () => {

@@ -97,7 +97,7 @@ export const MNIST_IWAE = {
   ks: [1, 5],
 } as const;
 
-export function fitMnistIWAE(
+export async function fitMnistIWAE(
   xTrain: Float32Array,
   k: number,
   dataName: string = trainingData(loadMnist()),
@@ -126,7 +126,7 @@ export const LESSON_VAES: Record<
   ),
 };
 
-export function fitLessonVAE(
+export async function fitLessonVAE(
   xTrain: Float32Array,
   model: string,
   dataName: string = trainingData(loadMnist()),

@@ -452,6 +452,25 @@ function batched(
   return out;
 }
 
+/**
+ * Active latent units (Burda et al., 2015, section 5.2): a unit u is active when the variance over
+ * the data of its posterior mean, Cov_x(E_q(z|x)[z_u]), exceeds `threshold` (their 0.01); `mu` is
+ * n x L (encodeAll's). An inactive unit's q(z_u|x) is the same for every x: it carries nothing.
+ */
+export function activeUnits(mu: Float32Array, L: number, threshold = 0.01): number {
+  const n = mu.length / L;
+  let active = 0;
+  for (let u = 0; u < L; u++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) s += mu[i * L + u];
+    const m = s / n;
+    for (let i = 0; i < n; i++) s2 += (mu[i * L + u] - m) ** 2;
+    if (s2 / (n - 1) > threshold) active++;
+  }
+  return active;
+}
+
 /** Means and log-variances of q(z|x) for every row of x (n x inputDim), each n x latent. */
 export function encodeAll(
   vae: VAE,
