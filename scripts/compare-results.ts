@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { fmtNumber } from "../lib/display/format";
 
 interface Results {
   metrics: Record<string, { value: unknown }>;
@@ -30,10 +31,9 @@ export function numbersOf(key: string, v: unknown): Map<string, number> {
   return out;
 }
 
+/** A number as every table of the project prints it (fmtNumber); "-" for a missing one. */
 function fmt(v: number | null): string {
-  if (v === null) return "-";
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1000 ? v.toFixed(1) : v.toPrecision(4);
+  return v === null ? "-" : fmtNumber(v);
 }
 
 /** Markdown rows of the numeric metrics that differ, and of the verdicts that differ. */

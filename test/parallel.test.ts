@@ -12,7 +12,13 @@ import { initBackend } from "../lib/runtime/backend";
 import { fitToyGAN, toyGanModel } from "../lib/models/gan";
 import { readCheckpoint } from "../lib/storage/checkpoint";
 import { jobCount } from "../lib/runtime/env";
-import { trainInParallel, trainedElsewhere, type RunSpec } from "../lib/training/parallel";
+import {
+  fitAll,
+  runOf,
+  trainInParallel,
+  trainedElsewhere,
+  type RunSpec,
+} from "../lib/training/parallel";
 import { weightsFile } from "../lib/training/weights";
 import { tempEnv } from "./support/temp-env";
 
@@ -86,4 +92,22 @@ test("a failing run fails the call with its error; the other run's weights are k
     () => trainInParallel([missing, ganRun(9)], { jobs: 2, quiet: true }),
     /lib\/models\/gan has no exported function noSuchFit/,
   );
+});
+
+test("fitAll trains a sweep on the workers, then returns each run's result here, in order", async () => {
+  await initBackend({ quiet: true });
+  process.env.GENLAB_DATA = path.join(tmp.dir, "fit-all");
+  process.env.GENLAB_JOBS = "2";
+  try {
+    const seeds = [11, 12, 13];
+    const runs = seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["ring8", s, quick]));
+    const fits = await fitAll(runs, { label: "fitAll test" });
+    assert.deepEqual(
+      fits.map((f) => [path.basename(f.fit.file), f.fit.source]),
+      seeds.map((s) => [`gan-ring8-s${s}.safetensors`, "trained"]),
+    );
+    for (const f of fits) assert.ok(trainedElsewhere(f.fit.file), `${f.fit.file} trained here`);
+  } finally {
+    delete process.env.GENLAB_JOBS;
+  }
 });

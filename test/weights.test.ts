@@ -312,7 +312,7 @@ test("the training data is stored with the weights; other or unrecorded data get
   assert.equal(first.value.source, "shipped");
   assert.ok(
     first.lines.includes(
-      "data-note: note: the shipped weights were trained on data not recorded (MNIST models: the 8,000-digit embedded split); the code trains on mnist train, 60000 images (official); GENLAB_TRAIN=full retrains",
+      "data-note: note: the shipped weights were trained on data not recorded (weights from before it was); the code trains on mnist train, 60000 images (official); GENLAB_TRAIN=full retrains",
     ),
     first.lines.join("\n"),
   );

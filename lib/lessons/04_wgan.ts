@@ -5,7 +5,7 @@
  * authors' wide networks on the grid (4), how the loss curve tracks sample quality (5), MNIST (6)
  * and the verdicts' numbers (7).
  */
-import { prefit, runOf, type RunSpec } from "../training/parallel";
+import { fitAll, runOf, type TypedRun } from "../training/parallel";
 import {
   GAN,
   TOY_GAN_CONFIG,
@@ -287,12 +287,12 @@ export type ToyRuns = Record<string, Record<string, ToyRun[]>>;
 const quietLoad = { quietLoad: true };
 
 /** How section 4 fits each family: notebook 03's GAN, the clipped WGAN, WGAN-GP. */
-const TOY_RUNS: Record<string, (d: string, s: number) => RunSpec> = {
+const TOY_RUNS: Record<string, (d: string, s: number) => TypedRun<ToyFitResult>> = {
   GAN: (d, s) => runOf("lib/models/gan", fitToyGAN, [d, s, quietLoad]),
   "WGAN (clipping)": (d, s) => runOf("lib/models/wgan", fitToyWGAN, ["clip", d, s, quietLoad]),
   "WGAN-GP": (d, s) => runOf("lib/models/wgan", fitToyWGAN, ["gp", d, s, quietLoad]),
 };
-type ToyFit = (...args: unknown[]) => ReturnType<typeof fitToyGAN>;
+type ToyFitResult = Awaited<ReturnType<typeof fitToyGAN>>;
 
 /**
  * Loads (or trains: on every core, lib/training/parallel.ts) every family on every data set and
@@ -305,15 +305,16 @@ export async function fitToyFamilies(
   const runs = Object.entries(TOY_RUNS).flatMap(([fam, run]) =>
     data.flatMap((d) => seeds.map((s) => ({ fam, d, s, spec: run(d, s) }))),
   );
-  await prefit(
+  const label = `${runs.length} toy GANs and WGANs`;
+  const fits = await fitAll(
     runs.map((r) => r.spec),
-    { label: `${runs.length} toy GANs and WGANs` },
+    { label },
   );
   const toy: ToyRuns = {};
-  for (const { fam, d, s, spec } of runs) {
-    const r = await (spec.call as ToyFit)(...spec.args);
+  runs.forEach(({ fam, d, s }, i) => {
+    const r = fits[i];
     ((toy[fam] ??= {})[d] ??= []).push({ ...r, cov: scoreToy(r.gan, r.mix, s), seed: s });
-  }
+  });
   return toy;
 }
 

@@ -36,16 +36,34 @@ export interface RunSpec {
   call?: unknown;
 }
 
+/** A run that can also be made here, typed: `run()` is `call(...args)`. */
+export type TypedRun<R> = RunSpec & { run: () => Promise<R> };
+
 /**
  * A run of `f(...args)`, where `f` is the function `module` exports under its name: the caller
- * keeps `call` to make the same call itself (and load what a worker trained).
+ * keeps `call` (or `run()`) to make the same call itself (and load what a worker trained).
  */
 export function runOf<A extends unknown[], R>(
   module: string,
   f: (...args: A) => Promise<R>,
   args: A,
-): RunSpec & { call: (...args: A) => Promise<R>; args: A } {
-  return { module, fn: f.name, args, call: f };
+): TypedRun<R> & { call: (...args: A) => Promise<R>; args: A } {
+  return { module, fn: f.name, args, call: f, run: () => f(...args) };
+}
+
+/**
+ * A sweep: trains `runs` on the workers when the mode trains (prefit), then makes each call here,
+ * in order, and returns the results (each loaded from what a worker wrote, or from the shipped
+ * weights, or trained here when the mode trains here).
+ */
+export async function fitAll<R>(
+  runs: readonly TypedRun<R>[],
+  o: { label?: string } = {},
+): Promise<R[]> {
+  await prefit([...runs], o);
+  const out: R[] = [];
+  for (const r of runs) out.push(await r.run());
+  return out;
 }
 
 /**

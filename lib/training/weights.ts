@@ -123,7 +123,7 @@ export async function fitOrLoad<B extends Budget>(spec: FitSpec<B>): Promise<Fit
       );
     }
     if (spec.data !== undefined && meta.data !== spec.data) {
-      const was = meta.data ?? "data not recorded (MNIST models: the 8,000-digit embedded split)";
+      const was = meta.data ?? "data not recorded (weights from before it was)";
       console.log(
         `${spec.model}: note: the shipped weights were trained on ${was}; the code trains on ${spec.data}; GENLAB_TRAIN=full retrains`,
       );
