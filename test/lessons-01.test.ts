@@ -9,6 +9,8 @@ import type { Dataset, ImageSet } from "../lib/data/mnist";
 import { classOneColumn, datasetCountRows, posteriorHeatmap } from "../lib/lessons/00_tour";
 import {
   a1Numbers,
+  accuracyTable,
+  logregSteps,
   aucColumn,
   aucLookup,
   aucRows,
@@ -275,4 +277,25 @@ test("lesson 01: the A1 verdict's numbers, with the crossover only when there is
     crossoverExamples: 42,
   });
   assert.deepEqual(Object.keys(a1Numbers(gen, disc, 0.6, aucs, null)), Object.keys(expected));
+});
+
+test("accuracyTable puts LeCun et al.'s published rows after ours, each row naming its source", () => {
+  const ours = [{ model: "logistic regression", kind: "discriminative" as const, acc: 0.9243 }];
+  const t = accuracyTable(ours);
+  assert.deepEqual(t[0], {
+    source: "this run",
+    model: "logistic regression",
+    kind: "discriminative",
+    "test accuracy": 0.9243,
+  });
+  const lenet = t.find((r) => String(r.model).startsWith("LeNet-5"))!;
+  assert.equal(lenet.source, "LeCun et al. 1998");
+  assert.ok(Math.abs(Number(lenet["test accuracy"]) - 0.9905) < 1e-12);
+  assert.equal(t.filter((r) => r.source === "LeCun et al. 1998").length, 5);
+});
+
+test("logregSteps: epochs of the subset in batches of 100, never fewer than the minimum", () => {
+  assert.equal(logregSteps(54000, { epochs: 20, min: 200 }), 10800);
+  assert.equal(logregSteps(10, { epochs: 20, min: 200 }), 200);
+  assert.equal(logregSteps(1001, { epochs: 1, min: 5 }), 11);
 });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../lib/runtime/random";
-import { FusedAdam, adam } from "../lib/runtime/optim";
+import { FusedAdam, adam, stepDecay } from "../lib/runtime/optim";
 import { FUSED_ADAM, registerWasmKernels, restoreWasmKernels } from "../lib/runtime/wasm-kernels";
 
 type Backend = "wasm" | "cpu";
@@ -415,4 +415,18 @@ describe("FusedAdam kernel", () => {
     );
     tf.dispose([x, long, int]);
   });
+});
+
+test("stepDecay sets lr * lrDecay at step round(steps * (1 - decayFrac)) and only there", () => {
+  const opt = adam(0.01);
+  const b = { steps: 100, lrDecay: 0.1, decayFrac: 0.25 };
+  for (let i = 0; i < 75; i++) stepDecay(opt, 0.01, b, i);
+  assert.equal(opt.learningRate, 0.01);
+  stepDecay(opt, 0.01, b, 75);
+  assert.ok(Math.abs(opt.learningRate - 0.001) < 1e-15);
+  const flat = adam(0.01);
+  stepDecay(flat, 0.01, { steps: 100 }, 100);
+  assert.equal(flat.learningRate, 0.01);
+  opt.dispose();
+  flat.dispose();
 });

@@ -20,7 +20,7 @@
  * likelihood and into bits per dimension. All noise comes from seeded Rngs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../runtime/optim";
+import { adam, stepDecay } from "../runtime/optim";
 import { batchStream, gatherRows } from "../data/batch";
 import { cholesky, logDetFromCholesky } from "../runtime/linalg";
 import { MLP, collectParams, type HasParams } from "../runtime/nn";
@@ -577,12 +577,7 @@ export async function trainFlow(
       logEvery: opts.logEvery,
       onLog: opts.onLog,
       step: (i): Record<string, tf.Tensor> => {
-        const decay = budget["lrDecay"] ?? 1;
-        if (decay !== 1 && i === Math.round(budget.steps * (1 - (budget["decayFrac"] ?? 0)))) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in
-          // the typings.
-          (opt as unknown as { learningRate: number }).learningRate = budget.lr * decay;
-        }
+        stepDecay(opt, budget.lr, budget, i);
         const rows = gatherRows(data, d, next());
         const b = rows.length / d;
         const enc = opts.pre ? opts.pre.encode(rows, d, noise) : { x: rows, logdet: null };

@@ -18,7 +18,7 @@
  */
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../runtime/optim";
+import { adam, stepDecay } from "../runtime/optim";
 import { batchStream, gatherRows, type BatchStream } from "../data/batch";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
@@ -483,12 +483,8 @@ export async function trainGAN(
           }
         : undefined,
       step: (i) => {
-        if (budget.lrDecay !== 1 && i === Math.round(budget.steps * (1 - budget.decayFrac))) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in
-          // the typings.
-          (optD as unknown as { learningRate: number }).learningRate = budget.lrD * budget.lrDecay;
-          (optG as unknown as { learningRate: number }).learningRate = budget.lrG * budget.lrDecay;
-        }
+        stepDecay(optD, budget.lrD, budget, i);
+        stepDecay(optG, budget.lrG, budget, i);
         let dLoss: tf.Scalar | null = null;
         let logs: Record<string, tf.Scalar> = {};
         const dNow = i % dEvery === 0;

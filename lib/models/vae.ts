@@ -22,7 +22,7 @@
  * All noise comes from a seeded Rng, so the same seed gives the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../runtime/optim";
+import { adam, stepDecay } from "../runtime/optim";
 import { batchStream, binarizeDynamic, gatherRows } from "../data/batch";
 import { cholesky, covRows, logDetFromCholesky, meanRows, symmetricEigen } from "../runtime/linalg";
 import { MLP, collectParams, type HasParams } from "../runtime/nn";
@@ -312,15 +312,7 @@ export async function trainVAE(
             }
           : undefined,
       step: (i) => {
-        if (
-          budget.lrDecay !== undefined &&
-          budget.lrDecay !== 1 &&
-          i === Math.round(budget.steps * (1 - (budget.decayFrac ?? 0)))
-        ) {
-          // tfjs's optimisers read their learning rate at every update; the field is protected in
-          // the typings.
-          (opt as unknown as { learningRate: number }).learningRate = budget.lr * budget.lrDecay;
-        }
+        stepDecay(opt, budget.lr, budget, i);
         const beta = budget.warmup
           ? budget.beta * Math.min(1, (i + 1) / budget.warmup)
           : budget.beta;

@@ -218,3 +218,20 @@ export function adam(
 ): FusedAdam {
   return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }
+
+/**
+ * The budgets' step decay of the learning rate: at step round(steps * (1 - decayFrac)) it becomes
+ * `lr * lrDecay` (nothing happens when lrDecay is 1 or absent). Call it at every step `i`.
+ */
+export function stepDecay(
+  opt: tf.Optimizer,
+  lr: number,
+  b: { steps: number; lrDecay?: number; decayFrac?: number },
+  i: number,
+): void {
+  const f = b.lrDecay ?? 1;
+  if (f === 1 || i !== Math.round(b.steps * (1 - (b.decayFrac ?? 0)))) return;
+  // Every optimiser (tfjs's and FusedAdam) reads its learning rate at each update; tfjs's
+  // typings mark the field protected.
+  (opt as unknown as { learningRate: number }).learningRate = lr * f;
+}
