@@ -8,6 +8,7 @@ import { loadInto } from "../lib/storage/checkpoint";
 import { dataDir } from "../lib/runtime/env";
 import { type ModeCoverage } from "../lib/eval/modes";
 import { Rng } from "../lib/runtime/random";
+import { countParams } from "../lib/runtime/nn";
 import { runOrLoad, type RunSpec } from "../lib/storage/runs";
 import { Flow, trainFlow } from "../lib/models/flow";
 import { VAE, calibrateDecoderVariance, sampleVAE } from "../lib/models/vae";
@@ -24,9 +25,11 @@ import {
   TOY_FLOW_CONFIG,
   TOY_VAE_CONFIG,
   decoderSigma,
+  fitToyDiffusion,
   fitToyVAE,
   newToyVAE,
   sampleToyVAE,
+  scoreToyDiffusion,
   scoreToyFlow,
   scoreToyVAE,
   toyMixture,
@@ -436,5 +439,32 @@ describe("fitToyVAE in smoke mode", () => {
     assert.equal(fit.meta.metrics!.params, 51080);
     assert.ok(decoderSigma(vae).every((s) => s > 0 && Number.isFinite(s)));
     tf.dispose(Object.values(vae.params()));
+  });
+});
+
+describe("fitToyDiffusion in smoke mode", () => {
+  const tmp = tempEnv("genlab-toyddpm-", (d) => ({ GENLAB_OUT: d, GENLAB_TRAIN: "smoke" }));
+
+  test("trains, logs coverage at its last row, stores the PacGAN score; a foreign file is an error", async () => {
+    await initBackend({ quiet: true });
+    const { net, fit, mix } = await fitToyDiffusion("ring8", 0, { quiet: true });
+    assert.equal(fit.file, path.join(tmp.dir, "weights", "ddpm-ring8-s0.safetensors"));
+    const withModes = fit.history!.rows.filter((r) => r.modes !== undefined);
+    assert.deepEqual(
+      withModes.map((r) => r.step),
+      [10, 20, 30, 40],
+      "coverage on every 10th row (smoke: one row per step) and the last",
+    );
+    const c = scoreToyDiffusion(net, mix, 0);
+    assert.equal(fit.meta.metrics!.modes, c.modesCaptured);
+    assert.equal(fit.meta.metrics!.hq, c.hqFraction);
+    assert.equal(fit.meta.metrics!.params, countParams(net.params()));
+    // a toy VAE's weights cannot load into the denoiser: the error names the file
+    const vae = await fitToyVAE("ring8", 0, { quiet: true });
+    assert.throws(
+      () => loadInto(vae.fit.file, net.params()),
+      (e: Error) => e.message.includes("vae-ring8-s0.safetensors"),
+    );
+    tf.dispose([...Object.values(net.params()), ...Object.values(vae.vae.params())]);
   });
 });
