@@ -71,7 +71,8 @@ test("the posterior q(x_{t-1} | x_t, x_0) is Gaussian conditioning of the two st
   for (const kind of ["linear", "cosine"] as const) {
     const s = new NoiseSchedule({ T: 200, kind });
     for (const t of [2, 3, 50, 199, 200]) {
-      // prior x_{t-1} ~ N(sqrt(abar_{t-1}) x0, 1 - abar_{t-1}); likelihood x_t ~ N(sqrt(a) x_{t-1}, b)
+      // prior x_{t-1} ~ N(sqrt(abar_{t-1}) x0, 1 - abar_{t-1});
+      // likelihood x_t ~ N(sqrt(a) x_{t-1}, b)
       const a = 1 - s.beta[t];
       const v0 = 1 - s.alphaBar[t - 1];
       const precision = 1 / v0 + a / s.beta[t];
@@ -170,7 +171,10 @@ test("TimeMLP: the gradient of the noise loss matches finite differences", async
   tf.dispose([x0, eps, ...Object.values(grads), ...Object.values(vars)]);
 });
 
-/** The exact denoiser of data that are one point c: E[eps | x_t] = (x_t - sqrt(abar) c) / sqrt(1 - abar). */
+/**
+ * The exact denoiser of data that are one point c: E[eps | x_t] = (x_t - sqrt(abar) c) /
+ * sqrt(1 - abar).
+ */
 function pointDenoiser(s: NoiseSchedule, c: number[]): Denoiser {
   return {
     name: "point",
