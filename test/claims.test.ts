@@ -79,6 +79,7 @@ const NOTEBOOKS = [
   "04_wgan",
   "05_flows",
   "06_families",
+  "07_diffusion",
 ];
 const sharedDir = path.join(projectRoot(), "..", "shared");
 

@@ -18,11 +18,13 @@ import {
   noiseLoss,
   qSample,
   sampleDiffusion,
+  simulateForward,
   timeEmbedding,
   trainDiffusion,
   vlbTerms,
   type Denoiser,
 } from "../lib/models/diffusion";
+import { klMonteCarlo, posteriorCheck } from "../lib/lessons/07_diffusion";
 
 test("the linear schedule is Ho et al.'s at T = 1000 and keeps its total noise at other T", () => {
   const s = new NoiseSchedule({ T: 1000, kind: "linear" });
@@ -49,17 +51,7 @@ test("q(x_t | x_0) in closed form matches chains simulated step by step", () => 
   const n = 20000;
   const x0 = 0.7;
   for (const t of [1, 10, 50, 100]) {
-    let sum = 0;
-    let sum2 = 0;
-    for (let i = 0; i < n; i++) {
-      let x = x0;
-      for (let u = 1; u <= t; u++)
-        x = Math.sqrt(1 - s.beta[u]) * x + Math.sqrt(s.beta[u]) * rng.normal();
-      sum += x;
-      sum2 += x * x;
-    }
-    const m = sum / n;
-    const v = sum2 / n - m * m;
+    const { mean: m, variance: v } = simulateForward(s, x0, t, n, rng);
     const vTrue = 1 - s.alphaBar[t];
     const se = Math.sqrt(vTrue / n);
     assert.ok(Math.abs(m - Math.sqrt(s.alphaBar[t]) * x0) < 4 * se, `t ${t}: mean ${m}`);
@@ -81,31 +73,15 @@ test("the posterior q(x_{t-1} | x_t, x_0) is Gaussian conditioning of the two st
       assert.ok(Math.abs(q.c0 - Math.sqrt(s.alphaBar[t - 1]) / v0 / precision) < 1e-9);
       assert.ok(Math.abs(q.ct - Math.sqrt(a) / s.beta[t] / precision) < 1e-9);
     }
+    assert.ok(posteriorCheck(s, [2, 3, 50, 199, 200]) < 1e-9, "the lesson's check agrees");
     assert.equal(s.reverseVariance(1, "posterior"), s.posterior(2).variance);
     assert.equal(s.reverseVariance(7, "beta"), s.beta[7]);
   }
 });
 
 test("gaussianKL1 agrees with a Monte Carlo average of log q - log p", () => {
-  const rng = new Rng(2);
-  const [m1, v1, m2, v2] = [0.3, 0.5, -0.4, 1.7];
-  const logN = (x: number, m: number, v: number) =>
-    -0.5 * Math.log(2 * Math.PI * v) - (x - m) ** 2 / (2 * v);
-  const n = 200000;
-  let sum = 0;
-  let sum2 = 0;
-  for (let i = 0; i < n; i++) {
-    const x = m1 + Math.sqrt(v1) * rng.normal();
-    const r = logN(x, m1, v1) - logN(x, m2, v2);
-    sum += r;
-    sum2 += r * r;
-  }
-  const mc = sum / n;
-  const se = Math.sqrt((sum2 / n - mc * mc) / n);
-  assert.ok(
-    Math.abs(gaussianKL1(m1, v1, m2, v2) - mc) < 4 * se,
-    `${gaussianKL1(m1, v1, m2, v2)} vs ${mc}`,
-  );
+  const k = klMonteCarlo(0.3, 0.5, -0.4, 1.7, 200000, new Rng(2));
+  assert.ok(Math.abs(k.closedForm - k.monteCarlo) < 4 * k.standardError, JSON.stringify(k));
   assert.equal(gaussianKL1(1, 2, 1, 2), 0);
 });
 

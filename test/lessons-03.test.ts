@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ModeCoverage } from "../lib/eval/modes";
+import { smallModeShare, type ModeCoverage } from "../lib/eval/modes";
 import type { Inversion, VanishingRow } from "../lib/models/gan";
 import type { SpreadGuard } from "../lib/claims/spread";
 import {
@@ -20,7 +20,6 @@ import {
   pushforwardNumbers,
   sharpnessMetrics,
   smallModeCounts,
-  smallModeShare,
   snapshotPicks,
   speckleNote,
   startOf,

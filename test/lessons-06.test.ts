@@ -2,6 +2,7 @@
  * lib/lessons/06_families.ts: the table rows, verdict numbers and summary strings of notebook 06
  * on small hand-made inputs whose answers are known (no model is trained or loaded here).
  */
+import { smallModeShare } from "../lib/eval/modes";
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import {
@@ -41,7 +42,6 @@ import {
   modelKey,
   paramsMillions,
   sameArray,
-  smallModeShare,
   timed,
   toyCoverageMetrics,
   toyCoverageRows,

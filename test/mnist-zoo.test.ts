@@ -10,6 +10,7 @@ import {
   fitLessonVAE,
   fitMnistIWAE,
   fitZooModel,
+  mnistIwaeRun,
   mnistMlpFlowRun,
   vaeNllMetrics,
   vaeTestDigits,
@@ -92,5 +93,34 @@ test("vaeNllMetrics stores IWAE-5000 over the test digits it names (smoke mode: 
   } finally {
     if (prev === undefined) delete process.env.GENLAB_TRAIN;
     else process.env.GENLAB_TRAIN = prev;
+  }
+});
+
+test("mnistIwaeRun (smoke): both models of the pair with their numbers, read back from out/runs", async () => {
+  await initBackend({ quiet: true });
+  const prev = { train: process.env.GENLAB_TRAIN, out: process.env.GENLAB_OUT };
+  process.env.GENLAB_TRAIN = "smoke";
+  process.env.GENLAB_OUT = path.join(tmp.dir, "iwae-out");
+  try {
+    const r = await mnistIwaeRun();
+    assert.equal(r.file, path.join(tmp.dir, "iwae-out", "runs", "iwae-pair-mnist.json"));
+    assert.deepEqual(
+      r.record.result.map((m) => [m.model, m.k, m.testDigits, m.steps]),
+      [
+        ["iwae-mnist-z20-k1", 1, 2, 20],
+        ["iwae-mnist-z20-k5", 5, 2, 20],
+      ],
+    );
+    for (const m of r.record.result) {
+      assert.ok(m.nllIwae5000 > 50 && m.activeUnits >= 0 && m.activeUnits <= 20);
+      assert.equal(m.history!.step.length, m.history!.loss.length);
+    }
+  } finally {
+    for (const [k, v] of [
+      ["GENLAB_TRAIN", prev.train],
+      ["GENLAB_OUT", prev.out],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 });

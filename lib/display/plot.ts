@@ -822,6 +822,30 @@ function extent(frames: AnimationFrame[], key: "x" | "y"): [number, number] | un
 }
 
 /**
+ * An animation frame of 2-D points (x, y interleaved), coloured by an integer label per point
+ * (`colorscale`: Plotly's, default one colour per label on Turbo).
+ */
+export function pointsFrame(
+  name: string,
+  points: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  o: { size?: number; colorscale?: unknown } = {},
+): AnimationFrame {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i + 1 < points.length; i += 2) {
+    x.push(points[i]);
+    y.push(points[i + 1]);
+  }
+  const marker = {
+    size: o.size ?? 3,
+    color: Array.from(labels),
+    colorscale: o.colorscale ?? "Turbo",
+  };
+  return { name, data: [{ type: "scatter", mode: "markers", x, y, marker }] };
+}
+
+/**
  * One figure with Plotly frames plus a slider and play/pause buttons, e.g. samples or a latent
  * space over training. Every frame should have the same traces in the same order.
  */

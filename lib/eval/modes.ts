@@ -129,3 +129,17 @@ export function coverageSummary(covs: readonly ModeCoverage[]): CoverageSummary 
     perRun: m,
   };
 }
+
+/**
+ * The small mode's share of the HQ samples on the unbalanced mixture (its component 2, weight
+ * 0.10): HQ samples at component 2 over all HQ samples; 0 when there is none.
+ */
+export function smallModeShare(c: ModeCoverage): number {
+  return (
+    c.hqCounts[2] /
+    Math.max(
+      1,
+      c.hqCounts.reduce((a, b) => a + b, 0),
+    )
+  );
+}

@@ -20,7 +20,6 @@ import { trainedOn } from "../data/mnist";
 import type { FitResult } from "../training/weights";
 import {
   VAE,
-  activeUnits,
   encodeAll,
   interpolate,
   iwaeLogLik,
@@ -28,7 +27,7 @@ import {
   reconError,
   reconstruct,
 } from "../models/vae";
-import { fitLessonVAE } from "../models/mnist-zoo";
+import { fitLessonVAE, type IwaePairModel } from "../models/mnist-zoo";
 import type { EvalClassifier } from "../models/eval-classifier";
 import { frechetDistance } from "../eval/frechet";
 import { classHistogram, klFromUniform } from "../eval/classes";
@@ -318,7 +317,7 @@ export function showPublishedComparison(b: TrainingBudget, est: Nll5000): void {
   showTable(rows, { title: "Ours vs published: same data and estimator, different budget" });
 }
 
-/** One model of the VAE / IWAE pair, measured. */
+/** One model of the VAE / IWAE pair, as a table row. */
 export type IwaePairRow = {
   model: string;
   "trained on": string;
@@ -328,30 +327,18 @@ export type IwaePairRow = {
   "active units": number;
 };
 
-/**
- * The pair of A11's extension (fitMnistIWAE k = 1 and 5) as rows: the stored IWAE-5000 on all test
- * digits (else the estimate on the first nBig, seed 5100), and the active units on the test set.
- */
-export function iwaePairRows(
-  pair: readonly { vae: VAE; fit: FitResult }[],
-  xTest: Float32Array,
-  nBig: number,
-): IwaePairRow[] {
-  return pair.map(({ vae, fit }) => {
-    const k = Number(fit.meta.budget.k ?? 1);
-    const est = storedNll(fit) ?? {
-      nats: -mean(iwaeLogLik(vae, xTest.subarray(0, nBig * PIXELS), 5000, new Rng(5100))),
-      digits: nBig,
-    };
-    return {
-      model: vae.name,
-      "trained on": k === 1 ? "ELBO (k = 1)" : `IWAE bound, k = ${k}`,
-      training: budgetText(trainingBudget(fit)),
-      "-log p(x), IWAE-5000": est.nats,
-      "test digits": est.digits,
-      "active units": activeUnits(encodeAll(vae, xTest).mu, vae.latent),
-    };
-  });
+/** The pair's run record (mnistIwaeRun of lib/models/mnist-zoo.ts) as table rows. */
+export function iwaePairRows(models: readonly IwaePairModel[]): IwaePairRow[] {
+  return models.map((m) => ({
+    model: m.model,
+    "trained on": m.k === 1 ? "ELBO (k = 1)" : `IWAE bound, k = ${m.k}`,
+    training:
+      `${((m.steps * m.batchSize) / m.trainDigits).toFixed(0)} epochs (${m.steps} steps), ` +
+      `${(m.trainMinutes ?? NaN).toFixed(1)} min (backend ${m.weights.backend})`,
+    "-log p(x), IWAE-5000": m.nllIwae5000,
+    "test digits": m.testDigits,
+    "active units": m.activeUnits,
+  }));
 }
 
 /** The pair beside Burda et al.'s Table 1 (one stochastic layer, 50 latent units, tanh). */

@@ -22,7 +22,7 @@ import { showTable, type Row } from "../display/table";
 import type { Grid2D } from "../display/grid";
 import type { SpreadGuard } from "../claims/spread";
 import { ring8, type Mixture } from "../data/toys";
-import { coverageSummary, modeCoverage, type ModeCoverage } from "../eval/modes";
+import { coverageSummary, modeCoverage, smallModeShare, type ModeCoverage } from "../eval/modes";
 import {
   fitToyGAN,
   GAN,
@@ -503,17 +503,6 @@ export interface SmallModeRun {
   seed: number;
   c: ModeCoverage;
   share: number;
-}
-
-/** The small mode's (component 2's) share of the HQ samples; 0 when there is none. */
-export function smallModeShare(c: ModeCoverage): number {
-  return (
-    c.hqCounts[2] /
-    Math.max(
-      1,
-      c.hqCounts.reduce((a, b) => a + b, 0),
-    )
-  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   animation,
   heatmap2d,
   lineChart,
+  pointsFrame,
   scatter2d,
   subplots,
   type Figure,
@@ -213,17 +214,12 @@ export function traceFrameNames(couplings: number): string[] {
 
 /** One frame: the points (x, y interleaved) coloured by their two-moons label. */
 function traceFrame(name: string, p: Float32Array, labels: Int32Array) {
-  const marker = {
-    size: 3,
-    color: Array.from(labels),
+  return pointsFrame(name, p, labels, {
     colorscale: [
       [0, "#1f77b4"],
       [1, "#ff7f0e"],
     ],
-  };
-  const x = Array.from(p.filter((_, i) => i % 2 === 0));
-  const y = Array.from(p.filter((_, i) => i % 2 === 1));
-  return { name, data: [{ type: "scatter", mode: "markers", x, y, marker }] };
+  });
 }
 
 /** The animation of flowTrace's stages, from data to N(0, I), coloured by `labels`. */

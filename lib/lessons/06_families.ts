@@ -19,7 +19,7 @@ import { flowDecode, flowSample, type FlowModel, type LogitPreprocess } from "..
 import { MADE_PUBLISHED, sampleMADE, type MADE } from "../models/made";
 import type { QualityScorer, SampleQuality } from "../models/eval-classifier";
 import { b11Summary, type B11FamilySummary, type B11Result, type B11Run } from "../models/b11";
-import { coverageSummary, type ModeCoverage } from "../eval/modes";
+import { coverageSummary, smallModeShare, type ModeCoverage } from "../eval/modes";
 import type { ResultsEntry, ResultsFile } from "../claims/results";
 import type { ClaimsCounts } from "../claims/claims";
 import type { ClaimVerdict } from "../claims/verdict";
@@ -652,17 +652,6 @@ export async function unbalancedRuns(seeds: readonly number[]): Promise<Unbalanc
     out.push({ model: "GAN", seed: s, c: scoreToy(g.gan, g.mix, s) });
   }
   return out;
-}
-
-/** The small mode's (mode 2's) share of the HQ samples; 0 when there are none. */
-export function smallModeShare(c: ModeCoverage): number {
-  return (
-    c.hqCounts[2] /
-    Math.max(
-      1,
-      c.hqCounts.reduce((a, b) => a + b, 0),
-    )
-  );
 }
 
 /** Section 5's unbalanced table: one row per run. */

@@ -108,6 +108,30 @@ export function gaussianKL1(m1: number, v1: number, m2: number, v2: number): num
   return 0.5 * (Math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1);
 }
 
+/**
+ * n chains of one coordinate run step by step from x_0 to x_t (x_u = sqrt(1 - beta_u) x_{u-1} +
+ * sqrt(beta_u) eps_u, seeded): their mean and variance, to set beside the closed form.
+ */
+export function simulateForward(
+  s: NoiseSchedule,
+  x0: number,
+  t: number,
+  n: number,
+  rng: Rng,
+): { mean: number; variance: number } {
+  let sum = 0;
+  let sum2 = 0;
+  for (let i = 0; i < n; i++) {
+    let x = x0;
+    for (let u = 1; u <= t; u++)
+      x = Math.sqrt(1 - s.beta[u]) * x + Math.sqrt(s.beta[u]) * rng.normal();
+    sum += x;
+    sum2 += x * x;
+  }
+  const mean = sum / n;
+  return { mean, variance: sum2 / n - mean * mean };
+}
+
 /** Per-row column of a per-step coefficient: [n, 1] with f(t[i]) in row i. */
 function perRow(t: ArrayLike<number>, f: (t: number) => number): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from(t, f), [t.length, 1]);
