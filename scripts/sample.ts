@@ -16,6 +16,8 @@ import { loadInto } from "../lib/storage/checkpoint";
 import { projectRoot } from "../lib/runtime/env";
 import { GAN, TOY_DATASETS, TOY_GAN_CONFIG, generateSamples, toyGanModel } from "../lib/models/gan";
 import { wganFamily } from "../lib/models/wgan";
+import { TimeMLP } from "../lib/models/diffusion";
+import { TOY_DENOISER_CONFIG, sampleToyDiffusion, toyDiffusionModel } from "../lib/models/toys";
 import { Rng } from "../lib/runtime/random";
 import { weightsFile } from "../lib/training/weights";
 
@@ -27,6 +29,10 @@ type Sampleable = {
 const toyGenerator = (name: string): Sampleable => {
   const gan = new GAN(name, TOY_GAN_CONFIG, new Rng(0));
   return { params: () => gan.params(), sample: (n, rng) => generateSamples(gan, n, rng) };
+};
+const toyDenoiser = (name: string): Sampleable => {
+  const net = new TimeMLP(name, TOY_DENOISER_CONFIG, new Rng(0));
+  return { params: () => net.params(), sample: (n, rng) => sampleToyDiffusion(net, n, rng) };
 };
 const MODELS: Record<
   string,
@@ -55,10 +61,17 @@ const MODELS: Record<
     datasets: ["ring8", "grid25"],
     build: toyGenerator,
   },
+  ddpm: {
+    file: (dataset) => toyDiffusionModel(dataset, 0),
+    notebook: "07",
+    datasets: ["ring8", "grid25", "unbalanced"],
+    build: toyDenoiser,
+  },
 };
 
 const USAGE = `usage: npm run sample -- MODEL DATASET [--n N] [--seed S]
-  MODEL    one of: ${Object.keys(MODELS).join(", ")} (the WGANs on ring8 and grid25)
+  MODEL    one of: ${Object.keys(MODELS).join(", ")} (the WGANs on ring8 and grid25; ddpm:
+           the diffusion model of notebook 07, ancestral sampling with all 1,000 steps)
   DATASET  one of: ${Object.keys(TOY_DATASETS).join(", ")}
   --n N    number of points (positive integer, default 2500)
   --seed S seed of the noise (integer, default 0)`;

@@ -19,9 +19,10 @@ test("npm run sample: arguments are checked with clear errors", () => {
   });
   assert.throws(
     () => parseArgs(["wgan", "ring8"]),
-    /unknown model "wgan"; known: gan, wgan-clip, wgan-gp/,
+    /unknown model "wgan"; known: gan, wgan-clip, wgan-gp, ddpm/,
   );
   assert.throws(() => parseArgs(["wgan-clip", "unbalanced"]), /trained on ring8, grid25 only/);
+  assert.equal(parseArgs(["ddpm", "unbalanced"]).model, "ddpm");
   assert.throws(() => parseArgs(["gan", "moons"]), /unknown data set/);
   assert.throws(() => parseArgs(["gan", "ring8", "--n", "0"]), /--n must be an integer/);
   assert.throws(() => parseArgs(["gan", "ring8", "--bogus"]), /unknown option "--bogus"/);
@@ -44,6 +45,11 @@ test("npm run sample prints the mixture and N samples of the shipped model, the 
   assert.equal(out.samples.length, 4);
   assert.ok(out.samples.every((p: number[]) => p.length === 2 && p.every(Number.isFinite)));
   assert.equal(run("gan", "ring8", "--n", "4", "--seed", "2").stdout, a.stdout);
+  const d = run("ddpm", "grid25", "--n", "3");
+  assert.equal(d.status, 0, d.stderr);
+  const dd = JSON.parse(d.stdout);
+  assert.equal(dd.means.length, 25);
+  assert.equal(dd.samples.length, 3);
   const bad = run("nope", "ring8");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown model/);
