@@ -42,12 +42,48 @@ function writeManifest(file: string, m: Map<string, string[]>): void {
   writeFileAtomic(manifestFile(file), lines.join("\n") + "\n");
 }
 
-/** Sets the hashes the manifest beside `file` accepts for it (atomically). */
+/** A lock older than this is left over from a killed process and is taken over. */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Runs `fn` holding the lock of the manifest beside `file` (SHA256SUMS.lock, created exclusively):
+ * the training workers of lib/training/parallel.ts save into one folder at the same time, and
+ * each manifest update reads, changes and rewrites the whole file, so without the lock one
+ * worker's update could overwrite another's and leave a hash that no longer matches its file.
+ */
+export function withManifestLock<T>(file: string, fn: () => T): T {
+  const lock = manifestFile(file) + ".lock";
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(lock, "wx"));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > STALE_LOCK_MS)
+          fs.rmSync(lock, { force: true });
+      } catch {
+        // the holder released it meanwhile: try again
+      }
+      Atomics.wait(wait, 0, 0, Math.min(50, 1 + attempt));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** Sets the hashes the manifest beside `file` accepts for it (atomically, under its lock). */
 function setHashes(file: string, hashes: string[]): void {
-  const m = readManifest(file);
-  if (hashes.length) m.set(path.basename(file), hashes);
-  else m.delete(path.basename(file));
-  writeManifest(file, m);
+  withManifestLock(file, () => {
+    const m = readManifest(file);
+    if (hashes.length) m.set(path.basename(file), hashes);
+    else m.delete(path.basename(file));
+    writeManifest(file, m);
+  });
 }
 
 /**
