@@ -20,8 +20,7 @@ import {
   b8Stats,
   b9Checks,
   b9Metric,
-  b9ProseHolds,
-  b9ProseMessage,
+  b9Reading,
   b9Rows,
   b9Text,
   byModel,
@@ -341,9 +340,13 @@ test("B9: the hybrid's table, checks, numbers and summary strings", () => {
   };
   assert.deepEqual(b9Checks(s), { sharper: true, recon: true, kl: true, frechet: true });
   assert.equal(b9Checks({ ...s, recon: { vae: 50, hybrid: 80 } }).recon, false);
-  assert.equal(b9ProseHolds(s), true);
-  assert.equal(b9ProseHolds({ ...s, bound: { vae: 95, hybrid: 94 } }), false);
-  assert.match(b9ProseMessage(s), /^hybrid vs VAE: sharpness 0.05 vs 0.02, Fréchet 20 vs 30/);
+  const budgets = { vae: { steps: 200000, digits: 60000 }, hybrid: { steps: 8000, digits: 8000 } };
+  const r = b9Reading(s, budgets);
+  assert.match(r, /sharper \(Laplacian variance 0.05 against 0.02;.*closer to real digits/);
+  assert.match(r, /higher \(worse\): 99.96 against 95.04 nats/);
+  assert.match(r, /the hybrid 8000 steps on 8000 digits, the VAE 200000 steps on 60000 digits/);
+  const worse = b9Reading({ ...s, hybrid: quality(40, 0.02, 0.01) }, budgets);
+  assert.match(worse, /no sharper.*further from real digits/);
   const t = b9Text(s);
   assert.deepEqual(t.lap, { hybrid: "0.050", vae: "0.020", gan: "0.090", real: "0.080" });
   assert.deepEqual(t.fr, { hybrid: "20.0", vae: "30.0", gan: "25.0", real: "7.0" });

@@ -53,6 +53,8 @@ const STALE_LOCK_MS = 30_000;
  */
 export function withManifestLock<T>(file: string, fn: () => T): T {
   const lock = manifestFile(file) + ".lock";
+  // The folder may not exist yet: the first save into it makes it (as writeFileAtomic would).
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
   const wait = new Int32Array(new SharedArrayBuffer(4));
   for (let attempt = 0; ; attempt++) {
     try {
