@@ -18,6 +18,7 @@ import { classHistogram, klFromUniform } from "../eval/classes";
 import { frechetFromStats, gaussianStats } from "../eval/frechet";
 import { sharpness } from "../eval/sharpness";
 import { Rng, type Stateful } from "../runtime/random";
+import type { TrainMode } from "../runtime/env";
 import { resumePhases, type ResumeTarget } from "../training/resume";
 import { History } from "../training/train";
 import { fitOrLoad, type FitResult } from "../training/weights";
@@ -85,17 +86,18 @@ let cached: Promise<EvalClassifier> | undefined;
 
 /**
  * The evaluation classifier: loaded from data/weights/ when shipped, trained otherwise (per
- * GENLAB_TRAIN, through fitOrLoad). Cached per process.
+ * GENLAB_TRAIN, through fitOrLoad), or per `mode` when given (`npm run train` loads the shipped
+ * one while it retrains another model). Cached per process: the first call's mode holds.
  */
-export function evalClassifier(): Promise<EvalClassifier> {
+export function evalClassifier(mode?: TrainMode): Promise<EvalClassifier> {
   if (!cached) {
-    cached = buildEvalClassifier();
+    cached = buildEvalClassifier(mode);
     cached.catch(() => (cached = undefined));
   }
   return cached;
 }
 
-async function buildEvalClassifier(): Promise<EvalClassifier> {
+async function buildEvalClassifier(mode?: TrainMode): Promise<EvalClassifier> {
   const ds = loadMnist();
   const xTrain = toFloat(ds.train);
   const xTest = toFloat(ds.test);
@@ -109,6 +111,7 @@ async function buildEvalClassifier(): Promise<EvalClassifier> {
   const fit = await fitOrLoad({
     model: EVAL_CLASSIFIER_MODEL,
     params: model.params(),
+    mode,
     seed: EVAL_CLASSIFIER_SEED,
     budget: EVAL_CLASSIFIER_BUDGET,
     data: trainingData(ds),
