@@ -20,6 +20,7 @@ import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import { adam, stepDecay } from "../runtime/optim";
 import { batchStream, gatherRows, type BatchStream } from "../data/batch";
+import { loadMnist, trainingData } from "../data/mnist";
 import { grid25, ring8, sampleMixture, unbalanced, type Mixture } from "../data/toys";
 import { modeCoverage, PACGAN_SAMPLES, type ModeCoverage } from "../eval/modes";
 import { trainMode } from "../runtime/env";
@@ -541,6 +542,8 @@ export interface FitGANOptions<A extends Adversary = GAN> {
   build?: () => A;
   /** Training data; created by the caller with its own seeded Rng. */
   data: Sampler;
+  /** What the training data is, stored with the weights (trainingData in lib/data/mnist.ts). */
+  dataName?: string;
   seed: number;
   budget: { full: GANBudget; smoke: GANBudget };
   loss?: GeneratorLoss;
@@ -582,6 +585,7 @@ export async function fitGAN<A extends Adversary = GAN>(
     params: gan.params(),
     seed: o.seed,
     budget: o.budget,
+    data: o.dataName,
     train: async (b, ctx) => {
       const r = await trainGAN(gan, o.data, b, {
         resume: ctx.resume,
@@ -1233,11 +1237,17 @@ export const MNIST_GAN_BUDGET: { full: GANBudget; smoke: GANBudget } = budgets(
  * The MNIST GAN (weights gan-mnist), trained on rows of pixels in [0, 1], with `frames` snapshots
  * of 10 digits.
  */
-export function fitMnistGAN(x: Float32Array, seed = 303, frames = 8): Promise<FitGANResult> {
+export function fitMnistGAN(
+  x: Float32Array,
+  seed = 303,
+  frames = 8,
+  dataName: string = trainingData(loadMnist()),
+): Promise<FitGANResult> {
   return fitGAN({
     model: "gan-mnist",
     config: MNIST_GAN_CONFIG,
     data: rowSampler(x, 784, new Rng(seed).fork("data")),
+    dataName,
     seed,
     budget: MNIST_GAN_BUDGET,
     snapshots: { frames, n: 10, digits: 3 },

@@ -514,6 +514,8 @@ export interface FitMADEOptions {
   direct?: boolean;
   /** Training rows, pixel probabilities in [0,1] (n x inputDim), binarised afresh every batch. */
   data: Float32Array;
+  /** What the training data is, stored with the weights (trainingData in lib/data/mnist.ts). */
+  dataName?: string;
   /**
    * Held-out binary rows: their mean NLL is logged during training and stored in the weights file.
    */
@@ -573,6 +575,7 @@ export async function fitMADE(o: FitMADEOptions): Promise<{ made: MADE; fit: Fit
     params: made.params(),
     seed: o.seed,
     mode: o.mode,
+    data: o.dataName,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: o.smokeSteps ?? 50 } },
     train: (b, ctx) => {
       made.initOutputBias(o.data); // a resumed run then puts back the weights it had

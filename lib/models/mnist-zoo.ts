@@ -254,6 +254,7 @@ export function fitMnistVAEGAN(
   xTrain: Float32Array,
   budget: Partial<VAEGANBudget> = {},
   model: string = MNIST_VAEGAN.model,
+  dataName: string = trainingData(loadMnist()),
 ): Promise<{ model: VAEGAN; fit: FitResult }> {
   const full = { ...MNIST_VAEGAN.budget, ...budget };
   return fitVAEGAN({
@@ -261,6 +262,7 @@ export function fitMnistVAEGAN(
     config: MNIST_VAEGAN_CONFIG,
     budget: { full, smoke: { ...full, steps: 20 } },
     data: xTrain,
+    dataName,
     seed: MNIST_VAEGAN.seed,
   });
 }
@@ -457,8 +459,9 @@ export async function fitMnistConvFlow(
 export function fitMnistMADE(
   xTrain: Float32Array,
   heldOut?: Float32Array,
+  dataName: string = trainingData(loadMnist()),
 ): Promise<{ made: MADE; fit: FitResult }> {
-  return fitMADE({ ...MADE_MNIST, data: xTrain, heldOut });
+  return fitMADE({ ...MADE_MNIST, data: xTrain, heldOut, dataName });
 }
 
 /** What a zoo fit hands back: the fit, and the parameters to free once its metrics are read. */

@@ -192,6 +192,8 @@ export interface FitVAEGANOptions {
   budget: { full: VAEGANBudget; smoke: VAEGANBudget };
   /** Training rows, grey levels in [0, 1]. */
   data: Float32Array;
+  /** What `data` is, stored with the weights (trainingData in lib/data/mnist.ts). */
+  dataName?: string;
   seed: number;
 }
 
@@ -208,6 +210,7 @@ export async function fitVAEGAN(o: FitVAEGANOptions): Promise<{ model: VAEGAN; f
     params: model.vae.params(),
     seed: o.seed,
     budget: o.budget,
+    data: o.dataName,
     train: (b, ctx) =>
       trainVAEGAN(model, o.data, b, { seed: o.seed + 1, label: o.model, resume: ctx.resume }),
   });

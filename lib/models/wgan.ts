@@ -48,6 +48,7 @@ import {
 import { type HistoryRow } from "../training/train";
 import { type ModeCoverage } from "../eval/modes";
 import { budgets } from "../training/weights";
+import { loadMnist, trainingData } from "../data/mnist";
 import { runOrLoad, type RunOutcome } from "../storage/runs";
 
 // ---------------------------------------------------------------------------------------------
@@ -443,6 +444,7 @@ export async function fitMnistWGAN(
   xTrain: Float32Array,
   xReal: Float32Array,
   seed = 404,
+  dataName: string = trainingData(loadMnist()),
 ): Promise<FitGANResult> {
   const n = 1000;
   const q = await qualityScorer(xReal.subarray(0, n * 784));
@@ -450,6 +452,7 @@ export async function fitMnistWGAN(
     model: "wgan-gp-mnist",
     config: MNIST_WGAN_CONFIG,
     data: rowSampler(xTrain, 784, new Rng(seed).fork("data")),
+    dataName,
     seed,
     budget: MNIST_WGAN_BUDGET,
     objective: wganObjective("gp"),
