@@ -621,6 +621,8 @@ export interface FitFlowOptions<F extends FlowModel = Flow> {
   config?: FlowConfig;
   build?: (name: string, rng: Rng) => F;
   data: ArrayLike<number>;
+  /** What the training data is, stored with the weights (trainingData in lib/data/mnist.ts). */
+  dataName?: string;
   seed: number;
   /** Full-budget steps (smoke: `smokeSteps`, default 20). */
   steps: number;
@@ -651,6 +653,7 @@ export async function fitFlow<F extends FlowModel = Flow>(
     model: o.model,
     params: flow.params(),
     seed: o.seed,
+    data: o.dataName,
     budget: { full: { ...base, steps: o.steps }, smoke: { ...base, steps: o.smokeSteps ?? 20 } },
     train: (b, ctx) => {
       const opts = { seed: o.seed + 1, pre: o.pre, label: o.label ?? o.model, resume: ctx.resume };

@@ -440,6 +440,7 @@ export const MNIST_CONV_FLOW = {
  */
 export async function fitMnistConvFlow(
   pixels: Uint8Array,
+  dataName: string = trainingData(loadMnist()),
 ): Promise<{ flow: ConvFlow; fit: FitResult; pre: LogitPreprocess }> {
   const pre = mnistConvFlowPreprocess();
   const r = await fitFlow<ConvFlow>({
@@ -447,6 +448,7 @@ export async function fitMnistConvFlow(
     decay: { ...MNIST_CONV_FLOW.decay },
     build: (name, rng) => new ConvFlow(name, MNIST_CONV_FLOW_CONFIG, rng),
     data: pixels,
+    dataName,
     pre,
   });
   return { ...r, pre };
