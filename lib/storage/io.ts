@@ -29,7 +29,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
-/** JSON with a trailing newline, written atomically. */
+/**
+ * JSON indented by two spaces, except that an array of plain numbers stays on one line (samples,
+ * curves: one number per line would double the size of data/), with a trailing newline.
+ */
+export function jsonText(value: unknown): string {
+  // An indented array opens with "[" and a newline, which no JSON string can hold.
+  const text = JSON.stringify(value, null, 2);
+  return text.replace(/\[\n[-\d.eE+,\s]*\]/g, (arr) => arr.replace(/\s+/g, "")) + "\n";
+}
+
+/** jsonText(value), written atomically. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + "\n");
+  writeFileAtomic(file, jsonText(value));
 }
