@@ -288,12 +288,14 @@ export function mnistFlowPreprocess(): LogitPreprocess {
  */
 export async function fitMnistFlow(
   pixels: Uint8Array,
+  dataName: string = trainingData(loadMnist()),
 ): Promise<{ flow: Flow; fit: FitResult; pre: LogitPreprocess }> {
   const pre = mnistFlowPreprocess();
   const r = await fitFlow({
     model: "flow-mnist-realnvp",
     config: MNIST_FLOW_CONFIG,
     data: pixels,
+    dataName,
     pre,
     seed: 501,
     steps: 8000,
@@ -370,7 +372,7 @@ export async function mnistMlpFlowRun(
       return null;
     },
     compute: async () => {
-      const { flow, fit, pre } = await fitMnistFlow(mnist.train.pixels);
+      const { flow, fit, pre } = await fitMnistFlow(mnist.train.pixels, trainingData(mnist));
       try {
         const b = mnistFlowBitsPerDim(flow, pre, mnist, nTrainEval);
         const h = fit.history;
