@@ -631,6 +631,8 @@ export interface FitFlowOptions<F extends FlowModel = Flow> {
   lr?: number;
   /** The learning rate is multiplied by `factor` for the last `frac` of the steps. */
   decay?: { factor: number; frac: number };
+  /** Global gradient-norm clipping (FlowBudget clipNorm); default none. */
+  clipNorm?: number;
   pre?: LogitPreprocess;
   label?: string;
 }
@@ -649,6 +651,7 @@ export async function fitFlow<F extends FlowModel = Flow>(
     throw new Error(`fitFlow ${o.model}: give a config (an MLP-coupling Flow) or a build function`);
   const base: Record<string, number> = { batchSize: o.batchSize ?? 128, lr: o.lr ?? 1e-3 };
   if (o.decay) Object.assign(base, { lrDecay: o.decay.factor, decayFrac: o.decay.frac });
+  if (o.clipNorm !== undefined) base.clipNorm = o.clipNorm;
   const fit = await fitOrLoad({
     model: o.model,
     params: flow.params(),

@@ -285,6 +285,10 @@ export function mnistFlowPreprocess(): LogitPreprocess {
 
 /**
  * Notebook 05's MNIST RealNVP on uint8 pixels (weights flow-mnist-realnvp), with its preprocessing.
+ * Adam 1e-3, a tenth of it for the last quarter, gradients clipped at global norm 5,000 (about 5x
+ * the median, measured over its first 400 steps on the official digits): on the 60,000 digits,
+ * without either, training bits/dim jumped from 1.87 to 325 at step 7,200 and recovered only to
+ * 2.25.
  */
 export async function fitMnistFlow(
   pixels: Uint8Array,
@@ -299,6 +303,8 @@ export async function fitMnistFlow(
     pre,
     seed: 501,
     steps: 8000,
+    decay: { factor: 0.1, frac: 0.25 },
+    clipNorm: 5000,
   });
   return { ...r, pre };
 }
